@@ -1,0 +1,64 @@
+using Microsoft.AspNetCore.Identity;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
+using Nango.Core.Accounts;
+using Nango.Core.Connections;
+using Nango.Core.Environments;
+using Nango.Core.Integrations;
+using Nango.Core.Persistence;
+using Nango.Core.Providers;
+using Nango.Core.Scheduling;
+using Nango.Core.Secrets;
+
+namespace Nango.Core;
+
+public static class CoreServiceCollectionExtensions
+{
+    public const string ConnectionStringName = "Nango";
+
+    public static IServiceCollection AddNangoCore(this IServiceCollection services, IConfiguration configuration)
+    {
+        ArgumentNullException.ThrowIfNull(configuration);
+        services.AddOptions<NangoOptions>().Bind(configuration.GetSection(NangoOptions.SectionName)).ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<NangoOptions>, NangoOptionsValidator>());
+
+        var connectionString = configuration.GetConnectionString(ConnectionStringName)
+            ?? throw new InvalidOperationException("ConnectionStrings__Nango is not set: point it at the Postgres database.");
+
+        // Short-lived contexts everywhere: Blazor circuits, Quartz jobs and requests each create their own.
+        services.AddDbContextFactory<NangoDbContext>(builder => NangoDbContextOptions.Configure(builder, connectionString));
+
+        services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton(KeyRingFactory.Create);
+        services.TryAddSingleton<SecretProtector>();
+        services.TryAddSingleton<SecretReEncryptionService>();
+        services.TryAddSingleton<IProviderCatalog, ProviderCatalog>();
+        services.TryAddSingleton<EnvironmentService>();
+        services.TryAddSingleton<IntegrationService>();
+        services.TryAddSingleton<ConnectionService>();
+        services.TryAddScoped<AccountService>();
+
+        // Identity's EF store wants a scoped DbContext; it gets one from the same factory.
+        services.TryAddScoped(sp => sp.GetRequiredService<IDbContextFactory<NangoDbContext>>().CreateDbContext());
+        services.AddIdentityCore<NangoUser>(o =>
+            {
+                o.User.RequireUniqueEmail = true;
+                o.Password.RequiredLength = 8;
+                o.Password.RequireNonAlphanumeric = false;
+                o.Password.RequireUppercase = false;
+            })
+            .AddRoles<IdentityRole<Guid>>()
+            .AddEntityFrameworkStores<NangoDbContext>()
+            .AddSignInManager()
+            .AddDefaultTokenProviders();
+
+        // Order matters: migrations first, then the bootstrap owner, then the scheduler (which validates its tables).
+        services.AddHostedService<DatabaseMigrator>();
+        services.AddHostedService<BootstrapService>();
+        services.AddNangoScheduling(configuration, connectionString);
+        return services;
+    }
+}

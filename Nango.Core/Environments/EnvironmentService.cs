@@ -1,0 +1,192 @@
+using System.Security.Cryptography;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+using Nango.Core.Common;
+using Nango.Core.Persistence;
+using Nango.Core.Secrets;
+
+namespace Nango.Core.Environments;
+
+public sealed record EnvironmentSettings(
+    int Id,
+    string Name,
+    Guid Uuid,
+    Guid PublicKey,
+    string CallbackUrl,
+    bool CallbackUrlIsDefault,
+    string? WebhookUrl,
+    string? WebhookUrlSecondary,
+    bool SendAuthWebhook,
+    bool SendRefreshFailedWebhook,
+    bool SendSyncErrorWebhook,
+    bool AlwaysSendSyncCompletionWebhook,
+    bool SendAsyncActionWebhook,
+    string IncomingWebhookBaseUrl);
+
+public sealed record WebhookSettingsUpdate(
+    string? WebhookUrl,
+    string? WebhookUrlSecondary,
+    bool SendAuthWebhook,
+    bool SendRefreshFailedWebhook,
+    bool SendSyncErrorWebhook,
+    bool AlwaysSendSyncCompletionWebhook,
+    bool SendAsyncActionWebhook);
+
+public sealed record EnvironmentVariableValue(string Name, string Value);
+
+public sealed class EnvironmentService(
+    IDbContextFactory<NangoDbContext> contextFactory,
+    SecretProtector protector,
+    IOptions<NangoOptions> options,
+    TimeProvider clock)
+{
+    /// <summary>Finds the environment a secret key belongs to, by hash; null when no environment has it.</summary>
+    public async Task<EnvironmentContext?> FindBySecretKeyAsync(string secretKey, CancellationToken ct)
+    {
+        var hash = SecretHasher.Hash(secretKey);
+        await using var db = await contextFactory.CreateDbContextAsync(ct);
+        var environment = await db.Environments.AsNoTracking().SingleOrDefaultAsync(e => e.SecretKeyHash == hash, ct);
+        return environment is null ? null : EnvironmentContext.From(environment);
+    }
+
+    public async Task<IReadOnlyList<EnvironmentContext>> ListForAccountAsync(int accountId, CancellationToken ct)
+    {
+        await using var db = await contextFactory.CreateDbContextAsync(ct);
+        var environments = await db.Environments.AsNoTracking().Where(e => e.AccountId == accountId).OrderBy(e => e.Id).ToListAsync(ct);
+        return environments.Select(EnvironmentContext.From).ToList();
+    }
+
+    public async Task<EnvironmentContext?> FindByNameAsync(int accountId, string name, CancellationToken ct)
+    {
+        await using var db = await contextFactory.CreateDbContextAsync(ct);
+        var environment = await db.Environments.AsNoTracking().SingleOrDefaultAsync(e => e.AccountId == accountId && e.Name == name, ct);
+        return environment is null ? null : EnvironmentContext.From(environment);
+    }
+
+    public async Task<EnvironmentSettings> GetSettingsAsync(EnvironmentContext env, CancellationToken ct)
+    {
+        await using var db = await contextFactory.CreateDbContextAsync(ct);
+        var e = await LoadAsync(db, env, ct);
+        return ToSettings(e);
+    }
+
+    public async Task<string> RevealSecretKeyAsync(EnvironmentContext env, CancellationToken ct)
+    {
+        await using var db = await contextFactory.CreateDbContextAsync(ct);
+        var e = await LoadAsync(db, env, ct);
+        return protector.Unprotect(e.SecretKeyCiphertext);
+    }
+
+    /// <summary>Replaces the secret key; the old key stops working at once.</summary>
+    public async Task<string> RotateSecretKeyAsync(EnvironmentContext env, CancellationToken ct)
+    {
+        var key = SecretKeyFormat.NewKey();
+        await using var db = await contextFactory.CreateDbContextAsync(ct);
+        var e = await LoadAsync(db, env, ct);
+        e.SecretKeyHash = SecretHasher.Hash(key);
+        e.SecretKeyCiphertext = protector.Protect(key);
+        e.UpdatedAt = clock.GetUtcNow();
+        await db.SaveChangesAsync(ct);
+        return key;
+    }
+
+    public async Task<string> RevealWebhookSigningKeyAsync(EnvironmentContext env, CancellationToken ct)
+    {
+        await using var db = await contextFactory.CreateDbContextAsync(ct);
+        var e = await LoadAsync(db, env, ct);
+        return protector.Unprotect(e.WebhookSigningKeyCiphertext);
+    }
+
+    public async Task<string> RotateWebhookSigningKeyAsync(EnvironmentContext env, CancellationToken ct)
+    {
+        var key = NewWebhookSigningKey();
+        await using var db = await contextFactory.CreateDbContextAsync(ct);
+        var e = await LoadAsync(db, env, ct);
+        e.WebhookSigningKeyCiphertext = protector.Protect(key);
+        e.UpdatedAt = clock.GetUtcNow();
+        await db.SaveChangesAsync(ct);
+        return key;
+    }
+
+    /// <summary>Null or empty restores the default callback URL.</summary>
+    public async Task UpdateCallbackUrlAsync(EnvironmentContext env, string? callbackUrl, CancellationToken ct)
+    {
+        await using var db = await contextFactory.CreateDbContextAsync(ct);
+        var e = await LoadAsync(db, env, ct);
+        e.CallbackUrl = string.IsNullOrWhiteSpace(callbackUrl) ? null : callbackUrl.Trim();
+        e.UpdatedAt = clock.GetUtcNow();
+        await db.SaveChangesAsync(ct);
+    }
+
+    public async Task UpdateWebhookSettingsAsync(EnvironmentContext env, WebhookSettingsUpdate update, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(update);
+        await using var db = await contextFactory.CreateDbContextAsync(ct);
+        var e = await LoadAsync(db, env, ct);
+        e.WebhookUrl = string.IsNullOrWhiteSpace(update.WebhookUrl) ? null : update.WebhookUrl.Trim();
+        e.WebhookUrlSecondary = string.IsNullOrWhiteSpace(update.WebhookUrlSecondary) ? null : update.WebhookUrlSecondary.Trim();
+        e.SendAuthWebhook = update.SendAuthWebhook;
+        e.SendRefreshFailedWebhook = update.SendRefreshFailedWebhook;
+        e.SendSyncErrorWebhook = update.SendSyncErrorWebhook;
+        e.AlwaysSendSyncCompletionWebhook = update.AlwaysSendSyncCompletionWebhook;
+        e.SendAsyncActionWebhook = update.SendAsyncActionWebhook;
+        e.UpdatedAt = clock.GetUtcNow();
+        await db.SaveChangesAsync(ct);
+    }
+
+    public async Task<IReadOnlyList<EnvironmentVariableValue>> GetVariablesAsync(EnvironmentContext env, CancellationToken ct)
+    {
+        await using var db = await contextFactory.CreateDbContextAsync(ct);
+        var rows = await db.EnvironmentVariables.AsNoTracking()
+            .Where(v => v.EnvironmentId == env.EnvironmentId)
+            .OrderBy(v => v.Name)
+            .ToListAsync(ct);
+        return rows.Select(v => new EnvironmentVariableValue(v.Name, protector.Unprotect(v.ValueCiphertext))).ToList();
+    }
+
+    /// <summary>Replaces the whole set of variables. Names must be valid and unique; otherwise nothing changes.</summary>
+    public async Task<IReadOnlyList<string>> ReplaceVariablesAsync(EnvironmentContext env, IReadOnlyList<EnvironmentVariableValue> variables, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(variables);
+        var problems = new List<string>();
+        foreach (var v in variables.Where(v => !Identifiers.IsEnvironmentVariableName(v.Name)))
+        {
+            problems.Add($"'{v.Name}' is not a valid variable name (letters, digits and _; not starting with a digit).");
+        }
+        foreach (var group in variables.GroupBy(v => v.Name, StringComparer.Ordinal).Where(g => g.Count() > 1))
+        {
+            problems.Add($"'{group.Key}' is defined more than once.");
+        }
+        if (problems.Count > 0)
+        {
+            return problems;
+        }
+
+        await using var db = await contextFactory.CreateDbContextAsync(ct);
+        await using var transaction = await db.Database.BeginTransactionAsync(ct);
+        await db.EnvironmentVariables.Where(v => v.EnvironmentId == env.EnvironmentId).ExecuteDeleteAsync(ct);
+        db.EnvironmentVariables.AddRange(variables.Select(v => new EnvironmentVariable
+        {
+            EnvironmentId = env.EnvironmentId,
+            Name = v.Name,
+            ValueCiphertext = protector.Protect(v.Value),
+        }));
+        await db.SaveChangesAsync(ct);
+        await transaction.CommitAsync(ct);
+        return [];
+    }
+
+    public static string NewWebhookSigningKey() => Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(32));
+
+    public string DefaultCallbackUrl => options.Value.ServerUrl.TrimEnd('/') + "/oauth/callback";
+
+    private EnvironmentSettings ToSettings(NangoEnvironment e) => new(
+        e.Id, e.Name, e.Uuid, e.PublicKey,
+        e.CallbackUrl ?? DefaultCallbackUrl, e.CallbackUrl is null,
+        e.WebhookUrl, e.WebhookUrlSecondary,
+        e.SendAuthWebhook, e.SendRefreshFailedWebhook, e.SendSyncErrorWebhook, e.AlwaysSendSyncCompletionWebhook, e.SendAsyncActionWebhook,
+        $"{options.Value.ServerUrl.TrimEnd('/')}/webhook/{e.Uuid}");
+
+    private static async Task<NangoEnvironment> LoadAsync(NangoDbContext db, EnvironmentContext env, CancellationToken ct) =>
+        await db.Environments.SingleAsync(e => e.Id == env.EnvironmentId && e.AccountId == env.AccountId, ct);
+}

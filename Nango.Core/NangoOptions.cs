@@ -1,0 +1,97 @@
+namespace Nango.Core;
+
+/// <summary>Root of every setting under the <c>Nango</c> configuration section (DESIGN.md, configuration contract).</summary>
+public sealed class NangoOptions
+{
+    public const string SectionName = "Nango";
+
+    public string ServerUrl { get; set; } = "http://localhost:3003";
+
+    /// <summary>Base64 of 32 bytes; the primary key of the secrets key ring.</summary>
+    public string? EncryptionKey { get; set; }
+
+    /// <summary>Older keys still accepted for decryption, by key id (rotation).</summary>
+    public Dictionary<string, string> EncryptionKeys { get; set; } = [];
+
+    public string DataPath { get; set; } = "./.nango";
+
+    public string InternalUrl { get; set; } = "http://127.0.0.1:3004";
+
+    public CatalogOptions Catalog { get; set; } = new();
+
+    public ProxyOptions Proxy { get; set; } = new();
+
+    public RunnerOptions Runner { get; set; } = new();
+
+    public LogsOptions Logs { get; set; } = new();
+
+    public FunctionsOptions Functions { get; set; } = new();
+
+    public BootstrapOptions Bootstrap { get; set; } = new();
+
+    public DatabaseOptions Database { get; set; } = new();
+
+    public SchedulingOptions Scheduling { get; set; } = new();
+}
+
+public sealed class CatalogOptions
+{
+    public List<string> ExtraFiles { get; set; } = [];
+}
+
+public sealed class ProxyOptions
+{
+    /// <summary>Null means: true in Development, false elsewhere.</summary>
+    public bool? AllowPrivateNetworks { get; set; }
+}
+
+public sealed class RunnerOptions
+{
+    public string Mode { get; set; } = "Local";
+
+    public List<string> Urls { get; set; } = [];
+}
+
+public sealed class LogsOptions
+{
+    public string Store { get; set; } = "Postgres";
+
+    public string? ElasticsearchUrl { get; set; }
+
+    public int RetentionDays { get; set; } = 15;
+}
+
+public sealed class FunctionsOptions
+{
+    public string Store { get; set; } = "FileSystem";
+
+    public string? AzureBlobConnectionString { get; set; }
+
+    public string AzureBlobContainer { get; set; } = "nango-functions";
+}
+
+public sealed class BootstrapOptions
+{
+    public string? AdminEmail { get; set; }
+
+    public string? AdminPassword { get; set; }
+
+    public string? SecretKey { get; set; }
+
+    public string? ProdSecretKey { get; set; }
+
+    public string? WebhookSigningKey { get; set; }
+}
+
+public sealed class DatabaseOptions
+{
+    public bool MigrateOnStartup { get; set; } = true;
+}
+
+public sealed class SchedulingOptions
+{
+    /// <summary>Turns the Quartz scheduler off, e.g. for one-shot maintenance commands.</summary>
+    public bool Enabled { get; set; } = true;
+
+    public TimeSpan SecretReEncryptionInterval { get; set; } = TimeSpan.FromMinutes(10);
+}

@@ -1,0 +1,76 @@
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
+using Nango.Core.Common;
+using Nango.Core.Secrets;
+
+namespace Nango.Core;
+
+/// <summary>Reports every configuration problem at once, each with the key to fix.</summary>
+internal sealed class NangoOptionsValidator(IHostEnvironment hostEnvironment) : IValidateOptions<NangoOptions>
+{
+    public ValidateOptionsResult Validate(string? name, NangoOptions options)
+    {
+        var failures = new List<string>();
+
+        if (!Uri.TryCreate(options.ServerUrl, UriKind.Absolute, out var serverUrl) || serverUrl.Scheme is not ("http" or "https"))
+        {
+            failures.Add($"Nango__ServerUrl must be an absolute http(s) URL; got '{options.ServerUrl}'.");
+        }
+
+        if (!Uri.TryCreate(options.InternalUrl, UriKind.Absolute, out _))
+        {
+            failures.Add($"Nango__InternalUrl must be an absolute URL; got '{options.InternalUrl}'.");
+        }
+
+        if (string.IsNullOrWhiteSpace(options.EncryptionKey))
+        {
+            if (!hostEnvironment.IsDevelopment())
+            {
+                failures.Add("Nango__EncryptionKey is required outside Development: set it to the base64 of 32 random bytes (for example `openssl rand -base64 32`). Losing it makes every stored credential unreadable.");
+            }
+        }
+        else if (!KeyRing.IsValidKey(options.EncryptionKey))
+        {
+            failures.Add("Nango__EncryptionKey must be the base64 of exactly 32 bytes.");
+        }
+
+        foreach (var (id, key) in options.EncryptionKeys)
+        {
+            if (!KeyRing.IsValidKey(key))
+            {
+                failures.Add($"Nango__EncryptionKeys__{id} must be the base64 of exactly 32 bytes.");
+            }
+            if (!KeyRing.IsValidKeyId(id))
+            {
+                failures.Add($"Nango__EncryptionKeys__{id}: key ids may only contain letters, digits, '-' and '_'.");
+            }
+        }
+
+        if (options.Runner.Mode is not ("Local" or "Remote"))
+        {
+            failures.Add($"Nango__Runner__Mode must be Local or Remote; got '{options.Runner.Mode}'.");
+        }
+        if (options.Logs.Store is not ("Postgres" or "Elasticsearch"))
+        {
+            failures.Add($"Nango__Logs__Store must be Postgres or Elasticsearch; got '{options.Logs.Store}'.");
+        }
+        if (options.Functions.Store is not ("FileSystem" or "AzureBlob"))
+        {
+            failures.Add($"Nango__Functions__Store must be FileSystem or AzureBlob; got '{options.Functions.Store}'.");
+        }
+        if (options.Logs.RetentionDays < 1)
+        {
+            failures.Add("Nango__Logs__RetentionDays must be at least 1.");
+        }
+
+        foreach (var (key, value) in new[] { ("SecretKey", options.Bootstrap.SecretKey), ("ProdSecretKey", options.Bootstrap.ProdSecretKey) })
+        {
+            if (value is not null && !SecretKeyFormat.IsValid(value))
+            {
+                failures.Add($"Nango__Bootstrap__{key} must be a UUID v4.");
+            }
+        }
+
+        return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+    }
+}

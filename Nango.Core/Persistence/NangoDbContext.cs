@@ -1,0 +1,37 @@
+using Microsoft.AspNetCore.Identity;
+using Microsoft.AspNetCore.Identity.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore;
+using Nango.Core.Accounts;
+using Nango.Core.Connections;
+using Nango.Core.Environments;
+using Nango.Core.Integrations;
+
+namespace Nango.Core.Persistence;
+
+public sealed class NangoDbContext(DbContextOptions<NangoDbContext> options)
+    : IdentityDbContext<NangoUser, IdentityRole<Guid>, Guid>(options)
+{
+    public DbSet<Account> Accounts => Set<Account>();
+
+    public DbSet<NangoEnvironment> Environments => Set<NangoEnvironment>();
+
+    public DbSet<EnvironmentVariable> EnvironmentVariables => Set<EnvironmentVariable>();
+
+    public DbSet<Integration> Integrations => Set<Integration>();
+
+    public DbSet<Connection> Connections => Set<Connection>();
+
+    protected override void OnModelCreating(ModelBuilder builder)
+    {
+        base.OnModelCreating(builder);
+        // Identity names its tables AspNet*; keep the whole schema snake_case.
+        builder.Entity<NangoUser>().ToTable("users");
+        builder.Entity<IdentityRole<Guid>>().ToTable("roles");
+        builder.Entity<IdentityUserRole<Guid>>().ToTable("user_roles");
+        builder.Entity<IdentityUserClaim<Guid>>().ToTable("user_claims");
+        builder.Entity<IdentityUserLogin<Guid>>().ToTable("user_logins");
+        builder.Entity<IdentityRoleClaim<Guid>>().ToTable("role_claims");
+        builder.Entity<IdentityUserToken<Guid>>().ToTable("user_tokens");
+        builder.ApplyConfigurationsFromAssembly(typeof(NangoDbContext).Assembly);
+    }
+}

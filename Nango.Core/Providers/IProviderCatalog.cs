@@ -1,0 +1,8 @@
+namespace Nango.Core.Providers;
+
+public interface IProviderCatalog
+{
+    IReadOnlyList<ProviderDefinition> All { get; }
+
+    ProviderDefinition? Find(string name);
+}

@@ -1,0 +1,44 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Nango.Core.Persistence;
+using Quartz;
+
+namespace Nango.Core.Scheduling;
+
+public static class SchedulingServiceCollectionExtensions
+{
+    /// <summary>
+    /// Quartz on the clustered ADO.NET store in the same Postgres, so any number of Nango.Web instances
+    /// share one set of triggers and each job fires on exactly one of them. The tables come from a
+    /// migration (<see cref="QuartzSchema"/>), so Quartz only validates them.
+    /// </summary>
+    public static IServiceCollection AddNangoScheduling(this IServiceCollection services, IConfiguration configuration, string connectionString)
+    {
+        var options = configuration.GetSection(NangoOptions.SectionName).Get<NangoOptions>() ?? new NangoOptions();
+        if (!options.Scheduling.Enabled)
+        {
+            return services;
+        }
+        services.AddQuartz(q =>
+        {
+            q.UsePersistentStore(store =>
+            {
+                store.UsePostgres(connectionString);
+                store.ConfigureStore(o => o.TablePrefix = QuartzSchema.TablePrefix);
+                store.UseClustering(cluster =>
+                {
+                    cluster.CheckinInterval = TimeSpan.FromSeconds(5);
+                    cluster.CheckinMisfireThreshold = TimeSpan.FromSeconds(15);
+                });
+            });
+            q.ScheduleJob<SecretReEncryptionJob>(
+                trigger => trigger
+                    .WithIdentity("secret-re-encryption-trigger", "maintenance")
+                    .StartAt(DateTimeOffset.UtcNow.AddMinutes(1))
+                    .WithSimpleSchedule(s => s.WithInterval(options.Scheduling.SecretReEncryptionInterval).RepeatForever()),
+                job => job.WithIdentity(SecretReEncryptionJob.Key));
+        });
+        services.AddQuartzHostedService(o => o.WaitForJobsToComplete = true);
+        return services;
+    }
+}
