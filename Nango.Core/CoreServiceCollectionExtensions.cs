@@ -52,6 +52,7 @@ public static class CoreServiceCollectionExtensions
             })
             .AddRoles<IdentityRole<Guid>>()
             .AddEntityFrameworkStores<NangoDbContext>()
+            .AddClaimsPrincipalFactory<NangoUserClaimsPrincipalFactory>()
             .AddSignInManager()
             .AddDefaultTokenProviders();
 

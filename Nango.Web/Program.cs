@@ -1,23 +1,33 @@
+using Nango.Core;
+using Nango.Web;
+using Nango.Web.Api;
 using Nango.Web.Components;
+using Nango.Web.Components.Dashboard;
+using Nango.Web.Maintenance;
+
+if (MaintenanceCommands.IsCommand(args))
+{
+    return await MaintenanceCommands.RunAsync(args);
+}
 
 var builder = WebApplication.CreateBuilder(args);
-
-// Add services to the container.
-builder.Services.AddRazorComponents()
-    .AddInteractiveServerComponents();
+builder.Services.AddNangoCore(builder.Configuration);
+builder.Services.AddNangoWeb();
 
 var app = builder.Build();
 
-// Configure the HTTP request pipeline.
-if (!app.Environment.IsDevelopment())
-{
-    app.UseExceptionHandler("/Error", createScopeForErrors: true);
-}
-app.UseStatusCodePagesWithReExecute("/not-found", createScopeForStatusCodePages: true);
+app.UseExceptionHandler();
+app.UseCors();
+app.UseAuthentication();
+app.UseAuthorization();
+app.UseOutputCache();
 app.UseAntiforgery();
 
 app.MapStaticAssets();
-app.MapRazorComponents<App>()
-    .AddInteractiveServerRenderMode();
+app.MapNangoApi();
+app.MapDashboardAuthEndpoints();
+app.MapGet("/health", () => TypedResults.Ok(new { result = "ok" })).AllowAnonymous().WithName("Health");
+app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
 
-app.Run();
+await app.RunAsync();
+return 0;

@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.DataProtection.EntityFrameworkCore;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.AspNetCore.Identity.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore;
@@ -9,8 +10,11 @@ using Nango.Core.Integrations;
 namespace Nango.Core.Persistence;
 
 public sealed class NangoDbContext(DbContextOptions<NangoDbContext> options)
-    : IdentityDbContext<NangoUser, IdentityRole<Guid>, Guid>(options)
+    : IdentityDbContext<NangoUser, IdentityRole<Guid>, Guid>(options), IDataProtectionKeyContext
 {
+    /// <summary>Cookie and antiforgery keys, shared by every Nango.Web instance on this database.</summary>
+    public DbSet<DataProtectionKey> DataProtectionKeys => Set<DataProtectionKey>();
+
     public DbSet<Account> Accounts => Set<Account>();
 
     public DbSet<NangoEnvironment> Environments => Set<NangoEnvironment>();
@@ -32,6 +36,7 @@ public sealed class NangoDbContext(DbContextOptions<NangoDbContext> options)
         builder.Entity<IdentityUserLogin<Guid>>().ToTable("user_logins");
         builder.Entity<IdentityRoleClaim<Guid>>().ToTable("role_claims");
         builder.Entity<IdentityUserToken<Guid>>().ToTable("user_tokens");
+        builder.Entity<DataProtectionKey>().ToTable("data_protection_keys");
         builder.ApplyConfigurationsFromAssembly(typeof(NangoDbContext).Assembly);
     }
 }

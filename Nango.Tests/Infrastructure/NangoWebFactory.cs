@@ -1,0 +1,102 @@
+using System.Net;
+using System.Net.Http.Headers;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.Extensions.DependencyInjection;
+using Nango.Core.Accounts;
+using Nango.Core.Environments;
+
+namespace Nango.Tests.Infrastructure;
+
+/// <summary>
+/// Nango.Web on a real loopback port (so Node clients and browsers can reach it) over its own fresh
+/// database, with a bootstrap owner and fixed dev/prod secret keys.
+/// </summary>
+public class NangoWebFactory : WebApplicationFactory<Program>, IAsyncLifetime
+{
+    public const string AdminEmail = "admin@example.com";
+    public const string AdminPassword = "test-password-1";
+
+    private readonly string _dataPath = Path.Combine(Path.GetTempPath(), "nango-tests", Guid.NewGuid().ToString("N"));
+
+    public string DatabaseName { get; private set; } = "";
+
+    public string ConnectionString => TestPostgres.ConnectionStringFor(DatabaseName);
+
+    public string SecretKey { get; } = Guid.NewGuid().ToString();
+
+    public string ProdSecretKey { get; } = Guid.NewGuid().ToString();
+
+    public string EncryptionKey { get; } = Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32));
+
+    /// <summary>Extra configuration a test class needs (e.g. more catalog files), applied last.</summary>
+    protected virtual IEnumerable<KeyValuePair<string, string?>> ExtraSettings => [];
+
+    public Uri ServerUrl { get; private set; } = null!;
+
+    public async ValueTask InitializeAsync()
+    {
+        DatabaseName = await TestPostgres.CreateDatabaseAsync();
+        UseKestrel(o => o.Listen(IPAddress.Loopback, 0));
+        StartServer();
+        var address = Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        ServerUrl = new Uri(address);
+    }
+
+    protected override void ConfigureWebHost(IWebHostBuilder builder)
+    {
+        builder.UseEnvironment("Development");
+        builder.UseSetting("ConnectionStrings:Nango", ConnectionString);
+        builder.UseSetting("Nango:DataPath", _dataPath);
+        builder.UseSetting("Nango:EncryptionKey", EncryptionKey);
+        builder.UseSetting("Nango:Bootstrap:AdminEmail", AdminEmail);
+        builder.UseSetting("Nango:Bootstrap:AdminPassword", AdminPassword);
+        builder.UseSetting("Nango:Bootstrap:SecretKey", SecretKey);
+        builder.UseSetting("Nango:Bootstrap:ProdSecretKey", ProdSecretKey);
+        foreach (var (key, value) in ExtraSettings)
+        {
+            builder.UseSetting(key, value);
+        }
+    }
+
+    /// <summary>A client on the real port, authenticated with the dev secret key (or the key given).</summary>
+    public HttpClient CreateApiClient(string? secretKey = null)
+    {
+        var client = new HttpClient { BaseAddress = ServerUrl };
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", secretKey ?? SecretKey);
+        return client;
+    }
+
+    /// <summary>Another tenant: a new account with its own dev/prod environments; returns its dev secret key.</summary>
+    public async Task<string> CreateOtherAccountAsync()
+    {
+        var key = Guid.NewGuid().ToString();
+        await using var scope = Services.CreateAsyncScope();
+        var accounts = scope.ServiceProvider.GetRequiredService<AccountService>();
+        await accounts.CreateAccountAsync("Other " + key[..8], new Dictionary<string, string> { ["dev"] = key });
+        return key;
+    }
+
+    public async Task<EnvironmentContext> GetEnvironmentAsync(string secretKey)
+    {
+        var environments = Services.GetRequiredService<EnvironmentService>();
+        return await environments.FindBySecretKeyAsync(secretKey, CancellationToken.None)
+            ?? throw new InvalidOperationException("Unknown secret key");
+    }
+
+    public override async ValueTask DisposeAsync()
+    {
+        await base.DisposeAsync();
+        if (DatabaseName.Length > 0)
+        {
+            await TestPostgres.DropDatabaseAsync(DatabaseName);
+        }
+        if (Directory.Exists(_dataPath))
+        {
+            Directory.Delete(_dataPath, recursive: true);
+        }
+        GC.SuppressFinalize(this);
+    }
+}

@@ -1,0 +1,27 @@
+using Nango.Web.Api.Connections;
+using Nango.Web.Api.Environments;
+using Nango.Web.Api.Integrations;
+using Nango.Web.Api.Providers;
+
+namespace Nango.Web.Api;
+
+public static class ApiEndpoints
+{
+    public const string SecretKeyPolicy = "NangoSecretKey";
+    public const string CorsPolicy = "NangoPublicApi";
+
+    /// <summary>The public REST API at Nango's paths (no prefix), every route behind the secret key.</summary>
+    public static IEndpointRouteBuilder MapNangoApi(this IEndpointRouteBuilder app)
+    {
+        var api = app.MapGroup("")
+            .RequireAuthorization(SecretKeyPolicy)
+            .RequireCors(CorsPolicy)
+            .WithGroupName("public");
+        api.MapProviderEndpoints();
+        api.MapIntegrationEndpoints();
+        api.MapConnectionEndpoints();
+        api.MapEnvironmentVariableEndpoints();
+        app.MapProviderLogos();
+        return app;
+    }
+}

@@ -1,0 +1,54 @@
+namespace Nango.Web.Components.Dashboard;
+
+/// <summary>Every dashboard link is built here, so routes change in one place.</summary>
+public static class DashboardUrls
+{
+    public const string Root = "/dashboard";
+    public const string SignIn = "/signin";
+    public const string SignUp = "/signup";
+    public const string SignInEndpoint = "/dashboard/auth/signin";
+    public const string SignUpEndpoint = "/dashboard/auth/signup";
+    public const string SignOutEndpoint = "/dashboard/auth/signout";
+    public const string DefaultEnvironment = "dev";
+
+    public static string Home(string env) => $"{Root}/{Escape(env)}";
+
+    public static string Integrations(string env) => $"{Root}/{Escape(env)}/integrations";
+
+    public static string CreateIntegration(string env, string? provider = null) =>
+        provider is null ? $"{Root}/{Escape(env)}/integrations/create" : $"{Root}/{Escape(env)}/integrations/create/{Escape(provider)}";
+
+    public static string Integration(string env, string uniqueKey) => $"{Root}/{Escape(env)}/integrations/{Escape(uniqueKey)}";
+
+    public static string Connections(string env, string? integration = null, string? search = null)
+    {
+        var url = $"{Root}/{Escape(env)}/connections";
+        var query = new List<string>();
+        if (!string.IsNullOrEmpty(integration))
+        {
+            query.Add("integration=" + Escape(integration));
+        }
+        if (!string.IsNullOrEmpty(search))
+        {
+            query.Add("search=" + Escape(search));
+        }
+        return query.Count == 0 ? url : url + "?" + string.Join('&', query);
+    }
+
+    public static string Connection(string env, string integration, string connectionId) =>
+        $"{Root}/{Escape(env)}/connections/{Escape(integration)}/{Escape(connectionId)}";
+
+    public static string EnvironmentSettings(string env) => $"{Root}/{Escape(env)}/environment-settings";
+
+    /// <summary>The same page in another environment (environment switcher).</summary>
+    public static string SwitchEnvironment(string currentPath, string currentEnv, string targetEnv)
+    {
+        var prefix = $"{Root}/{Escape(currentEnv)}";
+        var path = currentPath.StartsWith(prefix, StringComparison.Ordinal) ? currentPath[prefix.Length..] : "";
+        // Detail pages (one integration or connection) rarely exist in the other environment; go to the list.
+        var section = path.Split('/', StringSplitOptions.RemoveEmptyEntries).FirstOrDefault();
+        return section is null ? Home(targetEnv) : $"{Root}/{Escape(targetEnv)}/{section}";
+    }
+
+    private static string Escape(string value) => Uri.EscapeDataString(value);
+}
