@@ -29,16 +29,31 @@ public class NangoWebFactory : WebApplicationFactory<Program>, IAsyncLifetime
 
     public string ProdSecretKey { get; } = Guid.NewGuid().ToString();
 
-    public string EncryptionKey { get; } = Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32));
+    public string EncryptionKey { get; private set; } = Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32));
 
     /// <summary>Extra configuration a test class needs (e.g. more catalog files), applied last.</summary>
     protected virtual IEnumerable<KeyValuePair<string, string?>> ExtraSettings => [];
 
     public Uri ServerUrl { get; private set; } = null!;
 
+    private bool _ownsDatabase = true;
+
+    /// <summary>Makes this instance share another instance's database (multi-instance tests); call before start.</summary>
+    public NangoWebFactory SharingDatabaseWith(NangoWebFactory other)
+    {
+        ArgumentNullException.ThrowIfNull(other);
+        DatabaseName = other.DatabaseName;
+        EncryptionKey = other.EncryptionKey;
+        _ownsDatabase = false;
+        return this;
+    }
+
     public async ValueTask InitializeAsync()
     {
-        DatabaseName = await TestPostgres.CreateDatabaseAsync();
+        if (_ownsDatabase)
+        {
+            DatabaseName = await TestPostgres.CreateDatabaseAsync();
+        }
         UseKestrel(o => o.Listen(IPAddress.Loopback, 0));
         StartServer();
         var address = Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
@@ -89,7 +104,7 @@ public class NangoWebFactory : WebApplicationFactory<Program>, IAsyncLifetime
     public override async ValueTask DisposeAsync()
     {
         await base.DisposeAsync();
-        if (DatabaseName.Length > 0)
+        if (_ownsDatabase && DatabaseName.Length > 0)
         {
             await TestPostgres.DropDatabaseAsync(DatabaseName);
         }
