@@ -97,7 +97,7 @@ public sealed class ProviderDefinition
 
     /// <summary>
     /// <c>logo</c> as the entry states it; Nango's catalog has none. The dashboard does not hotlink it: see
-    /// <see cref="ProviderLogos"/>.
+    /// <see cref="ProviderLogoFiles"/>.
     /// </summary>
     public string? Logo { get; private init; }
 

@@ -3,7 +3,7 @@ using Nango.Core.Providers;
 
 namespace Nango.Tests.Unit.Providers;
 
-public sealed class ProviderLogosTests
+public sealed class ProviderLogoFilesTests
 {
     [Fact]
     public void Shipped_logo_gives_its_path_and_others_none()
@@ -15,7 +15,7 @@ public sealed class ProviderLogosTests
             File.WriteAllText(Path.Combine(root.FullName, "images", "providers", "github.svg"), "<svg/>");
             File.WriteAllText(Path.Combine(root.FullName, "secret.svg"), "<svg/>");
             using var files = new PhysicalFileProvider(root.FullName);
-            var logos = new ProviderLogos(files);
+            var logos = new ProviderLogoFiles(files);
 
             Assert.Equal("/images/providers/github.svg", logos.UrlFor("github"));
             Assert.Null(logos.UrlFor("slack"));
@@ -32,17 +32,6 @@ public sealed class ProviderLogosTests
     [Fact]
     public void Without_a_web_root_there_is_no_logo()
     {
-        Assert.Null(new ProviderLogos(new NullFileProvider()).UrlFor("github"));
-    }
-
-    [Theory]
-    [InlineData("Google Drive", "GD")]
-    [InlineData("GitHub (App OAuth)", "GA")]
-    [InlineData("slack", "S")]
-    [InlineData("1Password", "1")]
-    [InlineData("  ", "?")]
-    public void Initials_come_from_the_first_two_words(string displayName, string expected)
-    {
-        Assert.Equal(expected, ProviderLogos.Initials(displayName));
+        Assert.Null(new ProviderLogoFiles(new NullFileProvider()).UrlFor("github"));
     }
 }

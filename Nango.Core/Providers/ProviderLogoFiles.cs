@@ -7,9 +7,9 @@ namespace Nango.Core.Providers;
 /// <summary>
 /// Provider logos that ship with the dashboard, under <c>images/providers/{name}.svg</c> of the web root. Logos are
 /// never hotlinked from a provider's or Nango's site (privacy, availability); without a shipped file the dashboard
-/// draws an avatar from <see cref="Initials"/>.
+/// draws an initials avatar.
 /// </summary>
-public sealed partial class ProviderLogos
+public sealed partial class ProviderLogoFiles
 {
     public const string UrlPrefix = "/images/providers/";
 
@@ -17,7 +17,7 @@ public sealed partial class ProviderLogos
     private readonly ConcurrentDictionary<string, string?> _cache = new(StringComparer.Ordinal);
 
     /// <param name="webRoot">The web root, e.g. <c>IWebHostEnvironment.WebRootFileProvider</c>.</param>
-    public ProviderLogos(IFileProvider webRoot)
+    public ProviderLogoFiles(IFileProvider webRoot)
     {
         ArgumentNullException.ThrowIfNull(webRoot);
         _files = webRoot;
@@ -34,21 +34,6 @@ public sealed partial class ProviderLogos
         }
         return _cache.GetOrAdd(providerName, name =>
             _files.GetFileInfo($"{UrlPrefix.TrimStart('/')}{name}.svg").Exists ? $"{UrlPrefix}{name}.svg" : null);
-    }
-
-    /// <summary>One or two letters for an avatar: the first letters of the first two words ("Google Drive" → "GD").</summary>
-    public static string Initials(string displayName)
-    {
-        ArgumentNullException.ThrowIfNull(displayName);
-        var words = displayName.Split([' ', '-', '_', '.', '(', ')', '/'], StringSplitOptions.RemoveEmptyEntries)
-            .Where(w => char.IsLetterOrDigit(w[0]))
-            .ToList();
-        return words.Count switch
-        {
-            0 => "?",
-            1 => char.ToUpperInvariant(words[0][0]).ToString(),
-            _ => string.Concat(char.ToUpperInvariant(words[0][0]), char.ToUpperInvariant(words[1][0])),
-        };
     }
 
     [GeneratedRegex("^[A-Za-z0-9][A-Za-z0-9_-]*$", RegexOptions.CultureInvariant)]
