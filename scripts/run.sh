@@ -91,14 +91,17 @@ PG_BIN="$(pg_bin_for "$PG_DATA")"
 # shellcheck disable=SC2317 # called from the traps below
 stop_everything() {
     trap - INT TERM EXIT
+    # Shutting down must finish even when the terminal or a pipe reading our output is already gone.
+    trap '' PIPE
+    set +e
     if [[ -n "$APP_PID" ]] && kill -0 "$APP_PID" 2>/dev/null; then
         say "stopping Nango.Web"
-        kill -TERM "$APP_PID" 2>/dev/null || true
-        wait "$APP_PID" 2>/dev/null || true
+        kill -TERM "$APP_PID" 2>/dev/null
+        wait "$APP_PID" 2>/dev/null
     fi
     if [[ "$PG_STARTED" -eq 1 ]]; then
         say "stopping PostgreSQL ($PG_DATA)"
-        as_pg_user "$PG_BIN/pg_ctl" -D "$PG_DATA" -m fast -w stop >/dev/null 2>&1 || true
+        as_pg_user "$PG_BIN/pg_ctl" -D "$PG_DATA" -m fast -w stop >/dev/null 2>&1
     elif [[ -f "$PG_DATA/postmaster.pid" ]]; then
         say "PostgreSQL was already running before this start and stays up; stop it with:"
         say "  $( is_root && echo 'runuser -u postgres -- ')$PG_BIN/pg_ctl -D $PG_DATA stop"
