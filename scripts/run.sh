@@ -199,7 +199,8 @@ mkdir -p "$LOG_DIR"
 LOG="$LOG_DIR/web.log"
 say "starting Nango.Web on $BASE_URL (log: $LOG)"
 # The app's working directory is its publish folder: that is its content root (wwwroot, static assets).
-(cd "$DATA/app" && exec dotnet Nango.Web.dll --urls "$BASE_URL") > >(tee -a "$LOG") 2>&1 &
+# tee ignores Ctrl+C so that the app's shutdown lines still reach the terminal and the log.
+(cd "$DATA/app" && exec dotnet Nango.Web.dll --urls "$BASE_URL") > >(trap '' INT && exec tee -a "$LOG") 2>&1 &
 APP_PID=$!
 
 deadline=$((SECONDS + 180))
