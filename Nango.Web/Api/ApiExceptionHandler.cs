@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Diagnostics;
 using Nango.Core.Common;
+using Nango.Web.Components.Dashboard;
 
 namespace Nango.Web.Api;
 
@@ -11,7 +12,18 @@ internal sealed class ApiExceptionHandler(ILogger<ApiExceptionHandler> logger) :
 {
     public async ValueTask<bool> TryHandleAsync(HttpContext httpContext, Exception exception, CancellationToken cancellationToken)
     {
-        if (httpContext.Request.Path.StartsWithSegments("/dashboard") || httpContext.Response.HasStarted)
+        if (httpContext.Response.HasStarted)
+        {
+            return false;
+        }
+        if (httpContext.Request.Path.StartsWithSegments("/dashboard/auth") && exception is BadHttpRequestException)
+        {
+            // A stale form (expired antiforgery token, a re-posted sign-in page): send the user back to a
+            // fresh form instead of an error page.
+            httpContext.Response.Redirect(DashboardUrls.SignIn + "?error=expired");
+            return true;
+        }
+        if (httpContext.Request.Path.StartsWithSegments("/dashboard"))
         {
             return false;
         }
