@@ -104,13 +104,10 @@ public static class IntegrationEndpoints
 
     private static IntegrationResponse ToResponse(IntegrationDetails details, EnvironmentContext env, NangoOptions options, bool includeWebhook, bool includeCredentials)
     {
-        var c = details.Credentials;
         return ToResponse(details.Summary, options) with
         {
             WebhookUrl = includeWebhook ? $"{options.ServerUrl.TrimEnd('/')}/webhook/{env.EnvironmentUuid}/{Uri.EscapeDataString(details.Summary.UniqueKey)}" : null,
-            Credentials = includeCredentials && c is not null
-                ? new IntegrationCredentialsResponse(c.Type, c.ClientId, c.ClientSecret, c.Scopes, c.WebhookSecret, c.AppId, c.AppLink, c.PrivateKey)
-                : null,
+            Credentials = includeCredentials ? IncludedCredentials.For(details.Summary.AuthMode, details.Credentials) : null,
         };
     }
 }
