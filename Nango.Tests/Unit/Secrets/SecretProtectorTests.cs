@@ -27,11 +27,11 @@ public sealed class SecretProtectorTests
     {
         var protector = new SecretProtector(new KeyRing(_keyA));
 
-        var first = protector.Protect("same");
-        var second = protector.Protect("same");
+        var first = protector.Protect("same secret");
+        var second = protector.Protect("same secret");
 
         Assert.NotEqual(first, second);
-        Assert.DoesNotContain("same", first, StringComparison.Ordinal);
+        Assert.DoesNotContain("same secret", first, StringComparison.Ordinal);
     }
 
     [Fact]
