@@ -30,7 +30,7 @@ internal sealed class ApiExceptionHandler(ILogger<ApiExceptionHandler> logger) :
         var result = exception switch
         {
             BadHttpRequestException { StatusCode: StatusCodes.Status415UnsupportedMediaType } =>
-                ApiErrors.Create(StatusCodes.Status400BadRequest, ErrorCodes.InvalidContentType, "The request body must be JSON (Content-Type: application/json)."),
+                ApiErrors.Create(StatusCodes.Status415UnsupportedMediaType, ErrorCodes.InvalidContentType, "Content-Type header must be application/json"),
             BadHttpRequestException { StatusCode: StatusCodes.Status413PayloadTooLarge } =>
                 ApiErrors.Create(StatusCodes.Status413PayloadTooLarge, ErrorCodes.RequestTooLarge, "The request body is too large."),
             BadHttpRequestException bad when bad.InnerException is System.Text.Json.JsonException =>

@@ -72,7 +72,7 @@ public static class IntegrationEndpoints
         var env = http.GetNangoEnvironment();
         var result = await integrations.UpdateAsync(env, uniqueKey, new UpdateIntegration(
             body.UniqueKey, body.DisplayName, body.Credentials?.ToCore(), body.ForwardWebhooks, body.IntegrationConfig, body.Custom), ct);
-        return ToResult(result, env, options.Value);
+        return ToResult(result, env, options.Value, renaming: true);
     }
 
     private static async Task<Results<Ok<SuccessResponse>, JsonHttpResult<ApiError>>> DeleteIntegration(
@@ -82,12 +82,14 @@ public static class IntegrationEndpoints
         return deleted ? TypedResults.Ok(new SuccessResponse(true)) : ApiErrors.NotFound("Integration does not exist");
     }
 
-    private static Results<Ok<IntegrationDataResponse>, JsonHttpResult<ApiError>> ToResult(IntegrationResult result, EnvironmentContext env, NangoOptions options) =>
+    private static Results<Ok<IntegrationDataResponse>, JsonHttpResult<ApiError>> ToResult(IntegrationResult result, EnvironmentContext env, NangoOptions options, bool renaming = false) =>
         result.Outcome switch
         {
             IntegrationOutcome.Ok => TypedResults.Ok(new IntegrationDataResponse(ToResponse(result.Integration!, env, options, false, false))),
             IntegrationOutcome.NotFound => ApiErrors.NotFound("Integration does not exist"),
-            IntegrationOutcome.Duplicate => ApiErrors.Create(StatusCodes.Status409Conflict, ErrorCodes.DuplicateProviderConfig, "An integration with this unique_key already exists in this environment."),
+            // Nango answers a taken unique_key as a validation failure, not a conflict, and words it differently on create and on rename.
+            IntegrationOutcome.Duplicate when renaming => ApiErrors.Create(StatusCodes.Status400BadRequest, ErrorCodes.InvalidBody, "uniqueKey is already used by another integration"),
+            IntegrationOutcome.Duplicate => ApiErrors.InvalidBody([new ValidationError("invalid_string", "Unique key already exists", ["uniqueKey"])]),
             _ => ApiErrors.InvalidBody(result.Errors ?? []),
         };
 
@@ -104,13 +106,10 @@ public static class IntegrationEndpoints
 
     private static IntegrationResponse ToResponse(IntegrationDetails details, EnvironmentContext env, NangoOptions options, bool includeWebhook, bool includeCredentials)
     {
-        var c = details.Credentials;
         return ToResponse(details.Summary, options) with
         {
             WebhookUrl = includeWebhook ? $"{options.ServerUrl.TrimEnd('/')}/webhook/{env.EnvironmentUuid}/{Uri.EscapeDataString(details.Summary.UniqueKey)}" : null,
-            Credentials = includeCredentials && c is not null
-                ? new IntegrationCredentialsResponse(c.Type, c.ClientId, c.ClientSecret, c.Scopes, c.WebhookSecret, c.AppId, c.AppLink, c.PrivateKey)
-                : null,
+            Credentials = includeCredentials ? IncludedCredentials.For(details.Summary.AuthMode, details.Credentials) : null,
         };
     }
 }
