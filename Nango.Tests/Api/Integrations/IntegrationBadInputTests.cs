@@ -55,7 +55,7 @@ public sealed class IntegrationBadInputTests(NangoWebFactory factory) : IClassFi
     }
 
     [Fact]
-    public async Task Create_with_a_unique_key_already_taken_is_400_invalid_body_and_keeps_the_first()
+    public async Task Create_with_a_unique_key_already_taken_is_409_duplicate_provider_config_and_keeps_the_first()
     {
         using var client = factory.CreateApiClient();
         await client.CreateIntegrationAsync("taken-key");
@@ -63,9 +63,9 @@ public sealed class IntegrationBadInputTests(NangoWebFactory factory) : IClassFi
 
         var response = await client.SendJsonAsync(HttpMethod.Post, "/integrations", new { provider = "slack", unique_key = "taken-key" });
 
-        var error = await response.AssertErrorAsync(HttpStatusCode.BadRequest, "invalid_body");
+        var error = await response.AssertErrorAsync(HttpStatusCode.Conflict, "duplicate_provider_config");
         Assert.True(JsonNode.DeepEquals(
-            JsonNode.Parse("""[{"code":"invalid_string","message":"Unique key already exists","path":["uniqueKey"]}]"""),
+            JsonNode.Parse("""[{"code":"invalid_string","message":"Unique key already exists","path":["unique_key"]}]"""),
             error["errors"]));
         Assert.Equal(before, await SnapshotAsync());
         var kept = await (await client.GetAsync("/integrations/taken-key", TestContext.Current.CancellationToken)).ReadJsonAsync();
@@ -73,7 +73,7 @@ public sealed class IntegrationBadInputTests(NangoWebFactory factory) : IClassFi
     }
 
     [Fact]
-    public async Task Rename_to_a_unique_key_already_taken_is_400_invalid_body_and_renames_nothing()
+    public async Task Rename_to_a_unique_key_already_taken_is_409_duplicate_provider_config_and_renames_nothing()
     {
         using var client = factory.CreateApiClient();
         await client.CreateIntegrationAsync("rename-source");
@@ -82,7 +82,7 @@ public sealed class IntegrationBadInputTests(NangoWebFactory factory) : IClassFi
 
         var response = await client.SendJsonAsync(HttpMethod.Patch, "/integrations/rename-source", new { unique_key = "rename-target", display_name = "Changed" });
 
-        var error = await response.AssertErrorAsync(HttpStatusCode.BadRequest, "invalid_body");
+        var error = await response.AssertErrorAsync(HttpStatusCode.Conflict, "duplicate_provider_config");
         Assert.Equal("uniqueKey is already used by another integration", (string?)error["message"]);
         Assert.Equal(before, await SnapshotAsync());
     }

@@ -88,8 +88,11 @@ public static class IntegrationEndpoints
             IntegrationOutcome.Ok => TypedResults.Ok(new IntegrationDataResponse(ToResponse(result.Integration!, env, options, false, false))),
             IntegrationOutcome.NotFound => ApiErrors.NotFound("Integration does not exist"),
             // Nango answers a taken unique_key as a validation failure, not a conflict, and words it differently on create and on rename.
-            IntegrationOutcome.Duplicate when renaming => ApiErrors.Create(StatusCodes.Status400BadRequest, ErrorCodes.InvalidBody, "uniqueKey is already used by another integration"),
-            IntegrationOutcome.Duplicate => ApiErrors.InvalidBody([new ValidationError("invalid_string", "Unique key already exists", ["uniqueKey"])]),
+            // Nango's current server answers 400 invalid_body here; we keep its documented
+            // duplicate_provider_config/409 so clients can tell a taken key from a malformed body.
+            IntegrationOutcome.Duplicate => ApiErrors.Create(StatusCodes.Status409Conflict, ErrorCodes.DuplicateProviderConfig,
+                renaming ? "uniqueKey is already used by another integration" : "Unique key already exists",
+                [new ApiValidationIssue("invalid_string", "Unique key already exists", ["unique_key"])]),
             _ => ApiErrors.InvalidBody(result.Errors ?? []),
         };
 
