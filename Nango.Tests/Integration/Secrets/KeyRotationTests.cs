@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Json;
 using System.Security.Cryptography;
@@ -237,36 +236,19 @@ public sealed class ReEncryptCommandTests(NangoWebFactory factory) : IClassFixtu
         Assert.Contains("which is not in the key ring", output, StringComparison.Ordinal);
     }
 
-    private async Task<(int ExitCode, string Output)> RunCommandAsync(string primaryKey, string? oldKey)
+    private Task<(int ExitCode, string Output)> RunCommandAsync(string primaryKey, string? oldKey)
     {
-        var start = new ProcessStartInfo("dotnet", [Path.Combine(AppContext.BaseDirectory, "Nango.Web.dll"), "reencrypt-secrets"])
+        var environment = new Dictionary<string, string>
         {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            WorkingDirectory = Path.GetTempPath(),
+            ["ASPNETCORE_ENVIRONMENT"] = "Production",
+            ["DOTNET_ENVIRONMENT"] = "Production",
+            ["ConnectionStrings__Nango"] = factory.ConnectionString,
+            ["Nango__EncryptionKey"] = primaryKey,
         };
-        start.Environment["ASPNETCORE_ENVIRONMENT"] = "Production";
-        start.Environment["DOTNET_ENVIRONMENT"] = "Production";
-        start.Environment["ConnectionStrings__Nango"] = factory.ConnectionString;
-        start.Environment["Nango__EncryptionKey"] = primaryKey;
         if (oldKey is not null)
         {
-            start.Environment["Nango__EncryptionKeys__old"] = oldKey;
+            environment["Nango__EncryptionKeys__old"] = oldKey;
         }
-        using var process = Process.Start(start)!;
-        var stdout = process.StandardOutput.ReadToEndAsync(TestContext.Current.CancellationToken);
-        var stderr = process.StandardError.ReadToEndAsync(TestContext.Current.CancellationToken);
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
-        timeout.CancelAfter(TimeSpan.FromSeconds(90));
-        try
-        {
-            await process.WaitForExitAsync(timeout.Token);
-        }
-        catch (OperationCanceledException)
-        {
-            process.Kill(entireProcessTree: true);
-            throw new TimeoutException("reencrypt-secrets did not finish within 90 s.");
-        }
-        return (process.ExitCode, await stdout + await stderr);
+        return WebProcess.RunAsync(["reencrypt-secrets"], environment, TimeSpan.FromSeconds(90));
     }
 }
