@@ -16,7 +16,7 @@ public static partial class ConnectionEndpoints
         foreach (var prefix in new[] { "/connections", "/connection" })
         {
             var deprecated = prefix == "/connection";
-            var group = api.MapGroup(prefix).WithTags("Connections");
+            var group = api.MapGroup(prefix).WithTags("Connections").AddEndpointFilter<RouteIdentifierFilter>();
             Name(group.MapGet("/", ListConnections), "ListConnections", deprecated, "Connections of the environment, filtered and paged.");
             Name(group.MapPost("/", ImportConnection), "ImportConnection", deprecated, "Create a connection from existing credentials.");
             Name(group.MapPost("/metadata", SetMetadata), "SetMetadata", deprecated, "Replace the metadata of one or more connections.");

@@ -13,7 +13,7 @@ public static class IntegrationEndpoints
 {
     public static RouteGroupBuilder MapIntegrationEndpoints(this RouteGroupBuilder api)
     {
-        var group = api.MapGroup("/integrations").WithTags("Integrations");
+        var group = api.MapGroup("/integrations").WithTags("Integrations").AddEndpointFilter<RouteIdentifierFilter>();
         group.MapGet("/", ListIntegrations).WithName("ListIntegrations").WithSummary("Integrations of the environment.");
         group.MapGet("/{uniqueKey}", GetIntegration).WithName("GetIntegration").WithSummary("One integration; include=webhook|credentials adds those.");
         group.MapPost("/", CreateIntegration).WithName("CreateIntegration").WithSummary("Configure a provider as an integration.");
