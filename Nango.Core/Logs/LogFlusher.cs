@@ -15,21 +15,52 @@ internal sealed partial class LogFlusher(
     ILogStore store,
     IOptions<LogWriterOptions> options,
     TimeProvider clock,
-    ILogger<LogFlusher> logger) : BackgroundService
+    ILogger<LogFlusher> logger) : IHostedService, IDisposable
 {
     private static readonly TimeSpan _dropReportInterval = TimeSpan.FromSeconds(30);
     private readonly LogWriterOptions _options = options.Value;
     private long _droppedReported;
     private DateTimeOffset _lastDropReport = DateTimeOffset.MinValue;
 
-    public override async Task StopAsync(CancellationToken cancellationToken)
+    private readonly CancellationTokenSource _stopping = new();
+    private Task? _loop;
+
+    // Not a BackgroundService: since .NET 10 it starts ExecuteAsync with Task.Run(…, stoppingToken), so a
+    // host stopped before that task was scheduled never runs it, and the buffer would not be drained.
+    public Task StartAsync(CancellationToken cancellationToken)
+    {
+        _loop = Task.Run(() => RunGuardedAsync(_stopping.Token), CancellationToken.None);
+        return Task.CompletedTask;
+    }
+
+    /// <summary>Closes the buffer, then waits until everything in it is written (or the host gives up waiting).</summary>
+    public async Task StopAsync(CancellationToken cancellationToken)
     {
         buffer.Complete();
-        await base.StopAsync(cancellationToken);
+        await _stopping.CancelAsync();
+        if (_loop is not null)
+        {
+            await _loop.WaitAsync(cancellationToken);
+        }
         ReportDrops(force: true);
     }
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    public void Dispose() => _stopping.Dispose();
+
+    private async Task RunGuardedAsync(CancellationToken stoppingToken)
+    {
+        try
+        {
+            await RunAsync(stoppingToken);
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            // From here on every write is dropped and counted; say so loudly once.
+            LogCrashed(logger, e);
+        }
+    }
+
+    private async Task RunAsync(CancellationToken stoppingToken)
     {
         var reader = buffer.Reader;
         var batch = new LogBatch();
@@ -40,11 +71,13 @@ internal sealed partial class LogFlusher(
         while (await reader.WaitToReadAsync(CancellationToken.None))
         {
             var deadline = clock.GetUtcNow() + _options.FlushInterval;
+            var taken = 0;
             while (batch.Count < _options.BatchSize)
             {
                 while (batch.Count < _options.BatchSize && reader.TryRead(out var item))
                 {
                     Add(batch, pendingInserts, pendingUpdates, item);
+                    taken++;
                 }
                 if (batch.Count >= _options.BatchSize || reader.Completion.IsCompleted)
                 {
@@ -56,7 +89,7 @@ internal sealed partial class LogFlusher(
                     break;
                 }
             }
-            await FlushAsync(batch, stoppingToken);
+            await FlushAsync(batch, taken, stoppingToken);
             batch.Clear();
             pendingInserts.Clear();
             pendingUpdates.Clear();
@@ -121,9 +154,9 @@ internal sealed partial class LogFlusher(
         }
     }
 
-    private async Task FlushAsync(LogBatch batch, CancellationToken stoppingToken)
+    // count: writes taken from the buffer, more than the batch's rows when updates were folded in.
+    private async Task FlushAsync(LogBatch batch, int count, CancellationToken stoppingToken)
     {
-        var count = batch.Count;
         for (var attempt = 1; ; attempt++)
         {
             try
@@ -135,7 +168,7 @@ internal sealed partial class LogFlusher(
             }
             catch (Exception e) when (attempt == 1 && e is not OutOfMemoryException)
             {
-                LogRetrying(logger, e, count);
+                LogRetrying(logger, e, batch.Count);
                 try
                 {
                     await Task.Delay(TimeSpan.FromSeconds(1), stoppingToken);
@@ -148,7 +181,7 @@ internal sealed partial class LogFlusher(
             catch (Exception e) when (e is not OutOfMemoryException)
             {
                 buffer.CountFailed(count);
-                LogLost(logger, e, count);
+                LogLost(logger, e, batch.Count);
                 return;
             }
         }
@@ -172,6 +205,9 @@ internal sealed partial class LogFlusher(
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Log store write of {Count} rows failed twice; these log rows are lost")]
     private static partial void LogLost(ILogger logger, Exception exception, int count);
+
+    [LoggerMessage(Level = LogLevel.Critical, Message = "The log flusher stopped; log writes are dropped from now on")]
+    private static partial void LogCrashed(ILogger logger, Exception exception);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Log buffer full: dropped {Recent} writes ({Total} since start, capacity {Capacity}); the store is slower than the log volume")]
     private static partial void LogDropped(ILogger logger, long recent, long total, int capacity);
