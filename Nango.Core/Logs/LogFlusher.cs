@@ -18,9 +18,10 @@ internal sealed partial class LogFlusher(
     ILogger<LogFlusher> logger) : IHostedService, IDisposable
 {
     private static readonly TimeSpan _dropReportInterval = TimeSpan.FromSeconds(30);
+    private static readonly TimeSpan _shutdownGrace = TimeSpan.FromSeconds(3);
     private readonly LogWriterOptions _options = options.Value;
     private long _droppedReported;
-    private DateTimeOffset _lastDropReport = DateTimeOffset.MinValue;
+    private long? _lastDropReport;
 
     private readonly CancellationTokenSource _stopping = new();
     private Task? _loop;
@@ -40,7 +41,23 @@ internal sealed partial class LogFlusher(
         await _stopping.CancelAsync();
         if (_loop is not null)
         {
-            await _loop.WaitAsync(cancellationToken);
+            try
+            {
+                await _loop.WaitAsync(cancellationToken);
+            }
+            catch (OperationCanceledException)
+            {
+                // The host stopped waiting, often because services stopped before this one (Quartz) used up
+                // its shutdown timeout. Draining a buffer takes milliseconds, so allow a short last grace.
+                try
+                {
+                    await _loop.WaitAsync(_shutdownGrace, CancellationToken.None);
+                }
+                catch (TimeoutException)
+                {
+                    LogAbandoned(logger, buffer.Stats.Buffered);
+                }
+            }
         }
         ReportDrops(force: true);
     }
@@ -70,7 +87,8 @@ internal sealed partial class LogFlusher(
         // ends once it is empty, so nothing buffered is lost.
         while (await reader.WaitToReadAsync(CancellationToken.None))
         {
-            var deadline = clock.GetUtcNow() + _options.FlushInterval;
+            // Monotonic time: a wall-clock jump must not stretch or cut a batch.
+            var batchStarted = clock.GetTimestamp();
             var taken = 0;
             while (batch.Count < _options.BatchSize)
             {
@@ -83,7 +101,7 @@ internal sealed partial class LogFlusher(
                 {
                     break;
                 }
-                var remaining = deadline - clock.GetUtcNow();
+                var remaining = _options.FlushInterval - clock.GetElapsedTime(batchStarted);
                 if (remaining <= TimeSpan.Zero || !await WaitForMoreAsync(reader, remaining))
                 {
                     break;
@@ -190,8 +208,8 @@ internal sealed partial class LogFlusher(
     private void ReportDrops(bool force)
     {
         var dropped = buffer.Stats.Dropped;
-        var now = clock.GetUtcNow();
-        if (dropped == _droppedReported || (!force && now - _lastDropReport < _dropReportInterval))
+        var now = clock.GetTimestamp();
+        if (dropped == _droppedReported || (!force && _lastDropReport is { } last && clock.GetElapsedTime(last, now) < _dropReportInterval))
         {
             return;
         }
@@ -205,6 +223,9 @@ internal sealed partial class LogFlusher(
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Log store write of {Count} rows failed twice; these log rows are lost")]
     private static partial void LogLost(ILogger logger, Exception exception, int count);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Shutdown did not wait for the log flush; about {Buffered} buffered log writes are lost")]
+    private static partial void LogAbandoned(ILogger logger, int buffered);
 
     [LoggerMessage(Level = LogLevel.Critical, Message = "The log flusher stopped; log writes are dropped from now on")]
     private static partial void LogCrashed(ILogger logger, Exception exception);
