@@ -2,6 +2,7 @@ using Elastic.Clients.Elasticsearch;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
 using Npgsql;
 
 namespace Nango.Core.Logs;
@@ -27,13 +28,13 @@ public static class LogsServiceCollectionExtensions
         services.TryAddSingleton<LogQueryService>();
         services.TryAddSingleton<LogMaintenance>();
         services.TryAddSingleton<ApiAuthFailures>();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<NangoOptions>, LogsOptionsValidator>());
 
         var logs = section.Get<LogsOptions>() ?? new LogsOptions();
-        if (string.Equals(logs.Store, "Elasticsearch", StringComparison.OrdinalIgnoreCase))
+        if (logs.Store == "Elasticsearch")
         {
-            var url = logs.ElasticsearchUrl
-                ?? throw new InvalidOperationException("Nango__Logs__ElasticsearchUrl is required when Nango__Logs__Store is Elasticsearch.");
-            services.TryAddSingleton(_ => new ElasticsearchClient(new ElasticsearchClientSettings(new Uri(url))));
+            // A missing or bad URL is reported by LogsOptionsValidator at start-up, before this is resolved.
+            services.TryAddSingleton(_ => new ElasticsearchClient(new ElasticsearchClientSettings(new Uri(logs.ElasticsearchUrl!))));
             services.TryAddSingleton<ILogStore>(sp => new ElasticsearchLogStore(sp.GetRequiredService<ElasticsearchClient>()));
         }
         else
