@@ -26,8 +26,9 @@ internal sealed partial class LogFlusher(
     private readonly CancellationTokenSource _stopping = new();
     private Task? _loop;
 
-    // Not a BackgroundService: since .NET 10 it starts ExecuteAsync with Task.Run(…, stoppingToken), so a
-    // host stopped before that task was scheduled never runs it, and the buffer would not be drained.
+    // Not a BackgroundService: since .NET 10 it starts ExecuteAsync through Task.Run tied to the stopping
+    // token, so a host stopped before that task got a thread never runs it and the buffer was not drained
+    // (seen in tests under load). Here the loop always starts, and only a closed, empty buffer ends it.
     public Task StartAsync(CancellationToken cancellationToken)
     {
         _loop = Task.Run(() => RunGuardedAsync(_stopping.Token), CancellationToken.None);

@@ -16,7 +16,7 @@ internal sealed class LogService(LogBuffer buffer, IOptions<LogWriterOptions> op
         var now = Now();
         var row = new LogOperationRow
         {
-            Id = Guid.CreateVersion7(now),
+            Id = LogIds.Create(now),
             CreatedAt = now,
             UpdatedAt = now,
             Type = start.Kind.Type,
@@ -69,7 +69,7 @@ internal sealed class LogService(LogBuffer buffer, IOptions<LogWriterOptions> op
             var now = service.Now();
             service.Offer(new LogMessageRow
             {
-                Id = Guid.CreateVersion7(now),
+                Id = LogIds.Create(now),
                 CreatedAt = now,
                 OperationId = row.Id,
                 AccountId = row.AccountId,
@@ -96,7 +96,7 @@ internal sealed class LogService(LogBuffer buffer, IOptions<LogWriterOptions> op
                 : MessageLevels.Info;
             service.Offer(new LogMessageRow
             {
-                Id = Guid.CreateVersion7(now),
+                Id = LogIds.Create(now),
                 // Dated when the request started, but never before its operation (messages are looked up from there).
                 CreatedAt = duration is { } d && now - d > row.CreatedAt ? Clock.ToMicroseconds(now - d) : (duration is null ? now : row.CreatedAt),
                 OperationId = row.Id,

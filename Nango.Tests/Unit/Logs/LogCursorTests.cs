@@ -32,3 +32,21 @@ public sealed class LogCursorTests
         }
     }
 }
+
+public sealed class LogIdsTests
+{
+    [Fact]
+    public void Ids_are_uuid_version_7_with_the_time_in_front_and_sort_by_time()
+    {
+        var at = new DateTimeOffset(2026, 11, 27, 10, 30, 15, 123, TimeSpan.Zero);
+
+        var id = LogIds.Create(at);
+        var later = LogIds.Create(at.AddMilliseconds(1));
+
+        Assert.Equal(7, id.Version);
+        Assert.Equal(Guid.CreateVersion7(at).ToString()[..13], id.ToString()[..13]);
+        Assert.True(string.CompareOrdinal(id.ToString(), later.ToString()) < 0);
+        Assert.NotEqual(id, LogIds.Create(at));
+        Assert.InRange(id.Variant, 8, 11);
+    }
+}
