@@ -13,7 +13,8 @@ public sealed class LogInstrumentationTests(NangoWebFactory factory) : IClassFix
 {
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
-    private async Task<LogOperationRow> WaitForOperationAsync(EnvironmentContext environment, string kind, string? connection = null)
+    // Filtered by integration: the tests of this class share one app and may run in any order.
+    private async Task<LogOperationRow> WaitForOperationAsync(EnvironmentContext environment, string kind, string integration, string? connection = null)
     {
         var query = factory.Services.GetRequiredService<LogQueryService>();
         for (var attempt = 0; attempt < 100; attempt++)
@@ -21,6 +22,7 @@ public sealed class LogInstrumentationTests(NangoWebFactory factory) : IClassFix
             var page = await query.SearchOperationsAsync(environment, new LogOperationSearch
             {
                 Types = [kind],
+                Integrations = [integration],
                 Connections = connection is null ? [] : [connection],
             }, Ct);
             if (page.Items.Count > 0)
@@ -51,18 +53,18 @@ public sealed class LogInstrumentationTests(NangoWebFactory factory) : IClassFix
         Assert.True((await client.DeleteAsync("/connection/conn-logged?provider_config_key=gh-logged", Ct)).IsSuccessStatusCode);
         Assert.True((await client.DeleteAsync("/integrations/gh-logged", Ct)).IsSuccessStatusCode);
 
-        var created = await WaitForOperationAsync(environment, "integration:create");
+        var created = await WaitForOperationAsync(environment, "integration:create", "gh-logged");
         Assert.Equal(("gh-logged", "github", OperationStates.Success), (created.IntegrationKey, created.Provider, created.State));
         var messages = await factory.Services.GetRequiredService<LogQueryService>().SearchMessagesAsync(environment, new LogMessageSearch { OperationId = created.Id }, Ct);
         Assert.Contains("gh-logged", Assert.Single(messages.Items).Message, StringComparison.Ordinal);
 
-        await WaitForOperationAsync(environment, "integration:update");
-        await WaitForOperationAsync(environment, "integration:delete");
-        var imported = await WaitForOperationAsync(environment, "connection:import", "conn-logged");
+        await WaitForOperationAsync(environment, "integration:update", "gh-logged");
+        await WaitForOperationAsync(environment, "integration:delete", "gh-logged");
+        var imported = await WaitForOperationAsync(environment, "connection:import", "gh-logged", "conn-logged");
         Assert.Equal("gh-logged", imported.IntegrationKey);
-        await WaitForOperationAsync(environment, "connection:update", "conn-logged");
-        await WaitForOperationAsync(environment, "connection:metadata", "conn-logged");
-        await WaitForOperationAsync(environment, "connection:delete", "conn-logged");
+        await WaitForOperationAsync(environment, "connection:update", "gh-logged", "conn-logged");
+        await WaitForOperationAsync(environment, "connection:metadata", "gh-logged", "conn-logged");
+        await WaitForOperationAsync(environment, "connection:delete", "gh-logged", "conn-logged");
 
         var importMessages = await factory.Services.GetRequiredService<LogQueryService>().SearchMessagesAsync(environment, new LogMessageSearch { OperationId = imported.Id }, Ct);
         Assert.DoesNotContain("sk-should-not-appear", importMessages.Items[0].Message, StringComparison.Ordinal);
@@ -97,7 +99,7 @@ public sealed class LogInstrumentationTests(NangoWebFactory factory) : IClassFix
     {
         using var client = factory.CreateApiClient();
         await client.PostAsJsonAsync("/integrations", new { provider = "github", unique_key = "gh-private" }, Ct);
-        await WaitForOperationAsync(await factory.GetEnvironmentAsync(factory.SecretKey), "integration:create");
+        await WaitForOperationAsync(await factory.GetEnvironmentAsync(factory.SecretKey), "integration:create", "gh-private");
 
         var other = await factory.GetEnvironmentAsync(await factory.CreateOtherAccountAsync());
         var page = await factory.Services.GetRequiredService<LogQueryService>().SearchOperationsAsync(other, new LogOperationSearch(), Ct);
