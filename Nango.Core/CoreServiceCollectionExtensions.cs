@@ -8,6 +8,7 @@ using Nango.Core.Accounts;
 using Nango.Core.Connections;
 using Nango.Core.Environments;
 using Nango.Core.Integrations;
+using Nango.Core.Logs;
 using Nango.Core.Persistence;
 using Nango.Core.Providers;
 using Nango.Core.Scheduling;
@@ -59,6 +60,7 @@ public static class CoreServiceCollectionExtensions
         // Order matters: migrations first, then the bootstrap owner, then the scheduler (which validates its tables).
         services.AddHostedService<DatabaseMigrator>();
         services.AddHostedService<BootstrapService>();
+        services.AddNangoLogs(configuration);
         services.AddNangoScheduling(configuration, connectionString);
         return services;
     }

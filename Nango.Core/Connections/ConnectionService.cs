@@ -5,6 +5,7 @@ using Microsoft.EntityFrameworkCore;
 using Nango.Core.Common;
 using Nango.Core.Environments;
 using Nango.Core.Integrations;
+using Nango.Core.Logs;
 using Nango.Core.Persistence;
 using Nango.Core.Secrets;
 
@@ -13,7 +14,8 @@ namespace Nango.Core.Connections;
 public sealed class ConnectionService(
     IDbContextFactory<NangoDbContext> contextFactory,
     SecretProtector protector,
-    TimeProvider clock)
+    TimeProvider clock,
+    ILogService logs)
 {
     public const int MaxPageSize = 2000;
 
@@ -181,6 +183,7 @@ public sealed class ConnectionService(
         {
             return new ConnectionResult(ConnectionOutcome.Duplicate);
         }
+        Log(env, LogOperationKinds.ConnectionImport, integration, connection, $"Connection '{connection.ConnectionId}' imported ({request.Credentials["type"]} credentials)");
         return new ConnectionResult(ConnectionOutcome.Ok, ToDetails(connection, integration));
     }
 
@@ -212,6 +215,7 @@ public sealed class ConnectionService(
         }
         connection.UpdatedAt = clock.GetUtcNow();
         await db.SaveChangesAsync(ct);
+        Log(env, LogOperationKinds.ConnectionUpdate, integration, connection, $"Connection '{connection.ConnectionId}' updated");
         return new ConnectionResult(ConnectionOutcome.Ok, ToDetails(connection, integration));
     }
 
@@ -230,6 +234,7 @@ public sealed class ConnectionService(
         }
         connection.DeletedAt = clock.GetUtcNow();
         await db.SaveChangesAsync(ct);
+        Log(env, LogOperationKinds.ConnectionDelete, integration, connection, $"Connection '{connection.ConnectionId}' deleted");
         return ConnectionOutcome.Ok;
     }
 
@@ -269,8 +274,24 @@ public sealed class ConnectionService(
         }
         await db.SaveChangesAsync(ct);
         await transaction.CommitAsync(ct);
+        foreach (var connection in connections)
+        {
+            Log(env, LogOperationKinds.ConnectionMetadata, integration, connection, (merge ? "Metadata updated: " : "Metadata replaced: ") + string.Join(", ", metadata.Select(p => p.Key)));
+        }
         return ConnectionOutcome.Ok;
     }
+
+    private void Log(EnvironmentContext env, LogOperationKind kind, Integration integration, Connection connection, string message) =>
+        logs.RecordOperation(
+            OperationStart.For(kind, env) with
+            {
+                IntegrationId = integration.Id,
+                IntegrationKey = integration.UniqueKey,
+                Provider = integration.Provider,
+                ConnectionId = connection.Id,
+                ConnectionName = connection.ConnectionId,
+            },
+            message);
 
     public static List<ValidationError> ValidateCredentials(JsonObject? credentials)
     {

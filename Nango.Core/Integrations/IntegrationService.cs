@@ -1,6 +1,7 @@
 using Microsoft.EntityFrameworkCore;
 using Nango.Core.Common;
 using Nango.Core.Environments;
+using Nango.Core.Logs;
 using Nango.Core.Persistence;
 using Nango.Core.Providers;
 using Nango.Core.Secrets;
@@ -69,7 +70,8 @@ public sealed class IntegrationService(
     IDbContextFactory<NangoDbContext> contextFactory,
     IProviderCatalog catalog,
     SecretProtector protector,
-    TimeProvider clock)
+    TimeProvider clock,
+    ILogService logs)
 {
     /// <summary>Which app-credential types each provider auth mode accepts.</summary>
     private static readonly Dictionary<string, string[]> _credentialTypesByAuthMode = new(StringComparer.Ordinal)
@@ -135,12 +137,14 @@ public sealed class IntegrationService(
         }
         if (errors.Count > 0)
         {
+            Log(env, LogOperationKinds.IntegrationCreate, null, request.UniqueKey, request.Provider, "Integration not created: invalid request", Invalid(errors));
             return new IntegrationResult(IntegrationOutcome.Invalid, Errors: errors);
         }
 
         await using var db = await contextFactory.CreateDbContextAsync(ct);
         if (await FindAsync(db, env, request.UniqueKey, ct) is not null)
         {
+            Log(env, LogOperationKinds.IntegrationCreate, null, request.UniqueKey, request.Provider, "Integration not created: the unique key is taken", new LogError("duplicate", $"An integration '{request.UniqueKey}' already exists"));
             return new IntegrationResult(IntegrationOutcome.Duplicate);
         }
         var now = clock.GetUtcNow();
@@ -166,6 +170,7 @@ public sealed class IntegrationService(
         {
             return new IntegrationResult(IntegrationOutcome.Duplicate);
         }
+        Log(env, LogOperationKinds.IntegrationCreate, integration.Id, integration.UniqueKey, integration.Provider, $"Integration '{integration.UniqueKey}' created for provider {integration.Provider}");
         return new IntegrationResult(IntegrationOutcome.Ok, ToDetails(integration, 0));
     }
 
@@ -193,6 +198,7 @@ public sealed class IntegrationService(
         }
         if (errors.Count > 0)
         {
+            Log(env, LogOperationKinds.IntegrationUpdate, integration.Id, integration.UniqueKey, integration.Provider, "Integration not updated: invalid request", Invalid(errors));
             return new IntegrationResult(IntegrationOutcome.Invalid, Errors: errors);
         }
         if (request.UniqueKey is not null && request.UniqueKey != integration.UniqueKey)
@@ -232,6 +238,7 @@ public sealed class IntegrationService(
         {
             return new IntegrationResult(IntegrationOutcome.Duplicate);
         }
+        Log(env, LogOperationKinds.IntegrationUpdate, integration.Id, integration.UniqueKey, integration.Provider, $"Integration '{integration.UniqueKey}' updated");
         var count = await db.Connections.CountAsync(c => c.IntegrationId == integration.Id && c.DeletedAt == null, ct);
         return new IntegrationResult(IntegrationOutcome.Ok, ToDetails(integration, count));
     }
@@ -253,8 +260,15 @@ public sealed class IntegrationService(
             .Where(c => c.IntegrationId == integration.Id && c.DeletedAt == null)
             .ExecuteUpdateAsync(s => s.SetProperty(c => c.DeletedAt, now), ct);
         await transaction.CommitAsync(ct);
+        Log(env, LogOperationKinds.IntegrationDelete, integration.Id, integration.UniqueKey, integration.Provider, $"Integration '{integration.UniqueKey}' deleted with its connections");
         return true;
     }
+
+    private void Log(EnvironmentContext env, LogOperationKind kind, int? integrationId, string? key, string? provider, string message, LogError? error = null) =>
+        logs.RecordOperation(OperationStart.For(kind, env) with { IntegrationId = integrationId, IntegrationKey = key, Provider = provider }, message, error);
+
+    private static LogError Invalid(List<ValidationError> errors) =>
+        new("invalid_body", string.Join("; ", errors.Select(e => e.Message)));
 
     internal static Task<Integration?> FindAsync(NangoDbContext db, EnvironmentContext env, string uniqueKey, CancellationToken ct, bool tracking = false)
     {

@@ -37,6 +37,7 @@ public static class SchedulingServiceCollectionExtensions
                     .StartAt(DateTimeOffset.UtcNow.AddMinutes(1))
                     .WithSimpleSchedule(s => s.WithInterval(options.Scheduling.SecretReEncryptionInterval).RepeatForever()),
                 job => job.WithIdentity(SecretReEncryptionJob.Key));
+            LogJobs.Schedule(q);
         });
         services.AddQuartzHostedService(o => o.WaitForJobsToComplete = true);
         return services;

@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Authentication;
 using Microsoft.Extensions.Options;
 using Nango.Core.Common;
 using Nango.Core.Environments;
+using Nango.Core.Logs;
 
 namespace Nango.Web.Api.Authentication;
 
@@ -15,7 +16,8 @@ internal sealed class SecretKeyAuthenticationHandler(
     IOptionsMonitor<AuthenticationSchemeOptions> options,
     ILoggerFactory logger,
     UrlEncoder encoder,
-    EnvironmentService environments) : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
+    EnvironmentService environments,
+    ApiAuthFailures failures) : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
 {
     public const string SchemeName = "NangoSecretKey";
     private const string FailureKey = "nango.auth.failure";
@@ -59,6 +61,10 @@ internal sealed class SecretKeyAuthenticationHandler(
 
     private AuthenticateResult Fail(string code, string message)
     {
+        // A refused key belongs to no environment, so there is no tenant log to write it to: count it
+        // and leave a trace in the application log instead (never the key itself).
+        failures.Record(code);
+        Logger.LogWarning("API authentication failed: {Code} from {RemoteIp}", code, Context.Connection.RemoteIpAddress);
         Context.Items[FailureKey] = (code, message);
         return AuthenticateResult.Fail(message);
     }

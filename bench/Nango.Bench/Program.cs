@@ -1,0 +1,11 @@
+using Nango.Bench;
+
+return args.Length > 0 && args[0] == "logs"
+    ? await LogsBenchmark.RunAsync(args[1..])
+    : Usage();
+
+static int Usage()
+{
+    Console.Error.WriteLine("usage: dotnet run -c Release --project bench/Nango.Bench -- logs [--messages 1000000] [--operations 50000] [--queries 200] [--keep]");
+    return 2;
+}
