@@ -108,15 +108,10 @@ public sealed class ConnectionService(
     public async Task<ConnectionResult> GetAsync(EnvironmentContext env, string providerConfigKey, string connectionId, bool markFetched, CancellationToken ct)
     {
         await using var db = await contextFactory.CreateDbContextAsync(ct);
-        var integration = await IntegrationService.FindAsync(db, env, providerConfigKey, ct);
-        if (integration is null)
+        var (outcome, integration, connection) = await FindWithIntegrationAsync(db, env, providerConfigKey, connectionId, ct);
+        if (outcome != ConnectionOutcome.Ok)
         {
-            return new ConnectionResult(ConnectionOutcome.UnknownIntegration);
-        }
-        var connection = await FindAsync(db, env, integration.Id, connectionId, ct);
-        if (connection is null)
-        {
-            return new ConnectionResult(ConnectionOutcome.NotFound);
+            return new ConnectionResult(outcome);
         }
         if (markFetched)
         {
@@ -191,15 +186,10 @@ public sealed class ConnectionService(
     {
         ArgumentNullException.ThrowIfNull(patch);
         await using var db = await contextFactory.CreateDbContextAsync(ct);
-        var integration = await IntegrationService.FindAsync(db, env, providerConfigKey, ct);
-        if (integration is null)
+        var (outcome, integration, connection) = await FindWithIntegrationAsync(db, env, providerConfigKey, connectionId, ct);
+        if (outcome != ConnectionOutcome.Ok)
         {
-            return new ConnectionResult(ConnectionOutcome.UnknownIntegration);
-        }
-        var connection = await FindAsync(db, env, integration.Id, connectionId, ct);
-        if (connection is null)
-        {
-            return new ConnectionResult(ConnectionOutcome.NotFound);
+            return new ConnectionResult(outcome);
         }
         if (patch.EndUser is not null)
         {
@@ -222,15 +212,10 @@ public sealed class ConnectionService(
     public async Task<ConnectionOutcome> DeleteAsync(EnvironmentContext env, string providerConfigKey, string connectionId, CancellationToken ct)
     {
         await using var db = await contextFactory.CreateDbContextAsync(ct);
-        var integration = await IntegrationService.FindAsync(db, env, providerConfigKey, ct);
-        if (integration is null)
+        var (outcome, integration, connection) = await FindWithIntegrationAsync(db, env, providerConfigKey, connectionId, ct);
+        if (outcome != ConnectionOutcome.Ok)
         {
-            return ConnectionOutcome.UnknownIntegration;
-        }
-        var connection = await FindAsync(db, env, integration.Id, connectionId, ct);
-        if (connection is null)
-        {
-            return ConnectionOutcome.NotFound;
+            return outcome;
         }
         connection.DeletedAt = clock.GetUtcNow();
         await db.SaveChangesAsync(ct);
@@ -338,6 +323,19 @@ public sealed class ConnectionService(
         connection.EndUserDisplayName = endUser.DisplayName;
         connection.EndUserOrganizationId = endUser.OrganizationId;
         connection.EndUserOrganizationDisplayName = endUser.OrganizationDisplayName;
+    }
+
+    /// <summary>The integration by key, then its connection; the outcome says which one is missing.</summary>
+    private static async Task<(ConnectionOutcome Outcome, Integration Integration, Connection Connection)> FindWithIntegrationAsync(
+        NangoDbContext db, EnvironmentContext env, string providerConfigKey, string connectionId, CancellationToken ct)
+    {
+        var integration = await IntegrationService.FindAsync(db, env, providerConfigKey, ct);
+        if (integration is null)
+        {
+            return (ConnectionOutcome.UnknownIntegration, null!, null!);
+        }
+        var connection = await FindAsync(db, env, integration.Id, connectionId, ct);
+        return connection is null ? (ConnectionOutcome.NotFound, integration, null!) : (ConnectionOutcome.Ok, integration, connection);
     }
 
     private static Task<Connection?> FindAsync(NangoDbContext db, EnvironmentContext env, int integrationId, string connectionId, CancellationToken ct) =>
