@@ -23,4 +23,20 @@ public sealed class SignInTests(NangoWebFactory factory, Infrastructure.Browser 
         await Assertions.Expect(page).ToHaveURLAsync(new System.Text.RegularExpressions.Regex("/dashboard/dev"));
         await Infrastructure.Browser.ScreenshotAsync(page, "signin-home");
     }
+
+    [Fact]
+    public async Task A_sign_in_post_without_a_valid_form_token_returns_to_the_form()
+    {
+        using var client = new HttpClient(new HttpClientHandler { AllowAutoRedirect = false }) { BaseAddress = factory.ServerUrl };
+        using var form = new FormUrlEncodedContent(new Dictionary<string, string>
+        {
+            ["email"] = NangoWebFactory.AdminEmail,
+            ["password"] = NangoWebFactory.AdminPassword,
+        });
+
+        var response = await client.PostAsync("/dashboard/auth/signin", form, TestContext.Current.CancellationToken);
+
+        Assert.Equal(System.Net.HttpStatusCode.Redirect, response.StatusCode);
+        Assert.Equal("/signin?error=expired", response.Headers.Location?.ToString());
+    }
 }

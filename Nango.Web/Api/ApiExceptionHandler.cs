@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Diagnostics;
 using Nango.Core.Common;
+using Nango.Web.Components.Dashboard;
 
 namespace Nango.Web.Api;
 
@@ -11,14 +12,25 @@ internal sealed class ApiExceptionHandler(ILogger<ApiExceptionHandler> logger) :
 {
     public async ValueTask<bool> TryHandleAsync(HttpContext httpContext, Exception exception, CancellationToken cancellationToken)
     {
-        if (httpContext.Request.Path.StartsWithSegments("/dashboard") || httpContext.Response.HasStarted)
+        if (httpContext.Response.HasStarted)
+        {
+            return false;
+        }
+        if (httpContext.Request.Path.StartsWithSegments("/dashboard/auth") && exception is BadHttpRequestException)
+        {
+            // A stale form (expired antiforgery token, a re-posted sign-in page): send the user back to a
+            // fresh form instead of an error page.
+            httpContext.Response.Redirect(DashboardUrls.SignIn + "?error=expired");
+            return true;
+        }
+        if (httpContext.Request.Path.StartsWithSegments("/dashboard"))
         {
             return false;
         }
         var result = exception switch
         {
             BadHttpRequestException { StatusCode: StatusCodes.Status415UnsupportedMediaType } =>
-                ApiErrors.Create(StatusCodes.Status400BadRequest, ErrorCodes.InvalidContentType, "The request body must be JSON (Content-Type: application/json)."),
+                ApiErrors.Create(StatusCodes.Status415UnsupportedMediaType, ErrorCodes.InvalidContentType, "Content-Type header must be application/json"),
             BadHttpRequestException { StatusCode: StatusCodes.Status413PayloadTooLarge } =>
                 ApiErrors.Create(StatusCodes.Status413PayloadTooLarge, ErrorCodes.RequestTooLarge, "The request body is too large."),
             BadHttpRequestException bad when bad.InnerException is System.Text.Json.JsonException =>

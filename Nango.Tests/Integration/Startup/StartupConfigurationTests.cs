@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Nango.Tests.Infrastructure;
 
 namespace Nango.Tests.Integration.Startup;
@@ -38,32 +37,6 @@ public sealed class StartupConfigurationTests
         Assert.Contains("Nango__Runner__Mode must be Local or Remote", output, StringComparison.Ordinal);
     }
 
-    private static async Task<(int ExitCode, string Output)> RunWebAsync(Dictionary<string, string> environment)
-    {
-        var start = new ProcessStartInfo("dotnet", [Path.Combine(AppContext.BaseDirectory, "Nango.Web.dll"), "--urls", "http://127.0.0.1:0"])
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            WorkingDirectory = Path.GetTempPath(),
-        };
-        foreach (var (key, value) in environment)
-        {
-            start.Environment[key] = value;
-        }
-        using var process = Process.Start(start)!;
-        var stdout = process.StandardOutput.ReadToEndAsync(TestContext.Current.CancellationToken);
-        var stderr = process.StandardError.ReadToEndAsync(TestContext.Current.CancellationToken);
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
-        timeout.CancelAfter(TimeSpan.FromSeconds(60));
-        try
-        {
-            await process.WaitForExitAsync(timeout.Token);
-        }
-        catch (OperationCanceledException)
-        {
-            process.Kill(entireProcessTree: true);
-            throw new TimeoutException("Nango.Web kept running although its configuration is invalid.");
-        }
-        return (process.ExitCode, await stdout + await stderr);
-    }
+    private static Task<(int ExitCode, string Output)> RunWebAsync(Dictionary<string, string> environment) =>
+        WebProcess.RunAsync(["--urls", "http://127.0.0.1:0"], environment, TimeSpan.FromSeconds(60));
 }

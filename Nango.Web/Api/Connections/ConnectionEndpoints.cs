@@ -16,7 +16,7 @@ public static partial class ConnectionEndpoints
         foreach (var prefix in new[] { "/connections", "/connection" })
         {
             var deprecated = prefix == "/connection";
-            var group = api.MapGroup(prefix).WithTags("Connections");
+            var group = api.MapGroup(prefix).WithTags("Connections").AddEndpointFilter<RouteIdentifierFilter>();
             Name(group.MapGet("/", ListConnections), "ListConnections", deprecated, "Connections of the environment, filtered and paged.");
             Name(group.MapPost("/", ImportConnection), "ImportConnection", deprecated, "Create a connection from existing credentials.");
             Name(group.MapPost("/metadata", SetMetadata), "SetMetadata", deprecated, "Replace the metadata of one or more connections.");
@@ -109,7 +109,7 @@ public static partial class ConnectionEndpoints
         return result.Outcome switch
         {
             ConnectionOutcome.Ok => TypedResults.Created((string?)null, ConnectionResponse.From(result.Connection!, includeRefreshToken: false)),
-            ConnectionOutcome.UnknownIntegration => ApiErrors.UnknownProviderConfig(),
+            ConnectionOutcome.UnknownIntegration => ApiErrors.NotFound("Integration does not exist"),
             ConnectionOutcome.Duplicate => ApiErrors.Create(StatusCodes.Status409Conflict, ErrorCodes.Conflict, "The connection was created concurrently; retry."),
             _ => ApiErrors.InvalidBody(result.Errors ?? []),
         };
@@ -155,7 +155,7 @@ public static partial class ConnectionEndpoints
         return outcome switch
         {
             ConnectionOutcome.Ok => TypedResults.Ok(new SuccessResponse(true)),
-            ConnectionOutcome.UnknownIntegration => ApiErrors.UnknownProviderConfig(),
+            // Nango looks the connection up by integration key: an unknown integration is an unknown connection.
             _ => ApiErrors.UnknownConnection(StatusCodes.Status400BadRequest),
         };
     }
@@ -186,7 +186,6 @@ public static partial class ConnectionEndpoints
         {
             // Nango echoes the request: 201 for the replace, 200 for the merge.
             ConnectionOutcome.Ok => TypedResults.Json(body, statusCode: merge ? StatusCodes.Status200OK : StatusCodes.Status201Created),
-            ConnectionOutcome.UnknownIntegration => ApiErrors.UnknownProviderConfig(),
             _ => ApiErrors.UnknownConnection(),
         };
     }

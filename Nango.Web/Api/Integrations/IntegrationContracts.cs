@@ -1,3 +1,5 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
 using Nango.Core.Common;
 using Nango.Core.Integrations;
@@ -86,19 +88,63 @@ public sealed record IntegrationResponse
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public string? WebhookUrl { get; init; }
 
+    /// <summary>Only with <c>include=credentials</c>; then present even when it is null.</summary>
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
-    public IntegrationCredentialsResponse? Credentials { get; init; }
+    public IncludedCredentials? Credentials { get; init; }
 }
 
-public sealed record IntegrationCredentialsResponse(
-    string Type,
-    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? ClientId,
-    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? ClientSecret,
-    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Scopes,
-    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? WebhookSecret,
-    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? AppId,
-    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? AppLink,
-    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? PrivateKey);
+/// <summary>
+/// Nango's <c>credentials</c> include: the variant of the provider's auth mode with every field of that
+/// variant present (null when unset), or null for auth modes without app credentials.
+/// </summary>
+[JsonConverter(typeof(IncludedCredentialsConverter))]
+public sealed record IncludedCredentials(JsonObject? Value)
+{
+    public static IncludedCredentials For(string authMode, IntegrationCredentials? c) => new(authMode switch
+    {
+        "OAUTH1" or "OAUTH2" or "TBA" => new JsonObject
+        {
+            ["type"] = authMode,
+            ["client_id"] = c?.ClientId,
+            ["client_secret"] = c?.ClientSecret,
+            ["scopes"] = string.IsNullOrEmpty(c?.Scopes) ? null : c.Scopes,
+            ["webhook_secret"] = c?.WebhookSecret,
+        },
+        "APP" => new JsonObject
+        {
+            ["type"] = authMode,
+            ["app_id"] = c?.AppId,
+            ["private_key"] = c?.PrivateKey,
+            ["app_link"] = c?.AppLink,
+        },
+        "CUSTOM" => new JsonObject
+        {
+            ["type"] = authMode,
+            ["client_id"] = c?.ClientId,
+            ["client_secret"] = c?.ClientSecret,
+            ["app_id"] = c?.AppId,
+            ["app_link"] = c?.AppLink,
+            ["private_key"] = c?.PrivateKey,
+        },
+        _ => null,
+    });
+}
+
+internal sealed class IncludedCredentialsConverter : JsonConverter<IncludedCredentials>
+{
+    public override IncludedCredentials Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options) =>
+        new(JsonNode.Parse(ref reader) as JsonObject);
+
+    public override void Write(Utf8JsonWriter writer, IncludedCredentials value, JsonSerializerOptions options)
+    {
+        if (value.Value is null)
+        {
+            writer.WriteNullValue();
+            return;
+        }
+        value.Value.WriteTo(writer, options);
+    }
+}
 
 public sealed record IntegrationListResponse(IReadOnlyList<IntegrationResponse> Data);
 

@@ -13,7 +13,7 @@ public static class IntegrationEndpoints
 {
     public static RouteGroupBuilder MapIntegrationEndpoints(this RouteGroupBuilder api)
     {
-        var group = api.MapGroup("/integrations").WithTags("Integrations");
+        var group = api.MapGroup("/integrations").WithTags("Integrations").AddEndpointFilter<RouteIdentifierFilter>();
         group.MapGet("/", ListIntegrations).WithName("ListIntegrations").WithSummary("Integrations of the environment.");
         group.MapGet("/{uniqueKey}", GetIntegration).WithName("GetIntegration").WithSummary("One integration; include=webhook|credentials adds those.");
         group.MapPost("/", CreateIntegration).WithName("CreateIntegration").WithSummary("Configure a provider as an integration.");
@@ -72,7 +72,7 @@ public static class IntegrationEndpoints
         var env = http.GetNangoEnvironment();
         var result = await integrations.UpdateAsync(env, uniqueKey, new UpdateIntegration(
             body.UniqueKey, body.DisplayName, body.Credentials?.ToCore(), body.ForwardWebhooks, body.IntegrationConfig, body.Custom), ct);
-        return ToResult(result, env, options.Value);
+        return ToResult(result, env, options.Value, renaming: true);
     }
 
     private static async Task<Results<Ok<SuccessResponse>, JsonHttpResult<ApiError>>> DeleteIntegration(
@@ -82,12 +82,17 @@ public static class IntegrationEndpoints
         return deleted ? TypedResults.Ok(new SuccessResponse(true)) : ApiErrors.NotFound("Integration does not exist");
     }
 
-    private static Results<Ok<IntegrationDataResponse>, JsonHttpResult<ApiError>> ToResult(IntegrationResult result, EnvironmentContext env, NangoOptions options) =>
+    private static Results<Ok<IntegrationDataResponse>, JsonHttpResult<ApiError>> ToResult(IntegrationResult result, EnvironmentContext env, NangoOptions options, bool renaming = false) =>
         result.Outcome switch
         {
             IntegrationOutcome.Ok => TypedResults.Ok(new IntegrationDataResponse(ToResponse(result.Integration!, env, options, false, false))),
             IntegrationOutcome.NotFound => ApiErrors.NotFound("Integration does not exist"),
-            IntegrationOutcome.Duplicate => ApiErrors.Create(StatusCodes.Status409Conflict, ErrorCodes.DuplicateProviderConfig, "An integration with this unique_key already exists in this environment."),
+            // Nango answers a taken unique_key as a validation failure, not a conflict, and words it differently on create and on rename.
+            // Nango's current server answers 400 invalid_body here; we keep its documented
+            // duplicate_provider_config/409 so clients can tell a taken key from a malformed body.
+            IntegrationOutcome.Duplicate => ApiErrors.Create(StatusCodes.Status409Conflict, ErrorCodes.DuplicateProviderConfig,
+                renaming ? "uniqueKey is already used by another integration" : "Unique key already exists",
+                [new ApiValidationIssue("invalid_string", "Unique key already exists", ["unique_key"])]),
             _ => ApiErrors.InvalidBody(result.Errors ?? []),
         };
 
@@ -104,13 +109,10 @@ public static class IntegrationEndpoints
 
     private static IntegrationResponse ToResponse(IntegrationDetails details, EnvironmentContext env, NangoOptions options, bool includeWebhook, bool includeCredentials)
     {
-        var c = details.Credentials;
         return ToResponse(details.Summary, options) with
         {
             WebhookUrl = includeWebhook ? $"{options.ServerUrl.TrimEnd('/')}/webhook/{env.EnvironmentUuid}/{Uri.EscapeDataString(details.Summary.UniqueKey)}" : null,
-            Credentials = includeCredentials && c is not null
-                ? new IntegrationCredentialsResponse(c.Type, c.ClientId, c.ClientSecret, c.Scopes, c.WebhookSecret, c.AppId, c.AppLink, c.PrivateKey)
-                : null,
+            Credentials = includeCredentials ? IncludedCredentials.For(details.Summary.AuthMode, details.Credentials) : null,
         };
     }
 }

@@ -27,12 +27,20 @@ public static class ProviderLogos
             .WithName("ProviderLogo").WithSummary("An initials avatar for a provider.").AllowAnonymous()
             .CacheOutput(policy => policy.Expire(TimeSpan.FromHours(1)));
 
+    /// <summary>
+    /// "Google Calendar" → GC, "GitHub (User OAuth)" → GH, "HubSpot" → HS, "Stripe" → ST: the qualifier in
+    /// brackets is dropped, and a single word gives its capitals when it has two or more.
+    /// </summary>
     public static string Initials(string displayName)
     {
-        var words = displayName.Split([' ', '-', '_', '(', ')', '.'], StringSplitOptions.RemoveEmptyEntries);
+        ArgumentNullException.ThrowIfNull(displayName);
+        var bracket = displayName.IndexOf('(', StringComparison.Ordinal);
+        var name = bracket > 0 ? displayName[..bracket] : displayName;
+        var words = name.Split([' ', '-', '_', '.', ')'], StringSplitOptions.RemoveEmptyEntries);
         var initials = words.Length switch
         {
             0 => "?",
+            1 when words[0].Count(char.IsUpper) >= 2 => string.Concat(words[0].Where(char.IsUpper).Take(2)),
             1 => words[0][..Math.Min(2, words[0].Length)],
             _ => string.Concat(words[0][0], words[1][0]),
         };

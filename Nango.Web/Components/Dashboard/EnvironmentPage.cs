@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.Components;
+using MudBlazor;
 using Nango.Core.Environments;
 
 namespace Nango.Web.Components.Dashboard;
@@ -18,6 +19,9 @@ public abstract class EnvironmentPage : ComponentBase, IDisposable
     [Inject]
     public required DashboardSession Session { get; init; }
 
+    [Inject]
+    public required ISnackbar Snackbar { get; init; }
+
     protected EnvironmentContext? Environment { get; private set; }
 
     protected bool EnvironmentMissing { get; private set; }
@@ -30,32 +34,37 @@ public abstract class EnvironmentPage : ComponentBase, IDisposable
 
     protected override async Task OnParametersSetAsync()
     {
-        if (Environment?.EnvironmentName != Env)
+        if (Environment is not null && Environment.EnvironmentName != Env)
         {
             await _cts.CancelAsync();
             _cts.Dispose();
             _cts = new CancellationTokenSource();
-            Environment = await Session.ResolveEnvironmentAsync(Env, PageToken);
-            EnvironmentMissing = Environment is null;
+            Environment = null;
         }
-        if (Environment is not null)
-        {
-            await ReloadAsync();
-        }
-        else
-        {
-            Loading = false;
-        }
+        await ReloadAsync();
     }
 
-    /// <summary>Runs <see cref="LoadAsync"/> with the loading and error states set around it.</summary>
+    /// <summary>
+    /// Resolves the environment if needed, then runs <see cref="LoadAsync"/>, with the loading and error
+    /// states set around both: a database that cannot be reached shows the error with a retry, whichever
+    /// of the two steps failed.
+    /// </summary>
     protected async Task ReloadAsync()
     {
         Loading = true;
         LoadError = null;
         try
         {
-            await LoadAsync(Environment!, PageToken);
+            if (Environment is null)
+            {
+                Environment = await Session.ResolveEnvironmentAsync(Env, PageToken);
+                EnvironmentMissing = Environment is null;
+                if (Environment is null)
+                {
+                    return;
+                }
+            }
+            await LoadAsync(Environment, PageToken);
         }
         catch (OperationCanceledException) when (PageToken.IsCancellationRequested)
         {
@@ -65,7 +74,7 @@ public abstract class EnvironmentPage : ComponentBase, IDisposable
         catch (Exception e)
 #pragma warning restore CA1031
         {
-            LoadError = e is Npgsql.NpgsqlException ? "The database could not be reached." : "Something went wrong while loading this page.";
+            LoadError = Describe(e, "Something went wrong while loading this page.");
         }
         finally
         {
@@ -74,6 +83,34 @@ public abstract class EnvironmentPage : ComponentBase, IDisposable
     }
 
     protected virtual Task LoadAsync(EnvironmentContext environment, CancellationToken ct) => Task.CompletedTask;
+
+    /// <summary>
+    /// Runs a user action (save, delete, rotate). A failure becomes an error snackbar instead of an
+    /// unhandled exception, which would end the user's circuit. Returns whether the action completed.
+    /// </summary>
+    protected async Task<bool> TryRunAsync(string failure, Func<CancellationToken, Task> action)
+    {
+        ArgumentNullException.ThrowIfNull(action);
+        try
+        {
+            await action(PageToken);
+            return true;
+        }
+        catch (OperationCanceledException) when (PageToken.IsCancellationRequested)
+        {
+            return false;
+        }
+#pragma warning disable CA1031 // Same reason as in ReloadAsync: the circuit must survive a failed click.
+        catch (Exception e)
+#pragma warning restore CA1031
+        {
+            Snackbar.Add(Describe(e, failure), Severity.Error);
+            return false;
+        }
+    }
+
+    protected static string Describe(Exception exception, string fallback) =>
+        exception is Npgsql.NpgsqlException ? "The database could not be reached." : fallback;
 
     public void Dispose()
     {

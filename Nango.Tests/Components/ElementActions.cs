@@ -1,0 +1,20 @@
+using AngleSharp.Dom;
+using Bunit;
+using Microsoft.AspNetCore.Components;
+using Microsoft.AspNetCore.Components.Web;
+
+namespace Nango.Tests.Components;
+
+/// <summary>
+/// Awaited user actions. bUnit's <c>Click()</c> and <c>Input()</c> return before the renderer has run the
+/// handler, so a <c>Find</c> right after them races the render; these wait for the handler to finish.
+/// Clicks that open a dialog must not be awaited (the handler waits for the dialog): use <c>Click()</c>.
+/// </summary>
+internal static class ElementActions
+{
+    public static Task TypeAsync(this IElement element, string value) => element.InputAsync(new ChangeEventArgs { Value = value });
+
+    public static Task PressAsync(this IElement element) => element.ClickAsync(new MouseEventArgs { Detail = 1 });
+
+    public static Task ToggleAsync(this IElement element, bool value) => element.ChangeAsync(new ChangeEventArgs { Value = value });
+}

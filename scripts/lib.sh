@@ -1,0 +1,110 @@
+# shellcheck shell=bash disable=SC2034
+# Shared helpers for scripts/run.sh and scripts/test.sh. Sourced, not run.
+# Both scripts work as root (CI, containers) and as an ordinary user with or without sudo.
+
+NANGO_REPO_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+
+export DOTNET_NOLOGO=1
+export DOTNET_CLI_TELEMETRY_OPTOUT=1
+export DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
+
+say() { printf '==> %s\n' "$*" >&2; }
+die() { printf 'error: %s\n' "$*" >&2; exit 1; }
+
+is_root() { [[ "$(id -u)" -eq 0 ]]; }
+
+# Runs a command as root: directly when we are root, through sudo otherwise.
+as_root() {
+    if is_root; then
+        "$@"
+    elif command -v sudo >/dev/null 2>&1; then
+        sudo "$@"
+    else
+        die "'$*' needs root and sudo is not installed; run this script as root or install the missing packages by hand"
+    fi
+}
+
+_apt_updated=0
+# apt_install PACKAGE... — installs Debian packages, running 'apt-get update' once per script run.
+apt_install() {
+    command -v apt-get >/dev/null 2>&1 || die "apt-get not found: install $* by hand (this script knows Debian only)"
+    if [[ "$_apt_updated" -eq 0 ]]; then
+        say "apt-get update"
+        as_root env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+        _apt_updated=1
+    fi
+    say "apt-get install $*"
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$@" >/dev/null
+}
+
+# The newest PostgreSQL server binaries folder (Debian installs them off PATH), or nothing.
+pg_newest_bin() {
+    local dir found=()
+    for dir in /usr/lib/postgresql/*/bin; do
+        if [[ -x "$dir/initdb" ]]; then found+=("$dir"); fi
+    done
+    if (( ${#found[@]} )); then
+        printf '%s\n' "${found[@]}" | sort -V | tail -n 1
+    elif command -v initdb >/dev/null 2>&1; then
+        dirname "$(command -v initdb)"
+    fi
+}
+
+# pg_bin_for DATADIR — the binaries of the major version that created an existing cluster.
+pg_bin_for() {
+    local version
+    version="$(cat "$1/PG_VERSION" 2>/dev/null || true)"
+    if [[ -n "$version" && -x "/usr/lib/postgresql/$version/bin/pg_ctl" ]]; then
+        echo "/usr/lib/postgresql/$version/bin"
+    else
+        pg_newest_bin
+    fi
+}
+
+# Installs the PostgreSQL server when no initdb exists. Debian's package would also create and start a
+# system-wide 'main' cluster on port 5432; we never use it, so we ask postgresql-common not to create it.
+ensure_postgres_installed() {
+    [[ -n "$(pg_newest_bin)" ]] && return 0
+    if [[ ! -e /etc/postgresql-common/createcluster.d/nango.conf ]]; then
+        as_root mkdir -p /etc/postgresql-common/createcluster.d
+        echo "create_main_cluster = false" | as_root tee /etc/postgresql-common/createcluster.d/nango.conf >/dev/null
+    fi
+    apt_install postgresql
+    [[ -n "$(pg_newest_bin)" ]] || die "PostgreSQL was installed but no initdb was found under /usr/lib/postgresql/*/bin"
+}
+
+# initdb and pg_ctl refuse to run as root, so as root the cluster belongs to the 'postgres' account.
+pg_os_user() {
+    if is_root; then echo postgres; else id -un; fi
+}
+
+as_pg_user() {
+    if is_root; then
+        runuser -u postgres -- "$@"
+    else
+        "$@"
+    fi
+}
+
+# pg_answers PORT — true when a PostgreSQL server accepts connections on 127.0.0.1:PORT.
+pg_answers() {
+    local port="$1" bin
+    bin="$(pg_newest_bin)"
+    if [[ -n "$bin" && -x "$bin/pg_isready" ]]; then
+        "$bin/pg_isready" -q -h 127.0.0.1 -p "$port" -t 2
+    elif command -v pg_isready >/dev/null 2>&1; then
+        pg_isready -q -h 127.0.0.1 -p "$port" -t 2
+    else
+        # No client tools: settle for an open TCP port.
+        (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null
+    fi
+}
+
+# random_alnum LENGTH — letters and digits only, so the value is safe in connection strings and shells.
+random_alnum() {
+    local length="$1" value=""
+    while [[ ${#value} -lt "$length" ]]; do
+        value+="$(head -c 48 /dev/urandom | base64 -w 0 | tr -dc 'A-Za-z0-9')"
+    done
+    printf '%s' "${value:0:$length}"
+}

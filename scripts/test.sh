@@ -1,0 +1,151 @@
+#!/usr/bin/env bash
+# Runs every test of Nango.sln against a real PostgreSQL and Debian's Chromium, installing what is missing,
+# and ends with one plain line: "N passed, N failed, N skipped". Exits non-zero when a test failed, when
+# the build or the run failed, or when no test ran.
+#
+# Environment:
+#   NANGO_TEST_POSTGRES       use this server as is (a connection string without a database)
+#   NANGO_TEST_PG_PORT        port of the test server on 127.0.0.1 (default 55432): reused when a server
+#                             already answers there, otherwise a throwaway cluster is started and removed
+#   NANGO_TEST_CONFIGURATION  Debug (default) or Release
+#   NANGO_TEST_LOG            where the build and test output is saved (default artifacts/test.log)
+# Extra arguments go to `dotnet test`, e.g. scripts/test.sh --filter-trait "Category=Integration".
+set -Eeuo pipefail
+
+# shellcheck source=scripts/lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+cd "$NANGO_REPO_ROOT"
+
+CONFIGURATION="${NANGO_TEST_CONFIGURATION:-Debug}"
+PG_PORT="${NANGO_TEST_PG_PORT:-55432}"
+LOG="${NANGO_TEST_LOG:-$NANGO_REPO_ROOT/artifacts/test.log}"
+mkdir -p "$(dirname "$LOG")"
+: >"$LOG"
+
+command -v dotnet >/dev/null 2>&1 || die "the .NET 10 SDK ('dotnet') is required"
+
+# ---------------------------------------------------------------------------------------------------------
+# What the tests need: PostgreSQL (unless a server is given or answers), Chromium, the node harness.
+# ---------------------------------------------------------------------------------------------------------
+need_cluster=0
+if [[ -z "${NANGO_TEST_POSTGRES:-}" ]] && ! pg_answers "$PG_PORT"; then
+    need_cluster=1
+fi
+if [[ "$need_cluster" -eq 1 && -z "$(pg_newest_bin)" ]]; then
+    ensure_postgres_installed
+fi
+packages=()
+CHROMIUM="${NANGO_TEST_CHROMIUM:-/usr/bin/chromium}"
+[[ -x "$CHROMIUM" ]] || packages+=(chromium)
+if (( ${#packages[@]} )); then
+    apt_install "${packages[@]}"
+fi
+
+NODE_HARNESS="$NANGO_REPO_ROOT/Nango.Tests/node"
+if [[ -f "$NODE_HARNESS/package-lock.json" ]]; then
+    command -v npm >/dev/null 2>&1 || die "Node.js and npm are required for $NODE_HARNESS"
+    # node_modules/.package-lock.json is npm's record of what is installed; reinstall when the lock moved on.
+    if ! cmp -s "$NODE_HARNESS/package-lock.json" "$NODE_HARNESS/node_modules/.nango-installed-lock.json" \
+        || [[ ! -d "$NODE_HARNESS/node_modules" ]]; then
+        say "npm ci in Nango.Tests/node"
+        (cd "$NODE_HARNESS" && npm ci --no-audit --no-fund --loglevel=error)
+        cp "$NODE_HARNESS/package-lock.json" "$NODE_HARNESS/node_modules/.nango-installed-lock.json"
+    fi
+fi
+
+# ---------------------------------------------------------------------------------------------------------
+# The test PostgreSQL server.
+# ---------------------------------------------------------------------------------------------------------
+TEST_PG_HOME=""
+TEST_PG_BIN=""
+
+stop_test_cluster() {
+    if [[ -n "$TEST_PG_HOME" ]]; then
+        as_pg_user "$TEST_PG_BIN/pg_ctl" -D "$TEST_PG_HOME/data" -m immediate -w stop >/dev/null 2>&1 || true
+        rm -rf "$TEST_PG_HOME"
+        TEST_PG_HOME=""
+    fi
+}
+trap stop_test_cluster EXIT
+trap 'stop_test_cluster; exit 130' INT
+trap 'stop_test_cluster; exit 143' TERM
+
+if [[ -n "${NANGO_TEST_POSTGRES:-}" ]]; then
+    say "using NANGO_TEST_POSTGRES as given"
+elif [[ "$need_cluster" -eq 0 ]]; then
+    say "reusing the PostgreSQL server that answers on 127.0.0.1:$PG_PORT"
+    export NANGO_TEST_POSTGRES="Host=127.0.0.1;Port=$PG_PORT;Username=postgres"
+else
+    TEST_PG_BIN="$(pg_newest_bin)"
+    TEST_PG_HOME="$(mktemp -d "${TMPDIR:-/tmp}/nango-test-pg.XXXXXX")"
+    if is_root; then chown postgres:postgres "$TEST_PG_HOME"; fi
+    say "starting a throwaway PostgreSQL on 127.0.0.1:$PG_PORT in $TEST_PG_HOME"
+    as_pg_user "$TEST_PG_BIN/initdb" -D "$TEST_PG_HOME/data" -U postgres --auth=trust -E UTF8 --locale=C.UTF-8 \
+        --no-sync >"$TEST_PG_HOME/initdb.log" 2>&1 \
+        || { cat "$TEST_PG_HOME/initdb.log" >&2; die "initdb failed"; }
+    # Durability is worth nothing for a cluster that is deleted at the end.
+    as_pg_user "$TEST_PG_BIN/pg_ctl" -D "$TEST_PG_HOME/data" -l "$TEST_PG_HOME/server.log" -w -t 60 \
+        -o "-c listen_addresses=127.0.0.1 -p $PG_PORT -c unix_socket_directories='$TEST_PG_HOME' -c max_connections=300 -c fsync=off -c synchronous_commit=off -c full_page_writes=off" \
+        start >/dev/null \
+        || { cat "$TEST_PG_HOME/server.log" >&2; die "the test PostgreSQL did not start"; }
+    export NANGO_TEST_POSTGRES="Host=127.0.0.1;Port=$PG_PORT;Username=postgres"
+fi
+
+# ---------------------------------------------------------------------------------------------------------
+# Build, then test. Output goes to the terminal and to the log.
+# ---------------------------------------------------------------------------------------------------------
+# In CI nothing may outlive the run (a build server holding the output pipe would keep the job open).
+build_server_args=()
+if [[ "${CI:-}" == "true" ]]; then build_server_args=(--disable-build-servers); fi
+
+say "dotnet build Nango.sln -c $CONFIGURATION"
+set +e
+dotnet build Nango.sln -c "$CONFIGURATION" --nologo "${build_server_args[@]}" 2>&1 | tee -a "$LOG"
+build_status=${PIPESTATUS[0]}
+set -e
+
+test_status=1
+if [[ "$build_status" -eq 0 ]]; then
+    say "dotnet test (NANGO_TEST_POSTGRES=$NANGO_TEST_POSTGRES)"
+    set +e
+    dotnet test --solution Nango.sln -c "$CONFIGURATION" --no-build --no-progress --no-ansi "$@" 2>&1 | tee -a "$LOG"
+    test_status=${PIPESTATUS[0]}
+    set -e
+else
+    say "the build failed (exit $build_status); no tests ran"
+fi
+
+stop_test_cluster
+
+# ---------------------------------------------------------------------------------------------------------
+# Sum Microsoft.Testing.Platform's summaries (one block per "Test run summary") and print the closing line.
+# ---------------------------------------------------------------------------------------------------------
+read -r total failed succeeded skipped summaries < <(
+    sed 's/\x1b\[[0-9;]*[A-Za-z]//g' "$LOG" | awk '
+        /Test run summary:/ { in_summary = 1; summaries++; next }
+        in_summary && /^[[:space:]]*total:/     { total += $2; next }
+        in_summary && /^[[:space:]]*failed:/    { failed += $2; next }
+        in_summary && /^[[:space:]]*succeeded:/ { succeeded += $2; next }
+        in_summary && /^[[:space:]]*skipped:/   { skipped += $2; next }
+        in_summary && /^[[:space:]]*[a-z]+:/    { next }
+        in_summary { in_summary = 0 }
+        END { printf "%d %d %d %d %d\n", total, failed, succeeded, skipped, summaries }'
+)
+
+result=0
+if [[ "$build_status" -ne 0 ]]; then
+    echo "The build failed; see $LOG."
+    result=1
+elif [[ "$summaries" -eq 0 ]]; then
+    echo "dotnet test printed no test summary (exit $test_status); see $LOG."
+    result=1
+elif [[ "$total" -eq 0 ]]; then
+    echo "No test ran."
+    result=1
+elif [[ "$failed" -ne 0 || "$test_status" -ne 0 ]]; then
+    [[ "$failed" -ne 0 ]] || echo "dotnet test exited with $test_status; see $LOG."
+    result=1
+fi
+echo "Full output: $LOG"
+echo "$succeeded passed, $failed failed, $skipped skipped"
+exit "$result"
