@@ -74,5 +74,11 @@ public sealed class LogsPageTests(NangoWebFactory factory, Infrastructure.Browse
         await Assertions.Expect(rows.First).ToContainTextAsync("hubspot-gamma", new() { Timeout = 2_000 });
         await Assertions.Expect(rows).ToHaveCountAsync(3);
         await Infrastructure.Browser.ScreenshotAsync(page, "logs-live");
+
+        // The home page charts the same operations.
+        await page.GetByRole(AriaRole.Link, new() { Name = "Home" }).ClickAsync();
+        await Assertions.Expect(page.GetByTestId("home-chart-types").Locator("svg").First).ToBeVisibleAsync();
+        await Assertions.Expect(page.GetByTestId("home-totals")).ToContainTextAsync("3 operations");
+        await Infrastructure.Browser.ScreenshotAsync(page, "home-charts");
     }
 }
