@@ -162,6 +162,8 @@ public partial class LogsPage : EnvironmentPage
         var query = view.ToQuery();
         query["operation"] = null;
         Navigation.NavigateTo(Navigation.GetUriWithQueryParameters(query), replace: true);
+        // The router supplies the new parameters after this load; the drawer closes now, not after a flicker.
+        Operation = null;
         _openId = null;
         _selected = null;
         await ReloadAsync();
@@ -284,6 +286,10 @@ public partial class LogsPage : EnvironmentPage
         {
             // The page went away or moved to another environment.
         }
+        catch (ObjectDisposedException)
+        {
+            // The circuit ended between a tick and the dispatch of its poll.
+        }
     }
 
     private async Task PollAsync(CancellationToken ct)
@@ -356,6 +362,11 @@ public partial class LogsPage : EnvironmentPage
                     _rows[index] = row;
                     changed = true;
                 }
+            }
+            else if (_nextCursor is not null && _rows.Count > 0 && row.CreatedAt < _rows[^1].CreatedAt)
+            {
+                // Older than everything loaded while more pages exist: "load more" brings it, in order.
+                continue;
             }
             else
             {
