@@ -38,6 +38,58 @@ public static class DashboardUrls
     public static string Connection(string env, string integration, string connectionId) =>
         $"{Root}/{Escape(env)}/connections/{Escape(integration)}/{Escape(connectionId)}";
 
+    /// <summary>
+    /// The Logs page, optionally filtered. Lists repeat their key (<c>?integration=a&amp;integration=b</c>), the form
+    /// Blazor binds to array query parameters, so unique keys and connection ids need no separator rules.
+    /// </summary>
+    public static string Logs(
+        string env,
+        IEnumerable<string>? integrations = null,
+        IEnumerable<string>? connections = null,
+        IEnumerable<string>? states = null,
+        IEnumerable<string>? types = null,
+        IEnumerable<string>? functions = null,
+        string? period = null,
+        string? search = null,
+        Guid? operation = null,
+        bool? live = null)
+    {
+        var query = new List<string>();
+        void AddAll(string key, IEnumerable<string>? values)
+        {
+            foreach (var value in values ?? [])
+            {
+                if (!string.IsNullOrEmpty(value))
+                {
+                    query.Add(key + "=" + Escape(value));
+                }
+            }
+        }
+        AddAll("state", states);
+        AddAll("type", types);
+        AddAll("integration", integrations);
+        AddAll("connection", connections);
+        AddAll("function", functions);
+        if (!string.IsNullOrEmpty(period))
+        {
+            query.Add("period=" + Escape(period));
+        }
+        if (!string.IsNullOrEmpty(search))
+        {
+            query.Add("search=" + Escape(search));
+        }
+        if (live is false)
+        {
+            query.Add("live=false");
+        }
+        if (operation is { } id)
+        {
+            query.Add("operation=" + id.ToString("D"));
+        }
+        var url = $"{Root}/{Escape(env)}/logs";
+        return query.Count == 0 ? url : url + "?" + string.Join('&', query);
+    }
+
     public static string EnvironmentSettings(string env) => $"{Root}/{Escape(env)}/environment-settings";
 
     /// <summary>The same page in another environment (environment switcher).</summary>
