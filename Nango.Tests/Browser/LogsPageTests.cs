@@ -39,7 +39,10 @@ public sealed class LogsPageTests(NangoWebFactory factory, Infrastructure.Browse
         // Filter by one integration through its picker.
         await page.GetByTestId("logs-filter-integration").Locator(".mud-input-control").ClickAsync();
         await page.Locator(".mud-popover-open .mud-list-item").Filter(new() { HasText = "github-alpha" }).ClickAsync();
-        await page.Keyboard.PressAsync("Escape");
+        // A multi-select stays open after a pick; close it with an outside click (its overlay takes it) and
+        // wait until it is gone, so the next input is not typed while the list still holds the focus.
+        await page.Locator(".mud-overlay").First.ClickAsync(new() { Force = true });
+        await Assertions.Expect(page.Locator(".mud-popover-open")).ToHaveCountAsync(0);
         await Assertions.Expect(page).ToHaveURLAsync(new Regex("integration=github-alpha"));
         await Assertions.Expect(rows).ToHaveCountAsync(1);
         await Assertions.Expect(rows.First).ToContainTextAsync("github-alpha");
