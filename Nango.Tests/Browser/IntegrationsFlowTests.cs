@@ -25,10 +25,13 @@ public sealed class IntegrationsFlowTests(NangoWebFactory factory, Infrastructur
         await page.GetByTestId("provider-card").Filter(new() { HasText = "GitHub" }).First.ClickAsync();
         var uniqueKey = page.GetByTestId("unique-key").Locator("input");
         await uniqueKey.FillAsync("github-browser");
+        // The field commits its value on change (blur); leave it before submitting.
+        await uniqueKey.PressAsync("Tab");
         await Infrastructure.Browser.ScreenshotAsync(page, "integration-create");
         await page.GetByTestId("create-integration-submit").ClickAsync();
 
-        await page.WaitForURLAsync(url => url.EndsWith("/dashboard/dev/integrations", StringComparison.Ordinal));
+        // The page navigates inside the circuit (no load event), so poll the URL rather than wait for a load.
+        await Assertions.Expect(page).ToHaveURLAsync(new System.Text.RegularExpressions.Regex("/dashboard/dev/integrations$"), new() { Timeout = 30_000 });
         var row = page.GetByTestId("integration-row").Filter(new() { HasText = "github-browser" });
         await Assertions.Expect(row).ToBeVisibleAsync();
         await Infrastructure.Browser.ScreenshotAsync(page, "integrations-list");

@@ -31,7 +31,7 @@ public sealed class LogsPageTests(NangoWebFactory factory, Infrastructure.Browse
         var page = await browser.NewPageAsync(factory.ServerUrl);
         await Infrastructure.Browser.SignInAsync(page, NangoWebFactory.AdminEmail, NangoWebFactory.AdminPassword);
         await page.GetByRole(AriaRole.Link, new() { Name = "Logs" }).ClickAsync();
-        await page.WaitForURLAsync(url => url.EndsWith("/dashboard/dev/logs", StringComparison.Ordinal));
+        await Assertions.Expect(page).ToHaveURLAsync(new Regex("/dashboard/dev/logs$"));
         var rows = page.GetByTestId("logs-row");
         await Assertions.Expect(rows).ToHaveCountAsync(2);
         await Infrastructure.Browser.ScreenshotAsync(page, "logs-list");
