@@ -13,6 +13,7 @@ using Nango.Core.Persistence;
 using Nango.Core.Providers;
 using Nango.Core.Scheduling;
 using Nango.Core.Secrets;
+using Nango.Core.Webhooks;
 
 namespace Nango.Core;
 
@@ -62,6 +63,7 @@ public static class CoreServiceCollectionExtensions
         services.AddHostedService<BootstrapService>();
         services.AddNangoLogs(configuration);
         services.AddNangoScheduling(configuration, connectionString);
+        services.AddNangoWebhooks(connectionString);
         return services;
     }
 }

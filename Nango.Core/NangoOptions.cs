@@ -32,6 +32,8 @@ public sealed class NangoOptions
     public DatabaseOptions Database { get; set; } = new();
 
     public SchedulingOptions Scheduling { get; set; } = new();
+
+    public WebhookOptions Webhooks { get; set; } = new();
 }
 
 public sealed class CatalogOptions
@@ -94,4 +96,45 @@ public sealed class SchedulingOptions
     public bool Enabled { get; set; } = true;
 
     public TimeSpan SecretReEncryptionInterval { get; set; } = TimeSpan.FromMinutes(10);
+}
+
+/// <summary>Outgoing delivery and incoming ingress of webhooks (<c>Nango__Webhooks__*</c>).</summary>
+public sealed class WebhookOptions
+{
+    /// <summary>Turns this instance's delivery workers off (events still queue and other instances deliver them).</summary>
+    public bool DeliveryEnabled { get; set; } = true;
+
+    /// <summary>Deliveries in flight at once per instance.</summary>
+    public int Concurrency { get; set; } = 32;
+
+    public TimeSpan Timeout { get; set; } = TimeSpan.FromSeconds(20);
+
+    /// <summary>Attempts before an event is dead-lettered; with the default delays they span about 24 hours.</summary>
+    public int MaxAttempts { get; set; } = 17;
+
+    /// <summary>Delay before the second attempt; each later delay doubles (with jitter) up to <see cref="RetryMaxDelay"/>.</summary>
+    public TimeSpan RetryBaseDelay { get; set; } = TimeSpan.FromSeconds(10);
+
+    public TimeSpan RetryMaxDelay { get; set; } = TimeSpan.FromHours(4);
+
+    /// <summary>How long a claimed delivery stays claimed; after it another instance retries it (crash recovery).</summary>
+    public TimeSpan ClaimDuration { get; set; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>Consecutive failures of one target that open its circuit.</summary>
+    public int CircuitBreakerThreshold { get; set; } = 5;
+
+    /// <summary>How long an open circuit holds deliveries to its target back.</summary>
+    public TimeSpan CircuitBreakerCooldown { get; set; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>Longest sleep of an idle worker; new events wake it at once through Postgres NOTIFY.</summary>
+    public TimeSpan PollInterval { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>After a signing-key rotation the old key also signs (a second signature) for this long.</summary>
+    public TimeSpan SigningKeyGracePeriod { get; set; } = TimeSpan.FromHours(24);
+
+    /// <summary>Incoming provider webhooks accepted per environment per minute (Nango: 4000).</summary>
+    public int IncomingPerMinute { get; set; } = 4000;
+
+    /// <summary>Largest incoming provider webhook body.</summary>
+    public long IncomingMaxBodyBytes { get; set; } = 5 * 1024 * 1024;
 }

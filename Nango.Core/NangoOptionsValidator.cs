@@ -71,6 +71,20 @@ internal sealed class NangoOptionsValidator(IHostEnvironment hostEnvironment) : 
             }
         }
 
+        var webhooks = options.Webhooks;
+        if (webhooks.Concurrency < 1 || webhooks.MaxAttempts < 1 || webhooks.CircuitBreakerThreshold < 1 || webhooks.IncomingPerMinute < 1 || webhooks.IncomingMaxBodyBytes < 1)
+        {
+            failures.Add("Nango__Webhooks__Concurrency, __MaxAttempts, __CircuitBreakerThreshold, __IncomingPerMinute and __IncomingMaxBodyBytes must be at least 1.");
+        }
+        if (webhooks.Timeout <= TimeSpan.Zero || webhooks.ClaimDuration <= webhooks.Timeout)
+        {
+            failures.Add("Nango__Webhooks__Timeout must be positive and Nango__Webhooks__ClaimDuration longer than it (a claim must outlive the request it covers).");
+        }
+        if (webhooks.RetryBaseDelay <= TimeSpan.Zero || webhooks.RetryMaxDelay < webhooks.RetryBaseDelay || webhooks.PollInterval <= TimeSpan.Zero)
+        {
+            failures.Add("Nango__Webhooks__RetryBaseDelay and __PollInterval must be positive and __RetryMaxDelay at least RetryBaseDelay.");
+        }
+
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }
 }

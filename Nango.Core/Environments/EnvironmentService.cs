@@ -97,13 +97,20 @@ public sealed class EnvironmentService(
         return protector.Unprotect(e.WebhookSigningKeyCiphertext);
     }
 
+    /// <summary>
+    /// Replaces the webhook signing key. The old key keeps signing beside the new one (a second signature) for
+    /// <c>Nango__Webhooks__SigningKeyGracePeriod</c>, so receivers can switch keys without rejecting anything.
+    /// </summary>
     public async Task<string> RotateWebhookSigningKeyAsync(EnvironmentContext env, CancellationToken ct)
     {
         var key = NewWebhookSigningKey();
         await using var db = await contextFactory.CreateDbContextAsync(ct);
         var e = await LoadAsync(db, env, ct);
+        var now = clock.GetUtcNow();
+        e.PreviousWebhookSigningKeyCiphertext = e.WebhookSigningKeyCiphertext;
+        e.PreviousWebhookSigningKeyExpiresAt = now + options.Value.Webhooks.SigningKeyGracePeriod;
         e.WebhookSigningKeyCiphertext = protector.Protect(key);
-        e.UpdatedAt = clock.GetUtcNow();
+        e.UpdatedAt = now;
         await db.SaveChangesAsync(ct);
         return key;
     }

@@ -30,6 +30,11 @@ public sealed class NangoEnvironment
 
     public required string WebhookSigningKeyCiphertext { get; set; }
 
+    /// <summary>The key before the last rotation; it signs too (a second signature) until <see cref="PreviousWebhookSigningKeyExpiresAt"/>.</summary>
+    public string? PreviousWebhookSigningKeyCiphertext { get; set; }
+
+    public DateTimeOffset? PreviousWebhookSigningKeyExpiresAt { get; set; }
+
     public bool SendAuthWebhook { get; set; } = true;
 
     public bool SendRefreshFailedWebhook { get; set; } = true;

@@ -90,6 +90,8 @@ public static class LogOperationKinds
     public static readonly LogOperationKind WebhookConnectionCreate = new("webhook", "connection_create");
     public static readonly LogOperationKind WebhookConnectionRefresh = new("webhook", "connection_refresh");
     public static readonly LogOperationKind WebhookConnectionDelete = new("webhook", "connection_delete");
+    public static readonly LogOperationKind WebhookAsyncAction = new("webhook", "async_action");
+    public static readonly LogOperationKind WebhookTest = new("webhook", "test");
     public static readonly LogOperationKind DeployPrebuilt = new("deploy", "prebuilt");
     public static readonly LogOperationKind DeployCustom = new("deploy", "custom");
     public static readonly LogOperationKind AgentSessionCreate = new("agent_session", "create");
@@ -112,7 +114,7 @@ public static class LogOperationKinds
         EventsPostConnectionCreation, EventsPreConnectionDeletion, EventsValidateConnection,
         AuthCreateConnection, AuthRefreshToken, AuthPostConnection, AuthConnectionTest,
         AdminImpersonation,
-        WebhookIncoming, WebhookForward, WebhookSync, WebhookConnectionCreate, WebhookConnectionRefresh, WebhookConnectionDelete,
+        WebhookIncoming, WebhookForward, WebhookSync, WebhookConnectionCreate, WebhookConnectionRefresh, WebhookConnectionDelete, WebhookAsyncAction, WebhookTest,
         DeployPrebuilt, DeployCustom,
         AgentSessionCreate, AgentSessionTerminate, AgentSessionToolSearch,
         IntegrationCreate, IntegrationUpdate, IntegrationDelete,

@@ -6,6 +6,7 @@ using Nango.Core.Accounts;
 using Nango.Core.Connections;
 using Nango.Core.Environments;
 using Nango.Core.Integrations;
+using Nango.Core.Webhooks;
 
 namespace Nango.Core.Persistence;
 
@@ -24,6 +25,10 @@ public sealed class NangoDbContext(DbContextOptions<NangoDbContext> options)
     public DbSet<Integration> Integrations => Set<Integration>();
 
     public DbSet<Connection> Connections => Set<Connection>();
+
+    public DbSet<WebhookDelivery> WebhookDeliveries => Set<WebhookDelivery>();
+
+    public DbSet<WebhookTarget> WebhookTargets => Set<WebhookTarget>();
 
     protected override void OnModelCreating(ModelBuilder builder)
     {

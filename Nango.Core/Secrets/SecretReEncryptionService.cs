@@ -23,6 +23,7 @@ public sealed class SecretReEncryptionService(
     [
         ("environments", "secret_key_ciphertext"),
         ("environments", "webhook_signing_key_ciphertext"),
+        ("environments", "previous_webhook_signing_key_ciphertext"),
         ("environment_variables", "value_ciphertext"),
         ("integrations", "client_secret_ciphertext"),
         ("integrations", "webhook_secret_ciphertext"),

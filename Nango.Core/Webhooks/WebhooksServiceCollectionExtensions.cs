@@ -1,0 +1,30 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
+using Nango.Core.Http;
+
+namespace Nango.Core.Webhooks;
+
+public static class WebhooksServiceCollectionExtensions
+{
+    /// <summary>The outbox publisher and this instance's delivery worker (which other instances share the queue with).</summary>
+    public static IServiceCollection AddNangoWebhooks(this IServiceCollection services, string connectionString)
+    {
+        services.TryAddSingleton(_ => Npgsql.NpgsqlDataSource.Create(connectionString));
+        services.TryAddSingleton(sp => sp.GetRequiredService<IOptions<NangoOptions>>().Value.Webhooks);
+        services.TryAddSingleton(sp =>
+        {
+            var configured = sp.GetRequiredService<IOptions<NangoOptions>>().Value.Proxy.AllowPrivateNetworks;
+            return new OutboundAddressGuard(configured ?? sp.GetRequiredService<IHostEnvironment>().IsDevelopment());
+        });
+        services.TryAddSingleton<WebhookPublisher>();
+        services.TryAddSingleton<WebhookDeliveryStore>();
+        services.TryAddSingleton<WebhookDeliveryService>();
+        services.TryAddSingleton<WebhookWakeup>();
+        services.TryAddSingleton<WebhookDeliveryWorker>();
+        services.AddHostedService(sp => sp.GetRequiredService<WebhookWakeup>());
+        services.AddHostedService(sp => sp.GetRequiredService<WebhookDeliveryWorker>());
+        return services;
+    }
+}
