@@ -21,7 +21,8 @@ public sealed record EnvironmentSettings(
     bool SendSyncErrorWebhook,
     bool AlwaysSendSyncCompletionWebhook,
     bool SendAsyncActionWebhook,
-    string IncomingWebhookBaseUrl);
+    string IncomingWebhookBaseUrl,
+    DateTimeOffset? PreviousWebhookSigningKeyValidUntil);
 
 public sealed record WebhookSettingsUpdate(
     string? WebhookUrl,
@@ -95,6 +96,16 @@ public sealed class EnvironmentService(
         await using var db = await contextFactory.CreateDbContextAsync(ct);
         var e = await LoadAsync(db, env, ct);
         return protector.Unprotect(e.WebhookSigningKeyCiphertext);
+    }
+
+    /// <summary>The key replaced by the last rotation while it still signs; null once its grace period is over.</summary>
+    public async Task<string?> RevealPreviousWebhookSigningKeyAsync(EnvironmentContext env, CancellationToken ct)
+    {
+        await using var db = await contextFactory.CreateDbContextAsync(ct);
+        var e = await LoadAsync(db, env, ct);
+        return e.PreviousWebhookSigningKeyExpiresAt > clock.GetUtcNow() && e.PreviousWebhookSigningKeyCiphertext is { } previous
+            ? protector.Unprotect(previous)
+            : null;
     }
 
     /// <summary>
@@ -192,7 +203,8 @@ public sealed class EnvironmentService(
         e.CallbackUrl ?? DefaultCallbackUrl, e.CallbackUrl is null,
         e.WebhookUrl, e.WebhookUrlSecondary,
         e.SendAuthWebhook, e.SendRefreshFailedWebhook, e.SendSyncErrorWebhook, e.AlwaysSendSyncCompletionWebhook, e.SendAsyncActionWebhook,
-        $"{options.Value.ServerUrl.TrimEnd('/')}/webhook/{e.Uuid}");
+        $"{options.Value.ServerUrl.TrimEnd('/')}/webhook/{e.Uuid}",
+        e.PreviousWebhookSigningKeyExpiresAt > clock.GetUtcNow() ? e.PreviousWebhookSigningKeyExpiresAt : null);
 
     private static async Task<NangoEnvironment> LoadAsync(NangoDbContext db, EnvironmentContext env, CancellationToken ct) =>
         await db.Environments.SingleAsync(e => e.Id == env.EnvironmentId && e.AccountId == env.AccountId, ct);

@@ -20,7 +20,7 @@ public static class ApiEndpoints
         api.MapProviderEndpoints();
         api.MapIntegrationEndpoints();
         api.MapConnectionEndpoints();
-        api.MapEnvironmentVariableEndpoints();
+        api.MapEnvironmentEndpoints();
         app.MapProviderLogos();
         return app;
     }
