@@ -5,6 +5,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using Nango.Core.Accounts;
+using Nango.Core.Auth;
 using Nango.Core.Connections;
 using Nango.Core.Environments;
 using Nango.Core.Integrations;
@@ -64,6 +65,7 @@ public static class CoreServiceCollectionExtensions
         services.AddNangoLogs(configuration);
         services.AddNangoScheduling(configuration, connectionString);
         services.AddNangoWebhooks(connectionString);
+        services.AddNangoAuth();
         return services;
     }
 }

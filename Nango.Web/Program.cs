@@ -1,6 +1,7 @@
 using Nango.Core;
 using Nango.Web;
 using Nango.Web.Api;
+using Nango.Web.Api.Auth;
 using Nango.Web.Components;
 using Nango.Web.Components.Dashboard;
 using Nango.Web.Maintenance;
@@ -17,6 +18,7 @@ builder.Services.AddNangoWeb();
 var app = builder.Build();
 
 app.UseExceptionHandler();
+app.UseAuthSockets();
 app.UseCors();
 app.UseNangoApiContentType();
 app.UseAuthentication();
@@ -26,6 +28,7 @@ app.UseAntiforgery();
 
 app.MapStaticAssets();
 app.MapNangoApi();
+app.MapAuthEndpoints();
 app.MapDashboardAuthEndpoints();
 app.MapGet("/health", () => TypedResults.Ok(new { result = "ok" })).AllowAnonymous().WithName("Health");
 app.MapRazorComponents<App>().AddInteractiveServerRenderMode();

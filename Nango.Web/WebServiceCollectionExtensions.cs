@@ -24,6 +24,8 @@ public static class WebServiceCollectionExtensions
         // them in Nango's envelope instead of an empty 400.
         services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
         services.AddExceptionHandler<ApiExceptionHandler>();
+        services.AddSingleton<Api.Auth.AuthSocketHub>();
+        services.AddHostedService(sp => sp.GetRequiredService<Api.Auth.AuthSocketHub>());
         services.AddProblemDetails();
         services.AddOutputCache();
 

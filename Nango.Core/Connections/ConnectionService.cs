@@ -306,17 +306,17 @@ public sealed class ConnectionService(
         return errors;
     }
 
-    private static DateTimeOffset? ReadExpiry(JsonObject credentials) =>
+    internal static DateTimeOffset? ReadExpiry(JsonObject credentials) =>
         credentials["expires_at"] is JsonValue v && v.TryGetValue<string>(out var text)
             && DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var at)
             ? at
             : null;
 
     /// <summary>Nango lower-cases tag keys so filters match however the caller spelled them.</summary>
-    private static Dictionary<string, string> NormalizeTags(IReadOnlyDictionary<string, string> tags) =>
+    internal static Dictionary<string, string> NormalizeTags(IReadOnlyDictionary<string, string> tags) =>
         tags.ToDictionary(t => t.Key.ToLowerInvariant(), t => t.Value, StringComparer.Ordinal);
 
-    private static void ApplyEndUser(Connection connection, EndUser endUser)
+    internal static void ApplyEndUser(Connection connection, EndUser endUser)
     {
         connection.EndUserId = endUser.Id;
         connection.EndUserEmail = endUser.Email;
@@ -338,7 +338,7 @@ public sealed class ConnectionService(
         return connection is null ? (ConnectionOutcome.NotFound, integration, null!) : (ConnectionOutcome.Ok, integration, connection);
     }
 
-    private static Task<Connection?> FindAsync(NangoDbContext db, EnvironmentContext env, int integrationId, string connectionId, CancellationToken ct) =>
+    internal static Task<Connection?> FindAsync(NangoDbContext db, EnvironmentContext env, int integrationId, string connectionId, CancellationToken ct) =>
         db.Connections.SingleOrDefaultAsync(
             c => c.EnvironmentId == env.EnvironmentId && c.IntegrationId == integrationId && c.ConnectionId == connectionId && c.DeletedAt == null, ct);
 

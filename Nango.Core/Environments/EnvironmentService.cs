@@ -50,6 +50,14 @@ public sealed class EnvironmentService(
         return environment is null ? null : EnvironmentContext.From(environment);
     }
 
+    /// <summary>The environment of a legacy frontend public key (<c>?public_key=</c>); null when none has it.</summary>
+    public async Task<EnvironmentContext?> FindByPublicKeyAsync(Guid publicKey, CancellationToken ct)
+    {
+        await using var db = await contextFactory.CreateDbContextAsync(ct);
+        var environment = await db.Environments.AsNoTracking().SingleOrDefaultAsync(e => e.PublicKey == publicKey, ct);
+        return environment is null ? null : EnvironmentContext.From(environment);
+    }
+
     public async Task<IReadOnlyList<EnvironmentContext>> ListForAccountAsync(int accountId, CancellationToken ct)
     {
         await using var db = await contextFactory.CreateDbContextAsync(ct);

@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Identity;
 using Microsoft.AspNetCore.Identity.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore;
 using Nango.Core.Accounts;
+using Nango.Core.Auth;
 using Nango.Core.Connections;
 using Nango.Core.Environments;
 using Nango.Core.Integrations;
@@ -25,6 +26,8 @@ public sealed class NangoDbContext(DbContextOptions<NangoDbContext> options)
     public DbSet<Integration> Integrations => Set<Integration>();
 
     public DbSet<Connection> Connections => Set<Connection>();
+
+    public DbSet<OAuthSession> OAuthSessions => Set<OAuthSession>();
 
     public DbSet<WebhookDelivery> WebhookDeliveries => Set<WebhookDelivery>();
 

@@ -1,6 +1,7 @@
 using System.Threading.Channels;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Nango.Core.Persistence;
 using Npgsql;
 
 namespace Nango.Core.Webhooks;
@@ -10,7 +11,7 @@ namespace Nango.Core.Webhooks;
 /// <c>webhook_deliveries</c> sends <c>NOTIFY nango_webhooks</c> (delivered at commit, dropped on rollback) and this
 /// service listens on a dedicated connection. Without it workers would still find events, one poll interval later.
 /// </summary>
-public sealed partial class WebhookWakeup(NpgsqlDataSource dataSource, ILogger<WebhookWakeup> logger) : IHostedService, IDisposable
+public sealed class WebhookWakeup(NpgsqlDataSource dataSource, ILogger<WebhookWakeup> logger) : IHostedService, IDisposable
 {
     public const string Channel = "nango_webhooks";
 
@@ -54,37 +55,7 @@ public sealed partial class WebhookWakeup(NpgsqlDataSource dataSource, ILogger<W
 
     public void Dispose() => _stopping.Dispose();
 
-    private async Task ListenAsync(CancellationToken ct)
-    {
-        while (!ct.IsCancellationRequested)
-        {
-            try
-            {
-                await using var connection = await dataSource.OpenConnectionAsync(ct);
-                connection.Notification += (_, _) => Signal();
-                await using (var listen = new NpgsqlCommand($"LISTEN {Channel}", connection))
-                {
-                    await listen.ExecuteNonQueryAsync(ct);
-                }
-                // Anything committed while we were not listening is picked up by this wake-up.
-                Signal();
-                while (!ct.IsCancellationRequested)
-                {
-                    await connection.WaitAsync(ct);
-                }
-            }
-            catch (OperationCanceledException) when (ct.IsCancellationRequested)
-            {
-                return;
-            }
-            catch (Exception ex) when (ex is NpgsqlException or InvalidOperationException or System.IO.IOException)
-            {
-                LogListenFailed(ex);
-                await Task.Delay(TimeSpan.FromSeconds(2), ct).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
-            }
-        }
-    }
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Listening for webhook events failed; retrying (workers keep polling meanwhile)")]
-    private partial void LogListenFailed(Exception exception);
+    // Anything committed while not listening is picked up by the wake-up that follows (re)connecting.
+    private Task ListenAsync(CancellationToken ct) =>
+        PostgresListener.ListenAsync(dataSource, Channel, _ => Signal(), Signal, logger, ct);
 }

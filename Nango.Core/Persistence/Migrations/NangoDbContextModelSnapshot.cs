@@ -332,6 +332,83 @@ namespace Nango.Core.Persistence.Migrations
                     b.ToTable("users", (string)null);
                 });
 
+            modelBuilder.Entity("Nango.Core.Auth.OAuthSession", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .HasColumnType("uuid")
+                        .HasColumnName("id");
+
+                    b.Property<string>("CallbackUrl")
+                        .IsRequired()
+                        .HasColumnType("text")
+                        .HasColumnName("callback_url");
+
+                    b.Property<string>("Caller")
+                        .IsRequired()
+                        .HasColumnType("jsonb")
+                        .HasColumnName("caller");
+
+                    b.Property<string>("ClientOverride")
+                        .HasColumnType("jsonb")
+                        .HasColumnName("client_override");
+
+                    b.Property<string>("ConnectionConfig")
+                        .IsRequired()
+                        .HasColumnType("jsonb")
+                        .HasColumnName("connection_config");
+
+                    b.Property<string>("ConnectionId")
+                        .IsRequired()
+                        .HasColumnType("text")
+                        .HasColumnName("connection_id");
+
+                    b.Property<DateTimeOffset?>("ConsumedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("consumed_at");
+
+                    b.Property<DateTimeOffset>("CreatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("created_at");
+
+                    b.Property<int>("EnvironmentId")
+                        .HasColumnType("integer")
+                        .HasColumnName("environment_id");
+
+                    b.Property<DateTimeOffset>("ExpiresAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("expires_at");
+
+                    b.Property<int>("IntegrationId")
+                        .HasColumnType("integer")
+                        .HasColumnName("integration_id");
+
+                    b.Property<string>("Result")
+                        .HasColumnType("jsonb")
+                        .HasColumnName("result");
+
+                    b.Property<string>("SecretCiphertext")
+                        .HasColumnType("text")
+                        .HasColumnName("secret_ciphertext");
+
+                    b.Property<string>("WsClientId")
+                        .HasColumnType("text")
+                        .HasColumnName("ws_client_id");
+
+                    b.HasKey("Id")
+                        .HasName("pk_oauth_sessions");
+
+                    b.HasIndex("EnvironmentId")
+                        .HasDatabaseName("ix_oauth_sessions_environment_id");
+
+                    b.HasIndex("ExpiresAt")
+                        .HasDatabaseName("ix_oauth_sessions_expires_at");
+
+                    b.HasIndex("WsClientId")
+                        .HasDatabaseName("ix_oauth_sessions_ws_client_id");
+
+                    b.ToTable("oauth_sessions", (string)null);
+                });
+
             modelBuilder.Entity("Nango.Core.Connections.Connection", b =>
                 {
                     b.Property<int>("Id")
@@ -941,6 +1018,16 @@ namespace Nango.Core.Persistence.Migrations
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired()
                         .HasConstraintName("fk_users_accounts_account_id");
+                });
+
+            modelBuilder.Entity("Nango.Core.Auth.OAuthSession", b =>
+                {
+                    b.HasOne("Nango.Core.Environments.NangoEnvironment", null)
+                        .WithMany()
+                        .HasForeignKey("EnvironmentId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_oauth_sessions_environments_environment_id");
                 });
 
             modelBuilder.Entity("Nango.Core.Connections.Connection", b =>

@@ -1,3 +1,4 @@
+using Nango.Core.Auth;
 using System.Globalization;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
@@ -78,12 +79,18 @@ public static partial class ConnectionEndpoints
     }
 
     private static async Task<Results<Ok<ConnectionResponse>, JsonHttpResult<ApiError>>> GetConnection(
-        string connectionId, HttpContext http, ConnectionService connections, CancellationToken ct)
+        string connectionId, HttpContext http, ConnectionService connections, CredentialRefresher refresher, CancellationToken ct)
     {
         var key = ProviderConfigKey(http);
         if (key is null)
         {
             return ApiErrors.InvalidQuery([ValidationError.At("provider_config_key is required", "provider_config_key")]);
+        }
+        // Credentials are refreshed before they are handed out: when they expire within the provider's buffer, or when asked.
+        var refresh = await refresher.EnsureFreshAsync(http.GetNangoEnvironment(), key, connectionId, ApiJson.IsTrue(http.Request.Query["force_refresh"]), ct);
+        if (refresh is { Outcome: RefreshOutcome.Failed, Error: { } refreshError })
+        {
+            return ApiErrors.Create(StatusCodes.Status424FailedDependency, refreshError.Code, refreshError.Message);
         }
         var result = await connections.GetAsync(http.GetNangoEnvironment(), key, connectionId, markFetched: true, ct);
         return result.Outcome switch

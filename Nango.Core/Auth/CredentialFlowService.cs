@@ -1,0 +1,118 @@
+using System.Text.Json.Nodes;
+using Microsoft.EntityFrameworkCore;
+using Nango.Core.Common;
+using Nango.Core.Integrations;
+using Nango.Core.Logs;
+using Nango.Core.Persistence;
+using Nango.Core.Providers;
+using Nango.Core.Secrets;
+
+namespace Nango.Core.Auth;
+
+/// <summary>The result of a non-popup flow: what the frontend SDK resolves with, or the error it throws.</summary>
+public sealed record CredentialFlowResult(string ProviderConfigKey, string? ConnectionId, AuthError? Error, AuthorizedConnection? Connection = null);
+
+/// <summary>
+/// The flows that take credentials directly (reference §2.3): API key, basic, none, and OAuth 2 client
+/// credentials. Each checks the integration's auth mode, verifies the credentials with the provider where the
+/// catalog says how (a failed check saves nothing: <c>connection_test_failed</c>), then saves the connection.
+/// </summary>
+public sealed class CredentialFlowService(
+    IDbContextFactory<NangoDbContext> contextFactory,
+    IProviderCatalog catalog,
+    SecretProtector protector,
+    CredentialVerifier verifier,
+    OAuth2TokenClient tokens,
+    AuthConnectionWriter writer,
+    ILogService logs,
+    TimeProvider clock)
+{
+    public Task<CredentialFlowResult> ApiKeyAsync(AuthCaller caller, string key, string? connectionId, string? apiKey, JsonObject connectionConfig, CancellationToken ct) =>
+        string.IsNullOrEmpty(apiKey)
+            ? Task.FromResult(new CredentialFlowResult(key, connectionId, new AuthError("invalid_body", "apiKey is required.")))
+            : RunAsync(caller, key, connectionId, ["API_KEY"], connectionConfig, (_, _, _) => Task.FromResult<(JsonObject?, AuthError?)>((new JsonObject { ["type"] = "API_KEY", ["apiKey"] = apiKey }, null)), ct);
+
+    public Task<CredentialFlowResult> BasicAsync(AuthCaller caller, string key, string? connectionId, string? username, string? password, JsonObject connectionConfig, CancellationToken ct) =>
+        RunAsync(caller, key, connectionId, ["BASIC"], connectionConfig,
+            (_, _, _) => Task.FromResult<(JsonObject?, AuthError?)>((new JsonObject { ["type"] = "BASIC", ["username"] = username ?? "", ["password"] = password ?? "" }, null)), ct);
+
+    public Task<CredentialFlowResult> NoneAsync(AuthCaller caller, string key, string? connectionId, JsonObject connectionConfig, CancellationToken ct) =>
+        RunAsync(caller, key, connectionId, ["NONE"], connectionConfig, (_, _, _) => Task.FromResult<(JsonObject?, AuthError?)>((new JsonObject(), null)), ct);
+
+    public Task<CredentialFlowResult> ClientCredentialsAsync(AuthCaller caller, string key, string? connectionId, string? clientId, string? clientSecret, JsonObject connectionConfig, CancellationToken ct) =>
+        RunAsync(caller, key, connectionId, ["OAUTH2_CC"], connectionConfig, async (integration, provider, log) =>
+        {
+            var client = new OAuthClient(
+                string.IsNullOrEmpty(clientId) ? integration.ClientId ?? "" : clientId,
+                string.IsNullOrEmpty(clientSecret) ? protector.UnprotectOrNull(integration.ClientSecretCiphertext) : clientSecret);
+            var scopes = string.IsNullOrWhiteSpace(integration.Scopes) ? provider.DefaultScopes.ToList() : integration.Scopes.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries).ToList();
+            var response = await tokens.ClientCredentialsAsync(provider, client, scopes, connectionConfig, ct);
+            log.Http(new LogHttpRequest("POST", provider.TokenUrl?.For("OAUTH2_CC") ?? ""), response.StatusCode == 0 ? null : new LogHttpResponse(response.StatusCode, null, response.Body?.ToJsonString()), "Client credentials token request", context: MessageContexts.Auth);
+            if (!response.Succeeded)
+            {
+                return (null, new AuthError("connection_test_failed", $"The token request failed: {response.Error}{(response.ErrorDescription is null ? "" : " — " + response.ErrorDescription)}"));
+            }
+            var credentials = OAuth2Credentials.FromTokenResponse(provider, response.Body!, clock.GetUtcNow(), "OAUTH2_CC");
+            credentials["client_id"] = client.ClientId;
+            credentials["client_secret"] = client.ClientSecret;
+            return (credentials, null);
+        }, ct);
+
+    private async Task<CredentialFlowResult> RunAsync(
+        AuthCaller caller, string key, string? requestedConnectionId, string[] modes, JsonObject connectionConfig,
+        Func<Integration, ProviderDefinition, IOperationLog, Task<(JsonObject? Credentials, AuthError? Error)>> obtain, CancellationToken ct)
+    {
+        var connectionId = caller.ReconnectConnectionId ?? requestedConnectionId ?? Guid.NewGuid().ToString();
+        var log = logs.StartOperation(OperationStart.For(LogOperationKinds.AuthCreateConnection, caller.Environment) with { IntegrationKey = key, ConnectionName = connectionId });
+        CredentialFlowResult Fail(AuthError error)
+        {
+            log.Error(error.Message, new LogError(error.Code, error.Message));
+            log.Fail(new LogError(error.Code, error.Message));
+            return new CredentialFlowResult(key, connectionId, error);
+        }
+
+        if (!caller.IsAllowed(key))
+        {
+            return Fail(AuthError.NotAllowed(key));
+        }
+        if (!Identifiers.IsConnectionId(connectionId))
+        {
+            return Fail(new AuthError("invalid_connection", "The connection id is not valid."));
+        }
+        await using var db = await contextFactory.CreateDbContextAsync(ct);
+        var integration = await IntegrationService.FindAsync(db, caller.Environment, key, ct);
+        if (integration is null)
+        {
+            return Fail(AuthError.UnknownIntegration(key));
+        }
+        var provider = catalog.Find(integration.Provider);
+        if (provider is null)
+        {
+            return Fail(AuthError.UnknownProvider(integration.Provider));
+        }
+        if (!modes.Contains(provider.AuthMode, StringComparer.Ordinal))
+        {
+            return Fail(AuthError.WrongMode(key, provider.AuthMode, string.Join(" or ", modes)));
+        }
+
+        var (credentials, error) = await obtain(integration, provider, log);
+        if (error is not null)
+        {
+            return Fail(error);
+        }
+        var verification = await verifier.VerifyAsync(provider, credentials!, connectionConfig, ct);
+        if (verification.Checked)
+        {
+            log.Info(verification.Succeeded ? $"Credentials verified ({verification.Url} answered {verification.StatusCode})" : $"Credentials check failed: {verification.Detail}");
+        }
+        if (!verification.Succeeded)
+        {
+            return Fail(new AuthError("connection_test_failed", $"The provider refused these credentials: {verification.Detail}"));
+        }
+
+        var saved = await writer.SaveAsync(caller, integration, connectionId, credentials!, connectionConfig, ct);
+        log.Info($"Connection '{connectionId}' {(saved.Operation == "creation" ? "created" : "updated")}");
+        log.Succeed();
+        return new CredentialFlowResult(key, connectionId, null, saved);
+    }
+}

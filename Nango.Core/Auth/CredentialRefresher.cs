@@ -1,0 +1,213 @@
+using System.Text.Json.Nodes;
+using Microsoft.EntityFrameworkCore;
+using Nango.Core.Common;
+using Nango.Core.Connections;
+using Nango.Core.Environments;
+using Nango.Core.Integrations;
+using Nango.Core.Logs;
+using Nango.Core.Persistence;
+using Nango.Core.Providers;
+using Nango.Core.Secrets;
+using Nango.Core.Webhooks;
+
+namespace Nango.Core.Auth;
+
+public enum RefreshOutcome
+{
+    /// <summary>Nothing to do: the credentials are valid beyond the buffer, or another caller just refreshed them.</summary>
+    Fresh,
+    Refreshed,
+    Failed,
+    NotFound,
+}
+
+public sealed record RefreshResult(RefreshOutcome Outcome, AuthError? Error = null);
+
+/// <summary>
+/// Refreshes a connection's credentials before they are returned or used, exactly once across every instance:
+/// the refresh runs inside a transaction holding a Postgres advisory lock for the connection, re-reads the row
+/// after acquiring it, and skips when another caller already refreshed (Nango's Redis lock, without Redis). A
+/// rotating refresh token is therefore never spent twice, and the new one is stored in the same transaction.
+/// Failures back off for 30 s, count once per day, and exhaust the connection after 4 failing days (or at once
+/// on <c>invalid_grant</c>); each failure puts an auth error on the connection and sends the refresh webhook.
+/// </summary>
+public sealed class CredentialRefresher(
+    IDbContextFactory<NangoDbContext> contextFactory,
+    IProviderCatalog catalog,
+    SecretProtector protector,
+    OAuth2TokenClient tokens,
+    WebhookPublisher webhooks,
+    ILogService logs,
+    TimeProvider clock)
+{
+    /// <summary>Advisory-lock namespace (first key) for connection refreshes; the second key is the connection id.</summary>
+    private const int LockNamespace = 0x4e52; // "NR"
+
+    public static readonly TimeSpan FailureBackoff = TimeSpan.FromSeconds(30);
+
+    /// <summary>A forced refresh is satisfied by one that finished this shortly before it was asked for: a burst of forced
+    /// calls (the race Nango's users hit) makes one refresh, not one each.</summary>
+    public static readonly TimeSpan ForcedRefreshWindow = TimeSpan.FromSeconds(5);
+
+    public const int MaxFailingDays = 4;
+
+    public async Task<RefreshResult> EnsureFreshAsync(EnvironmentContext env, string providerConfigKey, string connectionId, bool force, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(env);
+        var askedAt = clock.GetUtcNow();
+        await using var db = await contextFactory.CreateDbContextAsync(ct);
+        var integration = await IntegrationService.FindAsync(db, env, providerConfigKey, ct);
+        var connection = integration is null ? null : await ConnectionService.FindAsync(db, env, integration.Id, connectionId, ct);
+        if (integration is null || connection is null)
+        {
+            return new RefreshResult(RefreshOutcome.NotFound);
+        }
+        var provider = catalog.Find(integration.Provider);
+        if (provider is null || !IsDue(provider, connection, force, askedAt))
+        {
+            return new RefreshResult(RefreshOutcome.Fresh);
+        }
+        if (CheckRefreshState(connection, askedAt) is { } blocked)
+        {
+            return blocked;
+        }
+
+        await using var transaction = await db.Database.BeginTransactionAsync(ct);
+        await db.Database.ExecuteSqlAsync($"SELECT pg_advisory_xact_lock({LockNamespace}, {connection.Id})", ct);
+        await db.Entry(connection).ReloadAsync(ct);
+        var now = clock.GetUtcNow();
+        if (connection.DeletedAt is not null)
+        {
+            return new RefreshResult(RefreshOutcome.NotFound);
+        }
+        if (!IsDue(provider, connection, force, askedAt))
+        {
+            // Someone else refreshed while we waited for the lock.
+            return new RefreshResult(RefreshOutcome.Fresh);
+        }
+        if (CheckRefreshState(connection, now) is { } blockedNow)
+        {
+            return blockedNow;
+        }
+
+        var credentials = JsonObjects.Parse(protector.Unprotect(connection.CredentialsCiphertext));
+        var type = credentials["type"]?.ToString();
+        var log = logs.StartOperation(OperationStart.For(LogOperationKinds.AuthRefreshToken, env) with
+        {
+            IntegrationId = integration.Id,
+            IntegrationKey = integration.UniqueKey,
+            Provider = integration.Provider,
+            ConnectionId = connection.Id,
+            ConnectionName = connection.ConnectionId,
+        });
+        var connectionConfig = JsonObjects.Parse(connection.ConnectionConfig);
+        TokenResponse response;
+        switch (type)
+        {
+            case "OAUTH2" when credentials["refresh_token"]?.ToString() is { Length: > 0 } refreshToken:
+                response = await tokens.RefreshAsync(provider, ClientFor(integration, credentials), refreshToken, connectionConfig, ct);
+                break;
+            case "OAUTH2_CC":
+                var ccClient = new OAuthClient(credentials["client_id"]?.ToString() ?? integration.ClientId ?? "", credentials["client_secret"]?.ToString() ?? protector.UnprotectOrNull(integration.ClientSecretCiphertext));
+                response = await tokens.ClientCredentialsAsync(provider, ccClient, Scopes(integration), connectionConfig, ct);
+                break;
+            default:
+                // Nothing to refresh with (no refresh token, or a mode without refresh): the caller gets what exists.
+                log.Info($"Credentials of type {type} cannot be refreshed; returned as they are.");
+                log.Succeed();
+                return new RefreshResult(RefreshOutcome.Fresh);
+        }
+        log.Http(new LogHttpRequest("POST", provider.RefreshUrl ?? provider.TokenUrl?.For(provider.AuthMode) ?? ""),
+            response.StatusCode == 0 ? null : new LogHttpResponse(response.StatusCode, null, response.Body?.ToJsonString()),
+            "Token refresh", context: MessageContexts.Auth);
+
+        if (response.Succeeded && (response.Body!["access_token"] is not null || provider.AlternateAccessTokenResponsePath is not null))
+        {
+            var refreshed = OAuth2Credentials.FromTokenResponse(provider, response.Body!, now, type!, credentials["refresh_token"]?.ToString());
+            if (type == "OAUTH2_CC")
+            {
+                refreshed["client_id"] = credentials["client_id"]?.DeepClone();
+                refreshed["client_secret"] = credentials["client_secret"]?.DeepClone();
+            }
+            if (credentials["config_override"] is { } configOverride)
+            {
+                refreshed["config_override"] = configOverride.DeepClone();
+            }
+            connection.CredentialsCiphertext = protector.Protect(refreshed.ToJsonString());
+            connection.CredentialsExpiresAt = ConnectionService.ReadExpiry(refreshed);
+            connection.LastRefreshSuccess = now;
+            connection.RefreshAttempts = 0;
+            connection.RefreshExhausted = false;
+            connection.Errors = "[]";
+            connection.UpdatedAt = now;
+            await db.SaveChangesAsync(ct);
+            await transaction.CommitAsync(ct);
+            log.Info("Credentials refreshed");
+            log.Succeed();
+            return new RefreshResult(RefreshOutcome.Refreshed);
+        }
+
+        var error = new AuthError(
+            response.Error == "invalid_grant" ? "refresh_token_invalid" : "refresh_token_external_error",
+            $"Refreshing the credentials failed: {response.Error}{(response.ErrorDescription is null ? "" : " — " + response.ErrorDescription)}");
+        // Attempts count failing days, not failing calls.
+        if (connection.LastRefreshFailure is not { } lastFailure || lastFailure.UtcDateTime.Date != now.UtcDateTime.Date)
+        {
+            connection.RefreshAttempts++;
+        }
+        connection.LastRefreshFailure = now;
+        connection.RefreshExhausted = connection.RefreshAttempts >= MaxFailingDays || response.Error == "invalid_grant";
+        connection.Errors = new JsonArray(new JsonObject { ["type"] = "auth", ["log_id"] = log.Id.ToString() }).ToJsonString();
+        connection.UpdatedAt = now;
+        await db.SaveChangesAsync(ct);
+        await webhooks.PublishAsync(db, new WebhookMessage(env.EnvironmentId, WebhookTopic.AuthRefreshError,
+            WebhookPayloads.Auth(new AuthWebhookEvent(
+                connection.ConnectionId, type ?? "OAUTH2", integration.UniqueKey, integration.Provider, env.EnvironmentName,
+                AuthOperations.Refresh, Success: false,
+                Tags: JsonObjects.ParseStringMap(connection.Tags),
+                EndUser: connection.EndUserId is null ? null : new WebhookEndUser(connection.EndUserId, connection.EndUserOrganizationId, connection.EndUserEmail, null),
+                Error: new WebhookError(error.Code, error.Message))),
+            connection), ct);
+        await db.SaveChangesAsync(ct);
+        await transaction.CommitAsync(ct);
+        log.Error(error.Message, new LogError(error.Code, error.Message));
+        log.Fail(new LogError(error.Code, error.Message));
+        return new RefreshResult(RefreshOutcome.Failed, error);
+    }
+
+    /// <summary>Due when forced (unless a refresh finished just before the request), or when expiring within the provider's buffer.</summary>
+    private static bool IsDue(ProviderDefinition provider, Connection connection, bool force, DateTimeOffset askedAt)
+    {
+        if (force)
+        {
+            return connection.LastRefreshSuccess is not { } last || last < askedAt - ForcedRefreshWindow;
+        }
+        return connection.CredentialsExpiresAt is { } expiresAt && expiresAt - provider.RefreshBuffer <= askedAt;
+    }
+
+    private static RefreshResult? CheckRefreshState(Connection connection, DateTimeOffset now)
+    {
+        if (connection.RefreshExhausted)
+        {
+            return new RefreshResult(RefreshOutcome.Failed, new AuthError("connection_refresh_exhausted",
+                "Refreshing this connection's credentials kept failing; the end user has to re-authorise it."));
+        }
+        if (connection.LastRefreshFailure is { } failure && now - failure < FailureBackoff)
+        {
+            return new RefreshResult(RefreshOutcome.Failed, new AuthError("connection_refresh_backoff",
+                $"The last refresh failed less than {FailureBackoff.TotalSeconds:0} s ago; try again shortly."));
+        }
+        return null;
+    }
+
+    private OAuthClient ClientFor(Integration integration, JsonObject credentials)
+    {
+        var configOverride = credentials["config_override"] as JsonObject;
+        return new OAuthClient(
+            configOverride?["client_id"]?.ToString() ?? integration.ClientId ?? "",
+            configOverride?["client_secret"]?.ToString() ?? protector.UnprotectOrNull(integration.ClientSecretCiphertext));
+    }
+
+    private static List<string> Scopes(Integration integration) =>
+        string.IsNullOrWhiteSpace(integration.Scopes) ? [] : integration.Scopes.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).ToList();
+}

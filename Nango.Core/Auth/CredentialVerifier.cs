@@ -1,0 +1,92 @@
+using System.Net.Http.Headers;
+using System.Text;
+using System.Text.Json.Nodes;
+using Nango.Core.Http;
+using Nango.Core.Providers;
+
+namespace Nango.Core.Auth;
+
+/// <summary>The outcome of a credentials check against the provider.</summary>
+public sealed record VerificationResult(bool Checked, bool Succeeded, string? Detail, int? StatusCode = null, string? Url = null);
+
+/// <summary>
+/// Checks API-key and basic credentials before they are saved, with the request the catalog describes in
+/// <c>proxy.verification</c> (method, endpoints tried in turn, headers, body, optional base URL override), sent with
+/// the provider's <c>proxy.headers</c> filled from the credentials. Providers without a verification block are not
+/// checked; that is Nango's behaviour too.
+/// </summary>
+public sealed class CredentialVerifier(OutboundAddressGuard guard) : IDisposable
+{
+    private readonly HttpClient _http = new(guard.CreateHandler(allowAutoRedirect: true)) { Timeout = TimeSpan.FromSeconds(20) };
+
+    public async Task<VerificationResult> VerifyAsync(ProviderDefinition provider, JsonObject credentials, JsonObject connectionConfig, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(provider);
+        ArgumentNullException.ThrowIfNull(credentials);
+        var verification = provider.Proxy?.Verification;
+        if (verification is null || verification.Endpoints.Count == 0)
+        {
+            return new VerificationResult(false, true, null);
+        }
+        var context = new InterpolationContext
+        {
+            ConnectionConfig = connectionConfig,
+            Credentials = credentials,
+            ApiKey = credentials["apiKey"]?.ToString(),
+        };
+        var baseTemplate = verification.BaseUrlOverride ?? provider.Proxy!.BaseUrl;
+        if (baseTemplate is null)
+        {
+            return new VerificationResult(false, true, null);
+        }
+        var baseUrl = ProviderInterpolation.Resolve(baseTemplate, context);
+        if (!baseUrl.IsComplete)
+        {
+            return new VerificationResult(true, false, $"Missing connection config for the provider's URL: {string.Join(", ", baseUrl.Missing)}.");
+        }
+
+        VerificationResult last = new(true, false, "No verification endpoint answered.");
+        foreach (var endpoint in verification.Endpoints)
+        {
+            var url = baseUrl.Value.TrimEnd('/') + "/" + ProviderInterpolation.InterpolateWithFallback(endpoint, context).TrimStart('/');
+            using var request = new HttpRequestMessage(new HttpMethod(verification.Method), url);
+            foreach (var (name, value) in ProviderInterpolation.InterpolateAll(provider.Proxy!.Headers, context).Concat(ProviderInterpolation.InterpolateAll(verification.Headers, context)))
+            {
+                if (!name.Equals("content-type", StringComparison.OrdinalIgnoreCase))
+                {
+                    request.Headers.Remove(name);
+                    request.Headers.TryAddWithoutValidation(name, value);
+                }
+            }
+            if (provider.AuthMode == "BASIC" && request.Headers.Authorization is null)
+            {
+                var basic = Convert.ToBase64String(Encoding.UTF8.GetBytes($"{credentials["username"]}:{credentials["password"]}"));
+                request.Headers.Authorization = new AuthenticationHeaderValue("Basic", basic);
+            }
+            if (verification.Data is { } data)
+            {
+                request.Content = new StringContent(ProviderInterpolation.InterpolateNode(data, context)!.ToJsonString(), Encoding.UTF8, "application/json");
+            }
+            try
+            {
+                using var response = await _http.SendAsync(request, ct);
+                if (response.IsSuccessStatusCode)
+                {
+                    return new VerificationResult(true, true, null, (int)response.StatusCode, url);
+                }
+                last = new VerificationResult(true, false, $"{verification.Method} {url} answered {(int)response.StatusCode}.", (int)response.StatusCode, url);
+            }
+            catch (HttpRequestException ex)
+            {
+                last = new VerificationResult(true, false, $"{verification.Method} {url} failed: {ex.Message}", null, url);
+            }
+            catch (TaskCanceledException) when (!ct.IsCancellationRequested)
+            {
+                last = new VerificationResult(true, false, $"{verification.Method} {url} did not answer within 20 s.", null, url);
+            }
+        }
+        return last;
+    }
+
+    public void Dispose() => _http.Dispose();
+}
