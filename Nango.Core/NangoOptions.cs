@@ -96,6 +96,9 @@ public sealed class SchedulingOptions
     public bool Enabled { get; set; } = true;
 
     public TimeSpan SecretReEncryptionInterval { get; set; } = TimeSpan.FromMinutes(10);
+
+    /// <summary>How often expiring credentials are refreshed ahead of use (Nango: every 10 minutes).</summary>
+    public TimeSpan CredentialRefreshInterval { get; set; } = TimeSpan.FromMinutes(10);
 }
 
 /// <summary>Outgoing delivery and incoming ingress of webhooks (<c>Nango__Webhooks__*</c>).</summary>

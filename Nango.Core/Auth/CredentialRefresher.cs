@@ -175,6 +175,37 @@ public sealed class CredentialRefresher(
         return new RefreshResult(RefreshOutcome.Failed, error);
     }
 
+    /// <summary>
+    /// The periodic sweep (Nango's 10-minute cron): connections whose credentials expire within 15 minutes, and
+    /// connections not refreshed for a day (a refresh token unused for long can lapse), not exhausted. Returns how
+    /// many were refreshed; each goes through <see cref="EnsureFreshAsync"/>, so it never races a request.
+    /// </summary>
+    public async Task<int> RefreshDueAsync(int batchSize, CancellationToken ct)
+    {
+        var now = clock.GetUtcNow();
+        var soon = now.AddMinutes(15);
+        var dayAgo = now.AddDays(-1);
+        await using var db = await contextFactory.CreateDbContextAsync(ct);
+        var due = await (
+            from c in db.Connections.AsNoTracking()
+            join i in db.Integrations.AsNoTracking() on c.IntegrationId equals i.Id
+            join e in db.Environments.AsNoTracking() on c.EnvironmentId equals e.Id
+            where c.DeletedAt == null && i.DeletedAt == null && !c.RefreshExhausted && c.CredentialsExpiresAt != null
+                && (c.CredentialsExpiresAt < soon || (c.LastRefreshSuccess ?? c.CreatedAt) < dayAgo)
+                && (c.LastRefreshFailure == null || c.LastRefreshFailure < now - FailureBackoff)
+            orderby c.CredentialsExpiresAt
+            select new { Environment = e, i.UniqueKey, c.ConnectionId, Expiring = c.CredentialsExpiresAt < soon })
+            .Take(batchSize)
+            .ToListAsync(ct);
+        var refreshed = 0;
+        foreach (var item in due)
+        {
+            var result = await EnsureFreshAsync(EnvironmentContext.From(item.Environment), item.UniqueKey, item.ConnectionId, force: !item.Expiring, ct);
+            refreshed += result.Outcome == RefreshOutcome.Refreshed ? 1 : 0;
+        }
+        return refreshed;
+    }
+
     /// <summary>Due when forced (unless a refresh finished just before the request), or when expiring within the provider's buffer.</summary>
     private static bool IsDue(ProviderDefinition provider, Connection connection, bool force, DateTimeOffset askedAt)
     {

@@ -37,6 +37,12 @@ public static class SchedulingServiceCollectionExtensions
                     .StartAt(DateTimeOffset.UtcNow.AddMinutes(1))
                     .WithSimpleSchedule(s => s.WithInterval(options.Scheduling.SecretReEncryptionInterval).RepeatForever()),
                 job => job.WithIdentity(SecretReEncryptionJob.Key));
+            q.ScheduleJob<CredentialRefreshJob>(
+                trigger => trigger
+                    .WithIdentity("credential-refresh-trigger", "auth")
+                    .StartAt(DateTimeOffset.UtcNow.AddMinutes(1))
+                    .WithSimpleSchedule(s => s.WithInterval(options.Scheduling.CredentialRefreshInterval).RepeatForever()),
+                job => job.WithIdentity(CredentialRefreshJob.Key));
             LogJobs.Schedule(q);
         });
         services.AddQuartzHostedService(o => o.WaitForJobsToComplete = true);
