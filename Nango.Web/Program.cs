@@ -18,6 +18,7 @@ var app = builder.Build();
 
 app.UseExceptionHandler();
 app.UseCors();
+app.UseRateLimiter();
 app.UseNangoApiContentType();
 app.UseAuthentication();
 app.UseAuthorization();

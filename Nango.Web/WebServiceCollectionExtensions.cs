@@ -6,6 +6,7 @@ using MudBlazor.Services;
 using Nango.Core.Persistence;
 using Nango.Web.Api;
 using Nango.Web.Api.Authentication;
+using Nango.Web.Api.Webhooks;
 using Nango.Web.Components.Dashboard;
 
 namespace Nango.Web;
@@ -26,6 +27,11 @@ public static class WebServiceCollectionExtensions
         services.AddExceptionHandler<ApiExceptionHandler>();
         services.AddProblemDetails();
         services.AddOutputCache();
+        services.AddRateLimiter(o =>
+        {
+            o.RejectionStatusCode = StatusCodes.Status429TooManyRequests;
+            o.AddPolicy<string, IncomingWebhookRateLimitPolicy>(IncomingWebhookEndpoints.RateLimitPolicy);
+        });
 
         services.AddAuthentication(IdentityConstants.ApplicationScheme)
             .AddScheme<AuthenticationSchemeOptions, SecretKeyAuthenticationHandler>(SecretKeyAuthenticationHandler.SchemeName, null)
