@@ -54,15 +54,17 @@ public sealed class IncomingWebhookBody
         return new IncomingWebhookBody("text", JsonValue.Create(Encoding.UTF8.GetString(raw)), null);
     }
 
+    private static readonly JsonDocumentOptions _strict = new() { AllowDuplicateProperties = false };
+
     private static JsonNode? TryParseJson(ReadOnlySpan<byte> raw)
     {
         try
         {
-            // The clone materialises every object now, so a duplicate key fails here rather than when the event is
-            // serialised for the outbox.
-            return JsonNode.Parse(raw)?.DeepClone();
+            // JsonObject builds its dictionary lazily and would throw on a duplicate key only when the event is
+            // serialised for the outbox; refusing duplicates at parse time makes such a body text instead.
+            return JsonNode.Parse(raw, documentOptions: _strict);
         }
-        catch (Exception ex) when (ex is JsonException or ArgumentException or InvalidOperationException)
+        catch (JsonException)
         {
             return null;
         }
