@@ -20,6 +20,7 @@ var app = builder.Build();
 app.UseExceptionHandler();
 app.UseAuthSockets();
 app.UseCors();
+app.UseRateLimiter();
 app.UseNangoApiContentType();
 app.UseAuthentication();
 app.UseAuthorization();

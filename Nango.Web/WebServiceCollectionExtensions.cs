@@ -6,6 +6,7 @@ using MudBlazor.Services;
 using Nango.Core.Persistence;
 using Nango.Web.Api;
 using Nango.Web.Api.Authentication;
+using Nango.Web.Api.Webhooks;
 using Nango.Web.Components.Dashboard;
 
 namespace Nango.Web;
@@ -28,6 +29,11 @@ public static class WebServiceCollectionExtensions
         services.AddHostedService(sp => sp.GetRequiredService<Api.Auth.AuthSocketHub>());
         services.AddProblemDetails();
         services.AddOutputCache();
+        services.AddRateLimiter(o =>
+        {
+            o.RejectionStatusCode = StatusCodes.Status429TooManyRequests;
+            o.AddPolicy<string, IncomingWebhookRateLimitPolicy>(IncomingWebhookEndpoints.RateLimitPolicy);
+        });
 
         services.AddAuthentication(IdentityConstants.ApplicationScheme)
             .AddScheme<AuthenticationSchemeOptions, SecretKeyAuthenticationHandler>(SecretKeyAuthenticationHandler.SchemeName, null)

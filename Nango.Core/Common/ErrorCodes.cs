@@ -21,4 +21,8 @@ public static class ErrorCodes
     public const string Conflict = "conflict";
     public const string ServerError = "server_error";
     public const string RequestTooLarge = "request_too_large";
+    public const string UnknownEnvironment = "unknown_environment";
+    public const string WebhookMissingSignature = "webhook_missing_signature";
+    public const string WebhookInvalidSignature = "webhook_invalid_signature";
+    public const string WebhookRateLimitExceeded = "webhook_rate_limit_exceeded";
 }

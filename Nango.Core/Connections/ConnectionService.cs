@@ -7,7 +7,9 @@ using Nango.Core.Environments;
 using Nango.Core.Integrations;
 using Nango.Core.Logs;
 using Nango.Core.Persistence;
+using Nango.Core.Providers;
 using Nango.Core.Secrets;
+using Npgsql;
 
 namespace Nango.Core.Connections;
 
@@ -265,6 +267,56 @@ public sealed class ConnectionService(
         }
         return ConnectionOutcome.Ok;
     }
+
+    /// <summary>
+    /// The connections of one integration of <paramref name="env"/> whose <paramref name="field"/> equals one of
+    /// <paramref name="values"/>: how incoming provider webhooks find their connections. Config and metadata keys
+    /// are compared as text (<c>-&gt;&gt;</c>), as Nango does, so a provider's number matches the string stored at
+    /// connect time. Ordered by creation so forwards go out in a stable order.
+    /// </summary>
+    public async Task<IReadOnlyList<Connection>> FindForWebhookAsync(
+        EnvironmentContext env, int integrationId, WebhookConnectionField field, string? key, IReadOnlyCollection<string> values, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(env);
+        ArgumentNullException.ThrowIfNull(values);
+        if (values.Count == 0 || (field != WebhookConnectionField.ConnectionId && string.IsNullOrEmpty(key)))
+        {
+            return [];
+        }
+        await using var db = await contextFactory.CreateDbContextAsync(ct);
+        if (field == WebhookConnectionField.ConnectionId)
+        {
+            var ids = values.ToList();
+            return await db.Connections.AsNoTracking()
+                .Where(c => c.EnvironmentId == env.EnvironmentId && c.IntegrationId == integrationId && c.DeletedAt == null && ids.Contains(c.ConnectionId))
+                .OrderBy(c => c.Id)
+                .ToListAsync(ct);
+        }
+        // EF has no translation for ->> on a jsonb column mapped as text, hence SQL; the key and values are parameters.
+        return await db.Connections
+            .FromSqlRaw(
+                field == WebhookConnectionField.Metadata ? FindByMetadataValueSql : FindByConnectionConfigValueSql,
+                new NpgsqlParameter("environment_id", env.EnvironmentId),
+                new NpgsqlParameter("integration_id", integrationId),
+                new NpgsqlParameter("key", key),
+                new NpgsqlParameter("values", values.ToArray()))
+            .AsNoTracking()
+            .ToListAsync(ct);
+    }
+
+    private const string FindByConnectionConfigValueSql = """
+        SELECT * FROM connections
+        WHERE environment_id = @environment_id AND integration_id = @integration_id AND deleted_at IS NULL
+          AND connection_config ->> @key = ANY(@values)
+        ORDER BY id
+        """;
+
+    private const string FindByMetadataValueSql = """
+        SELECT * FROM connections
+        WHERE environment_id = @environment_id AND integration_id = @integration_id AND deleted_at IS NULL
+          AND metadata ->> @key = ANY(@values)
+        ORDER BY id
+        """;
 
     private void Log(EnvironmentContext env, LogOperationKind kind, Integration integration, Connection connection, string message) =>
         logs.RecordOperation(

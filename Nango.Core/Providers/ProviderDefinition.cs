@@ -9,6 +9,12 @@ namespace Nango.Core.Providers;
 /// </summary>
 public sealed class ProviderDefinition
 {
+    /// <summary>
+    /// Catalog keys of our own, not in Nango's catalog: they declare as data what Nango's webhook routing
+    /// scripts do in code. The API serves the catalog without them, so it states exactly Nango's facts.
+    /// </summary>
+    public static readonly IReadOnlyList<string> OwnFields = ["webhook_signature", "webhook_routing", "webhook_event_type"];
+
     private readonly JsonObject _raw = [];
 
     public required string Name { get; init; }
@@ -79,6 +85,9 @@ public sealed class ProviderDefinition
             WebhookRoutingScript = ProviderJson.String(value["webhook_routing_script"]);
             WebhookUserDefinedSecret = ProviderJson.Bool(value["webhook_user_defined_secret"]) ?? false;
             WebhookAllowedQueryParams = ProviderJson.Strings(value["webhook_allowed_query_params"]);
+            WebhookSignature = ProviderWebhookSignature.From(value["webhook_signature"]);
+            WebhookRouting = ProviderWebhookRoute.ListFrom(value["webhook_routing"]);
+            WebhookEventType = ProviderWebhookSource.From(value["webhook_event_type"]);
 
             RequestUrl = ProviderJson.String(value["request_url"]);
             RequestParams = ProviderJson.StringMap(value["request_params"]);
@@ -194,6 +203,15 @@ public sealed class ProviderDefinition
     public bool WebhookUserDefinedSecret { get; private init; }
 
     public IReadOnlyList<string> WebhookAllowedQueryParams { get; private init; } = [];
+
+    /// <summary>Our <c>webhook_signature</c>: how incoming webhooks are signed; null when the catalog does not say.</summary>
+    public ProviderWebhookSignature? WebhookSignature { get; private init; }
+
+    /// <summary>Our <c>webhook_routing</c>: how an incoming webhook finds its connections, rules in order.</summary>
+    public IReadOnlyList<ProviderWebhookRoute> WebhookRouting { get; private init; } = [];
+
+    /// <summary>Our <c>webhook_event_type</c>: where an incoming webhook states its event type (for <c>onWebhook</c> subscriptions).</summary>
+    public ProviderWebhookSource? WebhookEventType { get; private init; }
 
     /// <summary>OAuth 1.0a request-token endpoint.</summary>
     public string? RequestUrl { get; private init; }

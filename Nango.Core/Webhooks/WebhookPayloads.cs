@@ -138,6 +138,37 @@ public static class WebhookPayloads
         return body;
     }
 
+    /// <summary>
+    /// The provider's request headers that go out with a forward (Nango passes them on so receivers can, say,
+    /// check the provider's own signature). Left out: Nango's list (host, authorization, connection, keep-alive,
+    /// content-*, cookie, set-cookie, referer, user-agent, sec-*, proxy-*, www-authenticate, server), what our proxies
+    /// add (x-forwarded-*, forwarded, via), the other hop-by-hop headers, and the names our own signatures use
+    /// (x-nango-*, webhook-*), which a provider must not be able to set.
+    /// </summary>
+    public static IReadOnlyDictionary<string, string> PassThroughHeaders(IEnumerable<KeyValuePair<string, string>> headers)
+    {
+        ArgumentNullException.ThrowIfNull(headers);
+        var result = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+        foreach (var (name, value) in headers)
+        {
+            if (_droppedHeaders.Contains(name) || _droppedHeaderPrefixes.Any(p => name.StartsWith(p, StringComparison.OrdinalIgnoreCase)))
+            {
+                continue;
+            }
+            result[name] = result.TryGetValue(name, out var earlier) ? earlier + ", " + value : value;
+        }
+        return result;
+    }
+
+    private static readonly HashSet<string> _droppedHeaders = new(StringComparer.OrdinalIgnoreCase)
+    {
+        "host", "authorization", "connection", "keep-alive", "cookie", "set-cookie", "referer", "user-agent",
+        "www-authenticate", "server", "forwarded", "via", "transfer-encoding", "te", "trailer", "upgrade", "expect",
+        "accept-encoding",
+    };
+
+    private static readonly string[] _droppedHeaderPrefixes = ["content-", "sec-", "proxy-", "x-forwarded-", "x-nango-", "webhook-"];
+
     /// <summary>The dashboard's "send test event": shaped like an auth creation so receivers parse it, marked as a test.</summary>
     public static JsonObject Test(string environment, DateTimeOffset sentAt) => new()
     {

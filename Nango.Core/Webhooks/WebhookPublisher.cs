@@ -34,15 +34,36 @@ public enum WebhookTopic
 
 /// <summary>
 /// One event to send. <paramref name="Connection"/> picks the targets (its <c>webhook_url_override</c> replaces the
-/// environment's URLs) and keeps events of one connection in order.
+/// environment's URLs) and keeps events of one connection in order. <paramref name="Body"/> is any JSON: Nango's
+/// own events are objects, but an unmatched provider webhook goes out as the provider sent it (see
+/// <see cref="UnmatchedForward"/>).
 /// </summary>
 public sealed record WebhookMessage(
     int EnvironmentId,
     WebhookTopic Topic,
-    JsonObject Body,
+    JsonNode Body,
     Connection? Connection = null,
     bool HasChanges = true,
-    IReadOnlyDictionary<string, string>? Headers = null);
+    IReadOnlyDictionary<string, string>? Headers = null)
+{
+    /// <summary>
+    /// A provider webhook that matched no connection: Nango sends the provider's body unwrapped (no <c>from</c>,
+    /// <c>type</c> or <c>connectionId</c>; HubSpot's is even an array) with the provider's headers passed through.
+    /// </summary>
+    public static WebhookMessage UnmatchedForward(int environmentId, JsonNode providerPayload, IReadOnlyDictionary<string, string>? headers)
+    {
+        ArgumentNullException.ThrowIfNull(providerPayload);
+        return new WebhookMessage(environmentId, WebhookTopic.Forward, providerPayload.DeepClone(), Headers: headers);
+    }
+
+    /// <summary>
+    /// Nango's payload <c>type</c>. Every forward is <c>forward</c> whatever its body says: an unwrapped provider body
+    /// may carry a <c>type</c> of its own (Slack's <c>event_callback</c>).
+    /// </summary>
+    public string EventType => Topic == WebhookTopic.Forward
+        ? "forward"
+        : (Body as JsonObject)?["type"] is JsonValue type && type.TryGetValue<string>(out var name) ? name : "unknown";
+}
 
 /// <summary>
 /// Publishes events into the outbox. Publishing only adds rows to the caller's <see cref="NangoDbContext"/>: they
@@ -86,7 +107,7 @@ public sealed class WebhookPublisher(TimeProvider clock)
             {
                 EventId = eventId,
                 EnvironmentId = environment.Id,
-                EventType = message.Body["type"]?.GetValue<string>() ?? "unknown",
+                EventType = message.EventType,
                 ConnectionId = message.Connection is { Id: > 0 } saved ? saved.Id : null,
                 OrderingKey = orderingKey,
                 TargetUrl = url,

@@ -3,12 +3,16 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 using Nango.Core.Http;
+using Nango.Core.Webhooks.Incoming;
 
 namespace Nango.Core.Webhooks;
 
 public static class WebhooksServiceCollectionExtensions
 {
-    /// <summary>The outbox publisher and this instance's delivery worker (which other instances share the queue with).</summary>
+    /// <summary>
+    /// The outbox publisher, this instance's delivery worker (which other instances share the queue with), and the
+    /// receiver of incoming provider webhooks.
+    /// </summary>
     public static IServiceCollection AddNangoWebhooks(this IServiceCollection services, string connectionString)
     {
         services.TryAddSingleton(_ => Npgsql.NpgsqlDataSource.Create(connectionString));
@@ -22,6 +26,8 @@ public static class WebhooksServiceCollectionExtensions
         services.TryAddSingleton<WebhookDeliveryStore>();
         services.TryAddSingleton<WebhookDeliveryService>();
         services.TryAddSingleton<WebhookWakeup>();
+        // No IIncomingWebhookHandler is registered yet: sync onWebhook handlers come with syncs.
+        services.TryAddSingleton<IncomingWebhookService>();
         services.TryAddSingleton<WebhookDeliveryWorker>();
         services.AddHostedService(sp => sp.GetRequiredService<WebhookWakeup>());
         services.AddHostedService(sp => sp.GetRequiredService<WebhookDeliveryWorker>());

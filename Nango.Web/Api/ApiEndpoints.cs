@@ -2,6 +2,7 @@ using Nango.Web.Api.Connections;
 using Nango.Web.Api.Environments;
 using Nango.Web.Api.Integrations;
 using Nango.Web.Api.Providers;
+using Nango.Web.Api.Webhooks;
 
 namespace Nango.Web.Api;
 
@@ -10,7 +11,10 @@ public static class ApiEndpoints
     public const string SecretKeyPolicy = "NangoSecretKey";
     public const string CorsPolicy = "NangoPublicApi";
 
-    /// <summary>The public REST API at Nango's paths (no prefix), every route behind the secret key.</summary>
+    /// <summary>
+    /// The public REST API at Nango's paths (no prefix), every route behind the secret key except the ones providers
+    /// and browsers call (logos, incoming webhooks).
+    /// </summary>
     public static IEndpointRouteBuilder MapNangoApi(this IEndpointRouteBuilder app)
     {
         var api = app.MapGroup("")
@@ -22,6 +26,7 @@ public static class ApiEndpoints
         api.MapConnectionEndpoints();
         api.MapEnvironmentEndpoints();
         app.MapProviderLogos();
+        app.MapIncomingWebhookEndpoints();
         return app;
     }
 }

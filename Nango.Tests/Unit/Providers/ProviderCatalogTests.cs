@@ -336,10 +336,17 @@ public sealed class ProviderCatalogTests
         });
     }
 
-    /// <summary>Field help texts are written in our own words; every other fact must match Nango's.</summary>
+    /// <summary>
+    /// Field help texts are written in our own words and our own keys (<see cref="ProviderDefinition.OwnFields"/>)
+    /// are not Nango's; every other fact must match Nango's.
+    /// </summary>
     private static JsonObject WithoutFieldDescriptions(JsonObject entry)
     {
         var copy = (JsonObject)entry.DeepClone();
+        foreach (var own in ProviderDefinition.OwnFields)
+        {
+            copy.Remove(own);
+        }
         foreach (var section in new[] { "connection_config", "credentials", "integration_config", "assertion_option" })
         {
             if (copy[section] is JsonObject fields)

@@ -36,10 +36,14 @@ public static class ProviderEndpoints
             : TypedResults.Ok(new ProviderResponse(ToApi(found, options.Value)));
     }
 
-    /// <summary>The catalog entry as stated, plus <c>name</c> and <c>logo_url</c> (reference §1.2).</summary>
+    /// <summary>The catalog entry as stated (without our own keys), plus <c>name</c> and <c>logo_url</c> (reference §1.2).</summary>
     private static JsonObject ToApi(ProviderDefinition provider, NangoOptions options)
     {
         var json = (JsonObject)provider.Raw.DeepClone();
+        foreach (var own in ProviderDefinition.OwnFields)
+        {
+            json.Remove(own);
+        }
         json["name"] = provider.Name;
         json["logo_url"] = ProviderLogos.Url(options, provider.Name);
         return json;
