@@ -6,6 +6,7 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using Nango.Core.Accounts;
 using Nango.Core.Connections;
+using Nango.Core.ConnectSessions;
 using Nango.Core.Environments;
 using Nango.Core.Integrations;
 using Nango.Core.Logs;
@@ -40,6 +41,7 @@ public static class CoreServiceCollectionExtensions
         services.TryAddSingleton<EnvironmentService>();
         services.TryAddSingleton<IntegrationService>();
         services.TryAddSingleton<ConnectionService>();
+        services.TryAddSingleton<ConnectSessionService>();
         services.TryAddScoped<AccountService>();
 
         // Identity's EF store wants a scoped DbContext; it gets one from the same factory.

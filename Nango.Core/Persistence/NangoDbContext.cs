@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Identity.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore;
 using Nango.Core.Accounts;
 using Nango.Core.Connections;
+using Nango.Core.ConnectSessions;
 using Nango.Core.Environments;
 using Nango.Core.Integrations;
 
@@ -24,6 +25,8 @@ public sealed class NangoDbContext(DbContextOptions<NangoDbContext> options)
     public DbSet<Integration> Integrations => Set<Integration>();
 
     public DbSet<Connection> Connections => Set<Connection>();
+
+    public DbSet<ConnectSession> ConnectSessions => Set<ConnectSession>();
 
     protected override void OnModelCreating(ModelBuilder builder)
     {
