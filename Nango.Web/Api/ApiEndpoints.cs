@@ -1,4 +1,5 @@
 using Nango.Web.Api.Connections;
+using Nango.Web.Api.ConnectSessions;
 using Nango.Web.Api.Environments;
 using Nango.Web.Api.Integrations;
 using Nango.Web.Api.Providers;
@@ -8,6 +9,7 @@ namespace Nango.Web.Api;
 public static class ApiEndpoints
 {
     public const string SecretKeyPolicy = "NangoSecretKey";
+    public const string ConnectSessionPolicy = "NangoConnectSession";
     public const string CorsPolicy = "NangoPublicApi";
 
     /// <summary>The public REST API at Nango's paths (no prefix), every route behind the secret key.</summary>
@@ -21,6 +23,7 @@ public static class ApiEndpoints
         api.MapIntegrationEndpoints();
         api.MapConnectionEndpoints();
         api.MapEnvironmentVariableEndpoints();
+        app.MapConnectSessionEndpoints();
         app.MapProviderLogos();
         return app;
     }
