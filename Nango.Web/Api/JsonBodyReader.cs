@@ -14,6 +14,41 @@ public sealed class JsonBodyReader
 {
     public List<ValidationError> Errors { get; } = [];
 
+    /// <summary>
+    /// The body as a case-sensitive object tree. Binding straight to <see cref="JsonObject"/> would inherit
+    /// the web defaults' case-insensitive names, so <c>{"Team":…,"team":…}</c> would throw instead of being two
+    /// keys; and a repeated key keeps its last value, as JavaScript's <c>JSON.parse</c> does.
+    /// </summary>
+    public static JsonNode? ToNode(JsonElement element) => element.ValueKind switch
+    {
+        JsonValueKind.Object => ToObject(element),
+        JsonValueKind.Array => new JsonArray(element.EnumerateArray().Select(ToNode).ToArray()),
+        JsonValueKind.Null or JsonValueKind.Undefined => null,
+        _ => JsonValue.Create(element),
+    };
+
+    private static JsonObject ToObject(JsonElement element)
+    {
+        var result = new JsonObject();
+        foreach (var property in element.EnumerateObject())
+        {
+            result[property.Name] = ToNode(property.Value);
+        }
+        return result;
+    }
+
+    /// <summary>The body as an object, or null with an issue at the root when it is some other JSON value.</summary>
+    public JsonObject? ReadBody(JsonElement body)
+    {
+        var node = ToNode(body);
+        if (node is JsonObject value)
+        {
+            return value;
+        }
+        Errors.Add(TypeError("object", node, []));
+        return null;
+    }
+
     public bool HasErrors => Errors.Count > 0;
 
     /// <summary>zod's <c>.strict()</c>: any key outside <paramref name="allowed"/> is an issue at the object's path.</summary>

@@ -1,3 +1,4 @@
+using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
 using Nango.Core.Common;
@@ -33,10 +34,13 @@ public static class ConnectSessionBodies
 
     private const string InvalidKeyMessage = "Invalid string: must match pattern /^[a-zA-Z0-9~:.@ _-]+$/ (at most 255 characters)";
 
-    public static (ConnectSessionRequest? Request, List<ValidationError> Errors) ParseCreate(JsonObject body)
+    public static (ConnectSessionRequest? Request, List<ValidationError> Errors) ParseCreate(JsonElement json)
     {
-        ArgumentNullException.ThrowIfNull(body);
         var reader = new JsonBodyReader();
+        if (reader.ReadBody(json) is not { } body)
+        {
+            return (null, reader.Errors);
+        }
         reader.RejectUnknownKeys(body, _createKeys);
         // Nango lets a caller that labels sessions with top-level tags leave the end user out.
         var request = ReadShared(reader, body, endUserRequired: !body.ContainsKey("tags")) with
@@ -46,10 +50,13 @@ public static class ConnectSessionBodies
         return reader.HasErrors ? (null, reader.Errors) : (request, reader.Errors);
     }
 
-    public static (ReconnectSessionRequest? Request, List<ValidationError> Errors) ParseReconnect(JsonObject body)
+    public static (ReconnectSessionRequest? Request, List<ValidationError> Errors) ParseReconnect(JsonElement json)
     {
-        ArgumentNullException.ThrowIfNull(body);
         var reader = new JsonBodyReader();
+        if (reader.ReadBody(json) is not { } body)
+        {
+            return (null, reader.Errors);
+        }
         reader.RejectUnknownKeys(body, _reconnectKeys);
         var connectionId = reader.ReadFormattedString(body, "connection_id", [], Identifiers.IsConnectionId, "Invalid connection id", required: true);
         var integrationId = reader.ReadFormattedString(body, "integration_id", [], Identifiers.IsProviderConfigKey, InvalidKeyMessage, required: true);

@@ -1,3 +1,4 @@
+using System.Text.Json;
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
@@ -38,7 +39,7 @@ public static class ConnectSessionEndpoints
     }
 
     private static async Task<Results<Created<ConnectSessionCreatedResponse>, JsonHttpResult<ApiError>>> CreateSession(
-        JsonObject body, HttpContext http, ConnectSessionService sessions, IOptions<NangoOptions> options, CancellationToken ct)
+        JsonElement body, HttpContext http, ConnectSessionService sessions, IOptions<NangoOptions> options, CancellationToken ct)
     {
         if (RejectQuery(http) is { } queryError)
         {
@@ -54,7 +55,7 @@ public static class ConnectSessionEndpoints
     }
 
     private static async Task<Results<Created<ConnectSessionCreatedResponse>, JsonHttpResult<ApiError>>> CreateReconnectSession(
-        JsonObject body, HttpContext http, ConnectSessionService sessions, IOptions<NangoOptions> options, CancellationToken ct)
+        JsonElement body, HttpContext http, ConnectSessionService sessions, IOptions<NangoOptions> options, CancellationToken ct)
     {
         if (RejectQuery(http) is { } queryError)
         {
@@ -95,8 +96,9 @@ public static class ConnectSessionEndpoints
     }
 
     private static async Task<Results<NoContent, JsonHttpResult<ApiError>>> PostTelemetry(
-        JsonObject? body, HttpContext http, ConnectSessionService sessions, ILoggerFactory loggers, CancellationToken ct)
+        JsonElement? json, HttpContext http, ConnectSessionService sessions, ILoggerFactory loggers, CancellationToken ct)
     {
+        var body = json is { } element ? JsonBodyReader.ToNode(element) as JsonObject : null;
         // Nango authenticates telemetry before reading the rest of the body, so a missing token is a 401.
         var token = body?["token"] is JsonValue v && v.TryGetValue<string>(out var text) && text.Length > 0 ? text : null;
         if (token is null)
