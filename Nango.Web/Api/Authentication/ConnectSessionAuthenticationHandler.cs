@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Security.Claims;
 using System.Text.Encodings.Web;
 using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
 using Nango.Core.Common;
 using Nango.Core.ConnectSessions;
@@ -79,7 +80,7 @@ internal sealed class ConnectSessionAuthenticationHandler(
 
 public sealed record ConnectSessionAuthFailure(string Code, string Message)
 {
-    public Microsoft.AspNetCore.Http.HttpResults.JsonHttpResult<ApiError> ToResult() =>
+    public JsonHttpResult<ApiError> ToResult() =>
         ApiErrors.Create(StatusCodes.Status401Unauthorized, Code, Message);
 }
 
