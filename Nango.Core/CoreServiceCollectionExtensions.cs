@@ -7,6 +7,7 @@ using Microsoft.Extensions.Options;
 using Nango.Core.Accounts;
 using Nango.Core.Auth;
 using Nango.Core.Connections;
+using Nango.Core.ConnectSessions;
 using Nango.Core.Environments;
 using Nango.Core.Integrations;
 using Nango.Core.Logs;
@@ -42,6 +43,7 @@ public static class CoreServiceCollectionExtensions
         services.TryAddSingleton<EnvironmentService>();
         services.TryAddSingleton<IntegrationService>();
         services.TryAddSingleton<ConnectionService>();
+        services.TryAddSingleton<ConnectSessionService>();
         services.TryAddScoped<AccountService>();
 
         // Identity's EF store wants a scoped DbContext; it gets one from the same factory.

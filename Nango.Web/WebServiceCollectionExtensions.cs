@@ -37,6 +37,7 @@ public static class WebServiceCollectionExtensions
 
         services.AddAuthentication(IdentityConstants.ApplicationScheme)
             .AddScheme<AuthenticationSchemeOptions, SecretKeyAuthenticationHandler>(SecretKeyAuthenticationHandler.SchemeName, null)
+            .AddScheme<AuthenticationSchemeOptions, ConnectSessionAuthenticationHandler>(ConnectSessionAuthenticationHandler.SchemeName, null)
             .AddIdentityCookies(cookies => cookies.ApplicationCookie?.Configure(o =>
             {
                 o.LoginPath = DashboardUrls.SignIn;
@@ -49,6 +50,9 @@ public static class WebServiceCollectionExtensions
         services.AddAuthorizationBuilder()
             .AddPolicy(ApiEndpoints.SecretKeyPolicy, policy => policy
                 .AddAuthenticationSchemes(SecretKeyAuthenticationHandler.SchemeName)
+                .RequireAuthenticatedUser())
+            .AddPolicy(ApiEndpoints.ConnectSessionPolicy, policy => policy
+                .AddAuthenticationSchemes(ConnectSessionAuthenticationHandler.SchemeName)
                 .RequireAuthenticatedUser());
         services.AddCascadingAuthenticationState();
 

@@ -7,6 +7,8 @@ public static class ErrorCodes
     public const string MalformedAuthHeader = "malformed_auth_header";
     public const string InvalidSecretKeyFormat = "invalid_secret_key_format";
     public const string UnknownAccount = "unknown_account";
+    public const string InvalidConnectSessionTokenFormat = "invalid_connect_session_token_format";
+    public const string UnknownConnectSessionToken = "unknown_connect_session_token";
     public const string InvalidBody = "invalid_body";
     public const string InvalidQueryParams = "invalid_query_params";
     public const string InvalidUriParams = "invalid_uri_params";

@@ -5,6 +5,7 @@ using Microsoft.EntityFrameworkCore;
 using Nango.Core.Accounts;
 using Nango.Core.Auth;
 using Nango.Core.Connections;
+using Nango.Core.ConnectSessions;
 using Nango.Core.Environments;
 using Nango.Core.Integrations;
 using Nango.Core.Webhooks;
@@ -32,6 +33,8 @@ public sealed class NangoDbContext(DbContextOptions<NangoDbContext> options)
     public DbSet<WebhookDelivery> WebhookDeliveries => Set<WebhookDelivery>();
 
     public DbSet<WebhookTarget> WebhookTargets => Set<WebhookTarget>();
+
+    public DbSet<ConnectSession> ConnectSessions => Set<ConnectSession>();
 
     protected override void OnModelCreating(ModelBuilder builder)
     {

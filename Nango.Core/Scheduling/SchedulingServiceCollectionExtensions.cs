@@ -43,6 +43,12 @@ public static class SchedulingServiceCollectionExtensions
                     .StartAt(DateTimeOffset.UtcNow.AddMinutes(1))
                     .WithSimpleSchedule(s => s.WithInterval(options.Scheduling.CredentialRefreshInterval).RepeatForever()),
                 job => job.WithIdentity(CredentialRefreshJob.Key));
+            q.ScheduleJob<ConnectSessionCleanupJob>(
+                trigger => trigger
+                    .WithIdentity("connect-session-cleanup-trigger", "maintenance")
+                    .StartAt(DateTimeOffset.UtcNow.AddMinutes(5))
+                    .WithSimpleSchedule(s => s.WithInterval(TimeSpan.FromHours(1)).RepeatForever()),
+                job => job.WithIdentity(ConnectSessionCleanupJob.Key));
             LogJobs.Schedule(q);
         });
         services.AddQuartzHostedService(o => o.WaitForJobsToComplete = true);

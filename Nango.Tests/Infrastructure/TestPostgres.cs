@@ -29,6 +29,14 @@ public static class TestPostgres
         return name;
     }
 
+    /// <summary>Creates an empty database (no Nango schema), for test services that bring their own, and returns its name.</summary>
+    public static async Task<string> CreateEmptyDatabaseAsync(string prefix)
+    {
+        var name = prefix + "_" + Guid.NewGuid().ToString("N")[..16];
+        await ExecuteAsync($"CREATE DATABASE {name}");
+        return name;
+    }
+
     public static async Task DropDatabaseAsync(string name)
     {
         NpgsqlConnection.ClearAllPools();

@@ -1,4 +1,5 @@
 using Nango.Web.Api.Connections;
+using Nango.Web.Api.ConnectSessions;
 using Nango.Web.Api.Environments;
 using Nango.Web.Api.Integrations;
 using Nango.Web.Api.Providers;
@@ -9,6 +10,7 @@ namespace Nango.Web.Api;
 public static class ApiEndpoints
 {
     public const string SecretKeyPolicy = "NangoSecretKey";
+    public const string ConnectSessionPolicy = "NangoConnectSession";
     public const string CorsPolicy = "NangoPublicApi";
 
     /// <summary>
@@ -25,6 +27,7 @@ public static class ApiEndpoints
         api.MapIntegrationEndpoints();
         api.MapConnectionEndpoints();
         api.MapEnvironmentEndpoints();
+        app.MapConnectSessionEndpoints();
         app.MapProviderLogos();
         app.MapIncomingWebhookEndpoints();
         return app;

@@ -8,7 +8,7 @@ namespace Nango.Tests.Api.Support;
 /// </summary>
 public static class DatabaseSnapshot
 {
-    private static readonly string[] _tables = ["environments", "environment_variables", "integrations", "connections"];
+    private static readonly string[] _tables = ["environments", "environment_variables", "integrations", "connections", "connect_sessions"];
 
     public static async Task<string> TakeAsync(string connectionString, CancellationToken ct)
     {

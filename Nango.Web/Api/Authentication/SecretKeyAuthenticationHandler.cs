@@ -74,4 +74,5 @@ public static class NangoClaims
 {
     public const string AccountId = "nango:account_id";
     public const string EnvironmentId = "nango:environment_id";
+    public const string ConnectSessionId = "nango:connect_session_id";
 }
