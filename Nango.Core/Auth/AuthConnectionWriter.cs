@@ -2,6 +2,7 @@ using System.Text.Json.Nodes;
 using Microsoft.EntityFrameworkCore;
 using Nango.Core.Common;
 using Nango.Core.Connections;
+using Nango.Core.ConnectSessions;
 using Nango.Core.Environments;
 using Nango.Core.Integrations;
 using Nango.Core.Persistence;
@@ -21,10 +22,28 @@ public sealed record AuthCaller(
     string? WebhookUrlOverride = null,
     IReadOnlyList<string>? AllowedIntegrations = null,
     string? ReconnectConnectionId = null,
-    int? ConnectSessionId = null)
+    int? ConnectSessionId = null,
+    IReadOnlyDictionary<string, ConnectSessionIntegrationDefaults>? IntegrationDefaults = null)
 {
     public bool IsAllowed(string providerConfigKey) =>
         AllowedIntegrations is not { Count: > 0 } allowed || allowed.Contains(providerConfigKey, StringComparer.Ordinal);
+
+    /// <summary>What the app pre-set for this integration in the connect session, if anything.</summary>
+    public ConnectSessionIntegrationDefaults? DefaultsFor(string providerConfigKey) => IntegrationDefaults?.GetValueOrDefault(providerConfigKey);
+
+    public static AuthCaller FromSession(ConnectSessionContext session)
+    {
+        ArgumentNullException.ThrowIfNull(session);
+        return new AuthCaller(
+            session.Environment,
+            session.EndUser?.ToConnectionEndUser(),
+            session.Tags,
+            session.WebhookUrlOverride,
+            session.AllowedIntegrations,
+            session.Reconnect?.ConnectionId,
+            session.Id,
+            session.IntegrationsConfigDefaults);
+    }
 }
 
 /// <summary>A connection just authorised, and whether it was new.</summary>

@@ -105,6 +105,12 @@ public sealed class OAuthFlowService(
             return Fail(new AuthError("invalid_auth_mode", $"The integration '{request.ProviderConfigKey}' has no OAuth client id (or its provider no authorization URL): set them in the integration's settings."));
         }
 
+        // The app's pre-sets from the connect session win over what the end user typed.
+        var defaults = caller.DefaultsFor(request.ProviderConfigKey);
+        foreach (var (key, value) in defaults?.ConnectionConfig ?? [])
+        {
+            request.ConnectionConfig[key] = value?.DeepClone();
+        }
         var context = new InterpolationContext { ConnectionConfig = request.ConnectionConfig, ClientId = clientId };
         var authorizationUrl = ProviderInterpolation.Resolve(provider.AuthorizationUrl, context);
         if (!authorizationUrl.IsComplete)
@@ -127,10 +133,10 @@ public sealed class OAuthFlowService(
         {
             query["scope"] = string.Join(provider.ScopeSeparator ?? " ", scopes);
         }
-        if (!string.IsNullOrWhiteSpace(request.UserScope))
+        if ((defaults?.UserScopes ?? request.UserScope) is { Length: > 0 } userScope)
         {
             // Slack-style user scopes travel in their own parameter.
-            query["user_scope"] = request.UserScope;
+            query["user_scope"] = userScope;
         }
         if (!provider.DisablePkce)
         {
@@ -142,7 +148,7 @@ public sealed class OAuthFlowService(
         {
             query[key] = value;
         }
-        foreach (var (key, value) in request.AuthorizationParams)
+        foreach (var (key, value) in request.AuthorizationParams.Concat(defaults?.AuthorizationParams ?? new Dictionary<string, string>()))
         {
             // The caller may remove a catalog parameter by sending the literal "undefined", as Nango's frontend does.
             if (value == "undefined")

@@ -1,5 +1,5 @@
-using Microsoft.Extensions.Primitives;
 using Nango.Core.Auth;
+using Nango.Core.ConnectSessions;
 using Nango.Core.Environments;
 
 namespace Nango.Web.Api.Auth;
@@ -14,9 +14,21 @@ public static class AuthCallerResolver
     {
         ArgumentNullException.ThrowIfNull(http);
         var query = http.Request.Query;
-        if (!StringValues.IsNullOrEmpty(query["connect_session_token"]))
+        var sessionToken = query["connect_session_token"].ToString();
+        if (string.IsNullOrEmpty(sessionToken) && http.Request.Headers.Authorization.ToString() is { } header
+            && header.StartsWith("Bearer " + ConnectSessionToken.Prefix, StringComparison.Ordinal))
         {
-            return (null, new AuthError("unknown_connect_session_token", "Connect sessions are not available yet on this server."));
+            sessionToken = header["Bearer ".Length..];
+        }
+        if (!string.IsNullOrEmpty(sessionToken))
+        {
+            var lookup = await http.RequestServices.GetRequiredService<ConnectSessionService>().ResolveAsync(sessionToken, ct);
+            return lookup.Status switch
+            {
+                ConnectSessionTokenStatus.Valid => (AuthCaller.FromSession(lookup.Session!), null),
+                ConnectSessionTokenStatus.InvalidFormat => (null, new AuthError("invalid_connect_session_token_format", "The connect session token is malformed.")),
+                _ => (null, new AuthError("unknown_connect_session_token", "The connect session token is unknown or expired.")),
+            };
         }
         var publicKey = query["public_key"].ToString();
         if (string.IsNullOrEmpty(publicKey))
