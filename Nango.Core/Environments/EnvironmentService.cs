@@ -21,7 +21,8 @@ public sealed record EnvironmentSettings(
     bool SendSyncErrorWebhook,
     bool AlwaysSendSyncCompletionWebhook,
     bool SendAsyncActionWebhook,
-    string IncomingWebhookBaseUrl);
+    string IncomingWebhookBaseUrl,
+    DateTimeOffset? PreviousWebhookSigningKeyExpiresAt);
 
 public sealed record WebhookSettingsUpdate(
     string? WebhookUrl,
@@ -192,7 +193,9 @@ public sealed class EnvironmentService(
         e.CallbackUrl ?? DefaultCallbackUrl, e.CallbackUrl is null,
         e.WebhookUrl, e.WebhookUrlSecondary,
         e.SendAuthWebhook, e.SendRefreshFailedWebhook, e.SendSyncErrorWebhook, e.AlwaysSendSyncCompletionWebhook, e.SendAsyncActionWebhook,
-        $"{options.Value.ServerUrl.TrimEnd('/')}/webhook/{e.Uuid}");
+        $"{options.Value.ServerUrl.TrimEnd('/')}/webhook/{e.Uuid}",
+        // Only while the grace period runs: after it the previous key signs nothing, whatever the row still holds.
+        e.PreviousWebhookSigningKeyExpiresAt > clock.GetUtcNow() ? e.PreviousWebhookSigningKeyExpiresAt : null);
 
     private static async Task<NangoEnvironment> LoadAsync(NangoDbContext db, EnvironmentContext env, CancellationToken ct) =>
         await db.Environments.SingleAsync(e => e.Id == env.EnvironmentId && e.AccountId == env.AccountId, ct);
