@@ -33,21 +33,26 @@ public static class WebhooksDisplay
                     : $"in {Math.Round(wait.TotalDays).ToString(CultureInfo.InvariantCulture)} d";
     }
 
-    /// <summary>The next-attempt cell: when a pending row is due, "sending" while claimed, nothing once finished.</summary>
+    /// <summary>The line under the attempts: when a pending row is tried next, or that it is being sent.</summary>
     public static string NextAttempt(WebhookDelivery delivery, DateTimeOffset now)
     {
         ArgumentNullException.ThrowIfNull(delivery);
         return delivery.Status switch
         {
-            WebhookDeliveryStatus.Pending => Relative(delivery.NextAttemptAt, now),
-            WebhookDeliveryStatus.Delivering => "sending",
-            _ => "—",
+            WebhookDeliveryStatus.Pending when delivery.NextAttemptAt - now <= TimeSpan.FromSeconds(1) => "due now",
+            WebhookDeliveryStatus.Pending => "next " + Relative(delivery.NextAttemptAt, now),
+            WebhookDeliveryStatus.Delivering => "sending now",
+            _ => "",
         };
     }
 
-    public static TargetHealth Health(WebhookTarget target, DateTimeOffset now)
+    /// <summary>A URL without a health row has never failed.</summary>
+    public static TargetHealth Health(WebhookTarget? target, DateTimeOffset now)
     {
-        ArgumentNullException.ThrowIfNull(target);
+        if (target is null)
+        {
+            return new TargetHealth("Healthy", Color.Success, null);
+        }
         if (target.DisabledAt is not null)
         {
             return new TargetHealth("Disabled", Color.Error, target.DisabledReason ?? "The receiver answered 410 Gone.");
@@ -64,6 +69,9 @@ public static class WebhooksDisplay
             : new TargetHealth("Healthy", Color.Success, null);
     }
 }
+
+/// <summary>One receiving URL on the page: its shared health (null until a delivery to it fails) and whether the settings name it.</summary>
+public sealed record TargetRow(string Url, WebhookTarget? State, bool Configured);
 
 /// <summary>A target's state as a chip: its text, colour and an optional explanation.</summary>
 public sealed record TargetHealth(string Label, Color Color, string? Detail);

@@ -24,7 +24,7 @@ public partial class WebhooksPage : EnvironmentPage
     private string? _viewKey;
     private readonly List<WebhookDelivery> _rows = [];
     private WebhookDeliveryCounts _counts = new(0, 0, 0, 0);
-    private IReadOnlyList<WebhookTarget> _targets = [];
+    private List<TargetRow> _targets = [];
     private EnvironmentSettings? _settings;
     private bool _loaded;
 
@@ -124,11 +124,25 @@ public partial class WebhooksPage : EnvironmentPage
             page = await Deliveries.ListAsync(environment, _view.ToFilter(null, PageSize), ct);
         }
         _counts = counts;
-        _targets = targets;
+        _targets = TargetRows(targets);
         _rows.Clear();
         _rows.AddRange(page.Items);
         _nextBefore = page.NextBefore;
         _selected.IntersectWith(DeadRows.Select(r => r.Id));
+    }
+
+    /// <summary>
+    /// The environment's URLs first, then any other URL the outbox has health for (a connection's override, or a
+    /// URL removed from the settings). A URL gets a health row only when a delivery to it first fails, so a URL
+    /// without one has never failed.
+    /// </summary>
+    private List<TargetRow> TargetRows(IReadOnlyList<WebhookTarget> known)
+    {
+        var configured = new[] { _settings?.WebhookUrl, _settings?.WebhookUrlSecondary }
+            .Where(u => !string.IsNullOrEmpty(u)).Select(u => u!).Distinct(StringComparer.Ordinal).ToList();
+        return configured.Select(u => new TargetRow(u, known.FirstOrDefault(t => t.Url == u), Configured: true))
+            .Concat(known.Where(t => !configured.Contains(t.Url)).Select(t => new TargetRow(t.Url, t, Configured: false)))
+            .ToList();
     }
 
     private void SetView(WebhooksView view)
@@ -331,7 +345,7 @@ public partial class WebhooksPage : EnvironmentPage
         }
     }
 
-    private async Task EnableTargetAsync(WebhookTarget target)
+    private async Task EnableTargetAsync(TargetRow target)
     {
         if (Environment is not { } environment || _busy)
         {
