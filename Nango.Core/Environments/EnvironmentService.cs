@@ -22,7 +22,7 @@ public sealed record EnvironmentSettings(
     bool AlwaysSendSyncCompletionWebhook,
     bool SendAsyncActionWebhook,
     string IncomingWebhookBaseUrl,
-    DateTimeOffset? PreviousWebhookSigningKeyValidUntil);
+    DateTimeOffset? PreviousWebhookSigningKeyExpiresAt);
 
 public sealed record WebhookSettingsUpdate(
     string? WebhookUrl,
@@ -212,6 +212,7 @@ public sealed class EnvironmentService(
         e.WebhookUrl, e.WebhookUrlSecondary,
         e.SendAuthWebhook, e.SendRefreshFailedWebhook, e.SendSyncErrorWebhook, e.AlwaysSendSyncCompletionWebhook, e.SendAsyncActionWebhook,
         $"{options.Value.ServerUrl.TrimEnd('/')}/webhook/{e.Uuid}",
+        // Only while the grace period runs: after it the previous key signs nothing, whatever the row still holds.
         e.PreviousWebhookSigningKeyExpiresAt > clock.GetUtcNow() ? e.PreviousWebhookSigningKeyExpiresAt : null);
 
     private static async Task<NangoEnvironment> LoadAsync(NangoDbContext db, EnvironmentContext env, CancellationToken ct) =>

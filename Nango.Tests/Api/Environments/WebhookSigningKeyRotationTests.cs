@@ -33,7 +33,7 @@ public sealed class WebhookSigningKeyRotationTests : IAsyncLifetime
         Assert.Equal(key, await environments.RevealWebhookSigningKeyAsync(env, ct));
         var settings = await environments.GetSettingsAsync(env, ct);
         Assert.Equal(before, await environments.RevealPreviousWebhookSigningKeyAsync(env, ct));
-        Assert.True(settings.PreviousWebhookSigningKeyValidUntil > DateTimeOffset.UtcNow.AddHours(23));
+        Assert.True(settings.PreviousWebhookSigningKeyExpiresAt > DateTimeOffset.UtcNow.AddHours(23));
     }
 
     [Fact]
@@ -48,6 +48,6 @@ public sealed class WebhookSigningKeyRotationTests : IAsyncLifetime
         (await api.SendAsync(HttpMethod.Post, "/environment/webhook-signing-key/rotate")).EnsureSuccessStatusCode();
 
         Assert.Equal(prodKey, await environments.RevealWebhookSigningKeyAsync(prod, ct));
-        Assert.Null((await environments.GetSettingsAsync(prod, ct)).PreviousWebhookSigningKeyValidUntil);
+        Assert.Null((await environments.GetSettingsAsync(prod, ct)).PreviousWebhookSigningKeyExpiresAt);
     }
 }

@@ -67,6 +67,42 @@ public sealed class EnvironmentSettingsPageTests(ComponentDatabase database) : D
     }
 
     [Fact]
+    public async Task The_standard_webhooks_secret_is_masked_until_revealed_and_encodes_the_signing_key()
+    {
+        var env = await SignInNewAccountAsync();
+        var key = await Environments.RevealWebhookSigningKeyAsync(env, Ct);
+        var secret = Nango.Core.Webhooks.WebhookSigner.StandardWebhooksSecret(key);
+        var cut = RenderSettings();
+
+        Assert.DoesNotContain(secret, cut.Markup, StringComparison.Ordinal);
+        Assert.Empty(cut.FindAll("[data-testid=previous-signing-key]"));
+        await cut.Find("[data-testid=reveal-standard-webhooks-secret]").PressAsync();
+
+        cut.WaitForAssertion(() => Assert.Equal(secret, cut.Find("[data-testid=standard-webhooks-secret] input").GetAttribute("value")));
+        Assert.StartsWith("whsec_", secret, StringComparison.Ordinal);
+        Assert.Equal(key, System.Text.Encoding.UTF8.GetString(Convert.FromBase64String(secret["whsec_".Length..])));
+    }
+
+    [Fact]
+    public async Task After_a_signing_key_rotation_the_page_says_until_when_the_previous_key_stays_valid()
+    {
+        var env = await SignInNewAccountAsync();
+        var (_, dialogs) = RenderProviders();
+        var cut = Render<EnvironmentSettingsPage>(p => p.Add(x => x.Env, "dev"));
+        cut.WaitForAssertion(() => Assert.NotNull(cut.Find("[data-testid=rotate-signing-key]")));
+
+        cut.Find("[data-testid=rotate-signing-key]").Click();
+        await dialogs.WaitForElement("[data-testid=confirm-ok]").PressAsync();
+
+        var notice = cut.WaitForElement("[data-testid=previous-signing-key]");
+        var expiresAt = (await Environments.GetSettingsAsync(env, Ct)).PreviousWebhookSigningKeyExpiresAt;
+        Assert.NotNull(expiresAt);
+        Assert.Contains(Nango.Web.Components.Dashboard.Display.Date(expiresAt.Value), notice.TextContent, StringComparison.Ordinal);
+        var newKey = await Environments.RevealWebhookSigningKeyAsync(env, Ct);
+        Assert.Equal(Nango.Core.Webhooks.WebhookSigner.StandardWebhooksSecret(newKey), cut.Find("[data-testid=standard-webhooks-secret] input").GetAttribute("value"));
+    }
+
+    [Fact]
     public async Task Variables_are_added_and_saved_together()
     {
         var env = await SignInNewAccountAsync();

@@ -90,6 +90,35 @@ public static class DashboardUrls
         return query.Count == 0 ? url : url + "?" + string.Join('&', query);
     }
 
+    /// <summary>The Webhooks page (outgoing deliveries), optionally filtered or with one delivery open; lists repeat their key.</summary>
+    public static string Webhooks(
+        string env,
+        IEnumerable<string>? statuses = null,
+        IEnumerable<string>? eventTypes = null,
+        string? target = null,
+        long? delivery = null)
+    {
+        var query = new List<string>();
+        foreach (var status in statuses ?? [])
+        {
+            query.Add("status=" + Escape(status));
+        }
+        foreach (var eventType in eventTypes ?? [])
+        {
+            query.Add("event=" + Escape(eventType));
+        }
+        if (!string.IsNullOrEmpty(target))
+        {
+            query.Add("target=" + Escape(target));
+        }
+        if (delivery is { } id)
+        {
+            query.Add("delivery=" + id.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        }
+        var url = $"{Root}/{Escape(env)}/webhooks";
+        return query.Count == 0 ? url : url + "?" + string.Join('&', query);
+    }
+
     public static string EnvironmentSettings(string env) => $"{Root}/{Escape(env)}/environment-settings";
 
     /// <summary>The same page in another environment (environment switcher).</summary>

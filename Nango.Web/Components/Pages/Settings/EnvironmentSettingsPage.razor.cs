@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Components;
 using MudBlazor;
 using Nango.Core.Environments;
+using Nango.Core.Webhooks;
 using Nango.Web.Components.Dashboard;
 using Nango.Web.Components.Dialogs;
 
@@ -110,17 +111,30 @@ public partial class EnvironmentSettingsPage : EnvironmentPage
         return key;
     }
 
+    /// <summary>Revealed together with the signing key: it is the same secret, written the Standard Webhooks way.</summary>
+    private string? StandardSecret => _signingKey is null ? null : WebhookSigner.StandardWebhooksSecret(_signingKey);
+
+    private async Task<string?> StandardSecretForCopyAsync()
+    {
+        var key = await SigningKeyForCopyAsync();
+        return key is null ? null : WebhookSigner.StandardWebhooksSecret(key);
+    }
+
     private async Task RotateSigningKeyAsync()
     {
         var confirmed = await Dialogs.ConfirmAsync(
             "Rotate the webhook signing key",
             "Replace the key Nango signs webhooks with?",
             "Rotate",
-            "Webhooks are signed with the new key at once; signatures checked against the old key will fail.",
+            "Webhooks are signed with the new key at once. For a grace period they also carry a signature made with the old key, so update your receivers before it ends.",
             Color.Warning);
-        if (confirmed && await TryRunAsync("The signing key could not be rotated.", async ct => _signingKey = await Environments.RotateWebhookSigningKeyAsync(Environment!, ct)))
+        if (confirmed && await TryRunAsync("The signing key could not be rotated.", async ct =>
+            {
+                _signingKey = await Environments.RotateWebhookSigningKeyAsync(Environment!, ct);
+                _settings = await Environments.GetSettingsAsync(Environment!, ct);
+            }))
         {
-            Snackbar.Add("Webhook signing key rotated.", Severity.Success);
+            Snackbar.Add("Webhook signing key rotated. The previous key stays valid during the grace period.", Severity.Success);
         }
     }
 
