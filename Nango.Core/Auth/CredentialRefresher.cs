@@ -17,6 +17,9 @@ public enum RefreshOutcome
     /// <summary>Nothing to do: the credentials are valid beyond the buffer, or another caller just refreshed them.</summary>
     Fresh,
     Refreshed,
+
+    /// <summary>Nothing to refresh with (no refresh token, or a mode without refresh): the credentials stay as they are.</summary>
+    NotRefreshable,
     Failed,
     NotFound,
 }
@@ -115,7 +118,7 @@ public sealed class CredentialRefresher(
                 // Nothing to refresh with (no refresh token, or a mode without refresh): the caller gets what exists.
                 log.Info($"Credentials of type {type} cannot be refreshed; returned as they are.");
                 log.Succeed();
-                return new RefreshResult(RefreshOutcome.Fresh);
+                return new RefreshResult(RefreshOutcome.NotRefreshable);
         }
         log.Http(new LogHttpRequest("POST", provider.RefreshUrl ?? provider.TokenUrl?.For(provider.AuthMode) ?? ""),
             response.StatusCode == 0 ? null : new LogHttpResponse(response.StatusCode, null, response.Body?.ToJsonString()),

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.DependencyInjection;
 using System.Text.Json.Nodes;
 using Bunit;
 using Nango.Core.Connections;
@@ -38,10 +39,25 @@ public sealed class ConnectionPageTests(ComponentDatabase database) : DashboardT
 
         cut.WaitForAssertion(() => Assert.Equal("conn-1", cut.Find("[data-testid=connection-id]").TextContent));
         Assert.Contains("OAUTH2", cut.Find("[data-testid=overview]").TextContent, StringComparison.Ordinal);
-        Assert.Equal("2031-05-04 03:02 UTC", cut.Find("[data-testid=credentials-expiry]").TextContent);
+        Assert.Matches(@"^expires in \d+ d$", cut.Find("[data-testid=expiry-countdown]").TextContent.Trim());
+        Assert.Equal("OAUTH2", cut.Find("[data-testid=auth-mode]").TextContent);
+        Assert.Equal("never", cut.Find("[data-testid=last-refresh]").TextContent);
         Assert.Contains("\"subdomain\": \"acme\"", cut.Find("[data-testid=connection-config]").TextContent, StringComparison.Ordinal);
         Assert.Contains("alice@example.com", cut.Find("[data-testid=end-user]").TextContent, StringComparison.Ordinal);
         Assert.Contains("team: core", cut.Find("[data-testid=tags]").TextContent, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Refresh_now_says_when_the_credentials_have_nothing_to_refresh_with()
+    {
+        await OneConnectionAsync();
+        var cut = RenderConnection();
+        cut.WaitForAssertion(() => Assert.NotNull(cut.Find("[data-testid=refresh-credentials]")));
+
+        await cut.Find("[data-testid=refresh-credentials]").PressAsync();
+
+        var snackbars = Services.GetRequiredService<MudBlazor.ISnackbar>();
+        cut.WaitForAssertion(() => Assert.Contains(snackbars.ShownSnackbars, s => (s.Message ?? "").Contains("nothing to refresh with", StringComparison.Ordinal)));
     }
 
     [Fact]

@@ -2,6 +2,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Components;
 using MudBlazor;
+using Nango.Core.Auth;
 using Nango.Core.Connections;
 using Nango.Core.Environments;
 using Nango.Core.Providers;
@@ -22,6 +23,7 @@ public partial class ConnectionPage : EnvironmentPage
     private bool _tagsDirty;
     private string _newTagKey = "";
     private string _newTagValue = "";
+    private bool _refreshing;
 
     [Parameter]
     public string Integration { get; set; } = "";
@@ -40,6 +42,20 @@ public partial class ConnectionPage : EnvironmentPage
 
     [Inject]
     public required NavigationManager Navigation { get; init; }
+
+    [Inject]
+    public required CredentialRefresher Refresher { get; init; }
+
+    [Inject]
+    public required TimeProvider Clock { get; init; }
+
+    private DateTimeOffset Now => Clock.GetUtcNow();
+
+    /// <summary>Only credentials with something to refresh with get the button.</summary>
+    private bool CanRefresh => CredentialsType is "OAUTH2" or "OAUTH2_CC" or "APP" or "JWT" or "TWO_STEP";
+
+    private Color ExpiryColor(DateTimeOffset expiresAt) =>
+        expiresAt <= Now ? Color.Error : expiresAt - Now < TimeSpan.FromMinutes(15) ? Color.Warning : Color.Success;
 
     private string ProviderName => _connection is null ? "" : Catalog.Find(_connection.Summary.Provider)?.DisplayName ?? _connection.Summary.Provider;
 
@@ -152,6 +168,40 @@ public partial class ConnectionPage : EnvironmentPage
         else
         {
             Snackbar.Add("This connection no longer exists.", Severity.Warning);
+        }
+    }
+
+    private async Task RefreshNowAsync()
+    {
+        if (Environment is null)
+        {
+            return;
+        }
+        _refreshing = true;
+        RefreshResult? result = null;
+        await TryRunAsync("The credentials could not be refreshed.", async ct => result = await Refresher.EnsureFreshAsync(Environment, Integration, ConnectionId, force: true, ct));
+        _refreshing = false;
+        switch (result)
+        {
+            case { Outcome: RefreshOutcome.Refreshed }:
+                Snackbar.Add("Credentials refreshed", Severity.Success);
+                break;
+            case { Outcome: RefreshOutcome.Fresh }:
+                Snackbar.Add("Credentials were refreshed moments ago; nothing to do.", Severity.Info);
+                break;
+            case { Outcome: RefreshOutcome.NotRefreshable }:
+                Snackbar.Add("These credentials have nothing to refresh with (no refresh token).", Severity.Info);
+                break;
+            case { Outcome: RefreshOutcome.Failed, Error: { } error }:
+                Snackbar.Add(error.Message, Severity.Error);
+                break;
+            case { Outcome: RefreshOutcome.NotFound }:
+                Snackbar.Add("This connection no longer exists.", Severity.Warning);
+                break;
+        }
+        if (result is not null)
+        {
+            await ReloadAsync();
         }
     }
 

@@ -1,6 +1,7 @@
 using System.Globalization;
 using MudBlazor;
 using Nango.Core.Webhooks;
+using Nango.Web.Components.Dashboard;
 
 namespace Nango.Web.Components.Pages.Webhooks;
 
@@ -17,21 +18,7 @@ public static class WebhooksDisplay
     };
 
     /// <summary>"in 45 s", "in 3 min", "in 2 h", or "now" once due; the exact time goes in a tooltip.</summary>
-    public static string Relative(DateTimeOffset at, DateTimeOffset now)
-    {
-        var wait = at - now;
-        if (wait <= TimeSpan.FromSeconds(1))
-        {
-            return "now";
-        }
-        return wait.TotalSeconds < 60
-            ? $"in {Math.Ceiling(wait.TotalSeconds).ToString(CultureInfo.InvariantCulture)} s"
-            : wait.TotalMinutes < 60
-                ? $"in {Math.Ceiling(wait.TotalMinutes).ToString(CultureInfo.InvariantCulture)} min"
-                : wait.TotalHours < 48
-                    ? $"in {Math.Round(wait.TotalHours, 1).ToString(CultureInfo.InvariantCulture)} h"
-                    : $"in {Math.Round(wait.TotalDays).ToString(CultureInfo.InvariantCulture)} d";
-    }
+    public static string Relative(DateTimeOffset at, DateTimeOffset now) => at - now <= TimeSpan.FromSeconds(1) ? "now" : Display.Relative(at, now);
 
     /// <summary>The line under the attempts: when a pending row is tried next, or that it is being sent.</summary>
     public static string NextAttempt(WebhookDelivery delivery, DateTimeOffset now)
