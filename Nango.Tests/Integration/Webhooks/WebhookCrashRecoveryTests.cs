@@ -12,7 +12,7 @@ namespace Nango.Tests.Integration.Webhooks;
 public sealed class WebhookCrashRecoveryTests : IAsyncLifetime
 {
     // The claim's length is set by the instance that claims, so the short lease goes to the process that dies.
-    private static readonly TimeSpan Lease = TimeSpan.FromSeconds(4);
+    private static readonly TimeSpan Lease = TimeSpan.FromSeconds(6);
 
     // Owns the database and publishes; never delivers, so only the processes under test send anything.
     private readonly WebhookFactory _setup = new(("Nango:Webhooks:DeliveryEnabled", "false"));
@@ -78,8 +78,8 @@ public sealed class WebhookCrashRecoveryTests : IAsyncLifetime
             ["Nango__EncryptionKey"] = _setup.EncryptionKey,
             ["Nango__DataPath"] = _dataPath,
             ["Nango__Proxy__AllowPrivateNetworks"] = "true",
-            ["Nango__Webhooks__ClaimDuration"] = "00:00:04",
-            ["Nango__Webhooks__Timeout"] = "00:00:03",
+            ["Nango__Webhooks__ClaimDuration"] = "00:00:06",
+            ["Nango__Webhooks__Timeout"] = "00:00:05",
         });
         var published = await PublishAsync(_setup, Sequenced(env, connection, 1), Sequenced(env, connection, 2));
         var first = published[0];

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using Microsoft.Extensions.DependencyInjection;
 using Nango.Core.Connections;
 using Nango.Core.Environments;
 using Nango.Core.Webhooks;
@@ -91,6 +92,9 @@ public sealed class WebhookRecoveryTests : IAsyncLifetime
         // Refusals only ever repeat the connection's oldest unaccepted event: nothing overtakes it, even on retry.
         AssertInOrderPerConnection(all.Select(a => a.Request).ToList(), connections, allowRepeats: true);
         Assert.Contains(all, a => a.Status == 503);
+        // Every attempt, retries included, is signed afresh: each verifies on arrival as a receiver checks it.
+        var secret = WebhookSigner.StandardWebhooksSecret(await _web.Services.GetRequiredService<EnvironmentService>().RevealWebhookSigningKeyAsync(env, Ct));
+        Assert.All(all, a => Assert.Equal(StandardWebhooksResult.Valid, StandardWebhooksVerifier.Verify(secret, a.Request.Headers, a.Request.Body, a.Request.ReceivedAt)));
     }
 
     private async Task<IReadOnlyList<WebhookDelivery>> PublishInterleavedAsync(EnvironmentContext env, IReadOnlyList<Connection> connections)
