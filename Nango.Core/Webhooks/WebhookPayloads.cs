@@ -1,6 +1,4 @@
 using System.Globalization;
-using System.Text.Encodings.Web;
-using System.Text.Json;
 using System.Text.Json.Nodes;
 
 namespace Nango.Core.Webhooks;
@@ -50,14 +48,14 @@ public static class WebhookPayloads
 {
     public const string FromNango = "nango";
 
-    // Relaxed escaping keeps the body equal to what JavaScript's JSON.stringify gives for the parsed body,
-    // which the legacy X-Nango-Signature check recomputes.
-    private static readonly JsonSerializerOptions SerializerOptions = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
-
+    /// <summary>
+    /// The body exactly as JavaScript's <c>JSON.stringify</c> writes it, which the legacy <c>X-Nango-Signature</c>
+    /// check recomputes from the parsed body (see <see cref="JavaScriptJson"/>).
+    /// </summary>
     public static string Serialize(JsonNode body)
     {
         ArgumentNullException.ThrowIfNull(body);
-        return body.ToJsonString(SerializerOptions);
+        return JavaScriptJson.Stringify(body);
     }
 
     public static JsonObject Auth(AuthWebhookEvent e)

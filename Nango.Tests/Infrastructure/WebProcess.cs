@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Text;
 
 namespace Nango.Tests.Infrastructure;
 
@@ -33,5 +34,86 @@ public static class WebProcess
             throw new TimeoutException($"Nango.Web {string.Join(' ', arguments)} did not exit within {timeout.TotalSeconds} s.");
         }
         return (process.ExitCode, await stdout + await stderr);
+    }
+
+    /// <summary>Starts Nango.Web and leaves it running: the caller stops it with <see cref="RunningWebProcess.KillAsync"/> or by disposing it.</summary>
+    public static RunningWebProcess Start(IReadOnlyList<string> arguments, IReadOnlyDictionary<string, string> environment)
+    {
+        ArgumentNullException.ThrowIfNull(environment);
+        var start = new ProcessStartInfo("dotnet", [Path.Combine(AppContext.BaseDirectory, "Nango.Web.dll"), .. arguments])
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            WorkingDirectory = Path.GetTempPath(),
+        };
+        foreach (var (key, value) in environment)
+        {
+            start.Environment[key] = value;
+        }
+        return new RunningWebProcess(Process.Start(start)!);
+    }
+}
+
+/// <summary>A Nango.Web process started by a test; its output is kept for failure messages.</summary>
+public sealed class RunningWebProcess : IAsyncDisposable
+{
+    private readonly Process _process;
+    private readonly StringBuilder _output = new();
+
+    internal RunningWebProcess(Process process)
+    {
+        _process = process;
+        _process.OutputDataReceived += (_, e) => Append(e.Data);
+        _process.ErrorDataReceived += (_, e) => Append(e.Data);
+        _process.BeginOutputReadLine();
+        _process.BeginErrorReadLine();
+    }
+
+    public bool HasExited => _process.HasExited;
+
+    public string Output
+    {
+        get
+        {
+            lock (_output)
+            {
+                return _output.ToString();
+            }
+        }
+    }
+
+    /// <summary>Kills the process the way a crash or an OOM killer would (SIGKILL: no shutdown code runs) and waits for it to go.</summary>
+    public async Task KillAsync()
+    {
+        if (!_process.HasExited)
+        {
+            _process.Kill();
+        }
+        await _process.WaitForExitAsync(TestContext.Current.CancellationToken);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        try
+        {
+            await KillAsync();
+        }
+        catch (InvalidOperationException)
+        {
+            // Never started or already reaped.
+        }
+        _process.Dispose();
+    }
+
+    private void Append(string? line)
+    {
+        if (line is null)
+        {
+            return;
+        }
+        lock (_output)
+        {
+            _output.AppendLine(line);
+        }
     }
 }

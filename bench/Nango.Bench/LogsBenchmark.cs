@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Text.Json;
 using System.Text.Json.Nodes;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Configuration;
@@ -10,7 +9,6 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Nango.Core.Common;
 using Nango.Core.Logs;
-using Nango.Core.Persistence;
 using Npgsql;
 
 namespace Nango.Bench;
@@ -25,32 +23,32 @@ internal static class LogsBenchmark
 
     public static async Task<int> RunAsync(string[] args)
     {
-        var messages = IntArg(args, "--messages", 1_000_000);
-        var operations = IntArg(args, "--operations", 50_000);
-        var queries = IntArg(args, "--queries", 200);
+        var messages = BenchSupport.IntArg(args, "--messages", 1_000_000);
+        var operations = BenchSupport.IntArg(args, "--operations", 50_000);
+        var queries = BenchSupport.IntArg(args, "--queries", 200);
         var keep = args.Contains("--keep");
-        var server = System.Environment.GetEnvironmentVariable("NANGO_BENCH_POSTGRES") ?? "Host=127.0.0.1;Port=55432;Username=postgres";
+        var server = BenchSupport.Server;
         var perOperation = Math.Max(1, messages / operations);
         messages = perOperation * operations;
         var stamp = DateTimeOffset.UtcNow.ToString("yyyyMMdd'T'HHmmss", CultureInfo.InvariantCulture);
         var end = Clock.ToMicroseconds(DateTimeOffset.UtcNow);
         var dataset = new LogsDataset(operations, perOperation, end);
-        Console.WriteLine($"logs benchmark: {operations:N0} operations × {perOperation} messages = {messages:N0} messages, {System.Environment.ProcessorCount} cores, Postgres {Redact(server)}");
+        Console.WriteLine($"logs benchmark: {operations:N0} operations × {perOperation} messages = {messages:N0} messages, {System.Environment.ProcessorCount} cores, Postgres {BenchSupport.Redact(server)}");
 
         var copyDb = $"nango_bench_copy_{stamp.ToLowerInvariant()}";
         var pathDb = $"nango_bench_path_{stamp.ToLowerInvariant()}";
-        await CreateDatabaseAsync(server, copyDb);
-        await CreateDatabaseAsync(server, pathDb);
+        await BenchSupport.CreateDatabaseAsync(server, copyDb);
+        await BenchSupport.CreateDatabaseAsync(server, pathDb);
         try
         {
             // 1. The rows the write path produces, captured in memory (not timed).
             var capture = new CaptureStore();
-            var captured = await ProduceAsync(dataset, capture, ConnectionString(server, pathDb));
+            var captured = await ProduceAsync(dataset, capture, BenchSupport.ConnectionString(server, pathDb));
             var (opRows, messageRows) = capture.FinalRows();
             Console.WriteLine($"captured {opRows.Count:N0} operation rows and {messageRows.Count:N0} message rows");
 
             // 2. Baseline: one raw binary COPY per table of exactly those rows.
-            var copyDataSource = NpgsqlDataSource.Create(ConnectionString(server, copyDb));
+            var copyDataSource = NpgsqlDataSource.Create(BenchSupport.ConnectionString(server, copyDb));
             await PreparePartitionsAsync(copyDataSource, dataset);
             var copyWatch = Stopwatch.StartNew();
             await using (var connection = await copyDataSource.OpenConnectionAsync())
@@ -68,9 +66,9 @@ internal static class LogsBenchmark
             GC.Collect();
 
             // 3. The real write path into the other database.
-            var pathDataSource = NpgsqlDataSource.Create(ConnectionString(server, pathDb));
+            var pathDataSource = NpgsqlDataSource.Create(BenchSupport.ConnectionString(server, pathDb));
             await PreparePartitionsAsync(pathDataSource, dataset);
-            var path = await ProduceAsync(dataset, null, ConnectionString(server, pathDb));
+            var path = await ProduceAsync(dataset, null, BenchSupport.ConnectionString(server, pathDb));
 
             var copyRate = messages / copyWatch.Elapsed.TotalSeconds;
             var pathRate = messages / path.Total.TotalSeconds;
@@ -123,12 +121,12 @@ internal static class LogsBenchmark
                 ["messages"] = messages,
                 ["ingest"] = new JsonObject
                 {
-                    ["rawCopySeconds"] = Round(copyWatch.Elapsed.TotalSeconds),
+                    ["rawCopySeconds"] = BenchSupport.Round(copyWatch.Elapsed.TotalSeconds),
                     ["rawCopyMessagesPerSecond"] = Math.Round(copyRate),
-                    ["writePathSeconds"] = Round(path.Total.TotalSeconds),
+                    ["writePathSeconds"] = BenchSupport.Round(path.Total.TotalSeconds),
                     ["writePathMessagesPerSecond"] = Math.Round(pathRate),
-                    ["writePathVsRawCopy"] = Round(pathRate / copyRate),
-                    ["callerSecondsInLogCalls"] = Round(path.Producer.TotalSeconds),
+                    ["writePathVsRawCopy"] = BenchSupport.Round(pathRate / copyRate),
+                    ["callerSecondsInLogCalls"] = BenchSupport.Round(path.Producer.TotalSeconds),
                     ["producerNanosecondsPerCall"] = Math.Round(path.Producer.TotalNanoseconds / path.Calls),
                     // The same calls with an in-memory store: the caller's own cost without Postgres competing for the cores.
                     ["producerNanosecondsPerCallNoDatabase"] = Math.Round(captured.Producer.TotalNanoseconds / captured.Calls),
@@ -146,7 +144,7 @@ internal static class LogsBenchmark
                 ["fullTextWordMessageHits"] = new JsonObject(wordHits.Select(w => KeyValuePair.Create(w.Key, (JsonNode?)w.Value))),
             };
             Print(result);
-            var file = WriteResult(result, stamp);
+            var file = BenchSupport.WriteResult(result, "logs", stamp);
             Console.WriteLine($"results: {file}");
             return 0;
         }
@@ -154,8 +152,8 @@ internal static class LogsBenchmark
         {
             if (!keep)
             {
-                await DropDatabaseAsync(server, copyDb);
-                await DropDatabaseAsync(server, pathDb);
+                await BenchSupport.DropDatabaseAsync(server, copyDb);
+                await BenchSupport.DropDatabaseAsync(server, pathDb);
             }
         }
     }
@@ -268,7 +266,7 @@ internal static class LogsBenchmark
     {
         var sorted = samples.Order().ToList();
         double At(double p) => sorted[Math.Clamp((int)Math.Ceiling(p * sorted.Count) - 1, 0, sorted.Count - 1)];
-        return new JsonObject { ["p50Ms"] = Round(At(0.50)), ["p95Ms"] = Round(At(0.95)), ["maxMs"] = Round(sorted[^1]) };
+        return new JsonObject { ["p50Ms"] = BenchSupport.Round(At(0.50)), ["p95Ms"] = BenchSupport.Round(At(0.95)), ["maxMs"] = BenchSupport.Round(sorted[^1]) };
     }
 
     private static void Print(JsonObject result)
@@ -288,20 +286,6 @@ internal static class LogsBenchmark
             Console.WriteLine($"| {name} | p50 {q["p50Ms"]} ms, p95 {q["p95Ms"]} ms, max {q["maxMs"]} ms (goal p95 ≤ {goal} ms) |");
         }
         Console.WriteLine($"| full-text word hits (messages) | {result["fullTextWordMessageHits"]!.ToJsonString()} |");
-    }
-
-    private static string WriteResult(JsonObject result, string stamp)
-    {
-        var directory = new DirectoryInfo(AppContext.BaseDirectory);
-        while (directory is not null && !File.Exists(Path.Combine(directory.FullName, "Nango.sln")))
-        {
-            directory = directory.Parent;
-        }
-        var folder = Path.Combine(directory?.FullName ?? Directory.GetCurrentDirectory(), "bench", "results");
-        Directory.CreateDirectory(folder);
-        var file = Path.Combine(folder, $"logs-{stamp}.json");
-        File.WriteAllText(file, result.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
-        return file;
     }
 
     private static async Task<List<Guid>> SampleOperationIdsAsync(NpgsqlDataSource dataSource, int count)
@@ -326,52 +310,6 @@ internal static class LogsBenchmark
     {
         await using var command = dataSource.CreateCommand(sql);
         await command.ExecuteNonQueryAsync();
-    }
-
-    private static string ConnectionString(string server, string database) =>
-        new NpgsqlConnectionStringBuilder(server) { Database = database }.ConnectionString;
-
-    private static async Task CreateDatabaseAsync(string server, string name)
-    {
-        await using (var connection = new NpgsqlConnection(ConnectionString(server, "postgres")))
-        {
-            await connection.OpenAsync();
-            await using var create = new NpgsqlCommand($"CREATE DATABASE {name}", connection);
-            await create.ExecuteNonQueryAsync();
-        }
-        var options = new DbContextOptionsBuilder<NangoDbContext>()
-            .UseNpgsql(ConnectionString(server, name), o => o.MigrationsHistoryTable("__ef_migrations_history"))
-            .UseSnakeCaseNamingConvention()
-            .Options;
-        await using var db = new NangoDbContext(options);
-        await db.Database.MigrateAsync();
-    }
-
-    private static async Task DropDatabaseAsync(string server, string name)
-    {
-        NpgsqlConnection.ClearAllPools();
-        await using var connection = new NpgsqlConnection(ConnectionString(server, "postgres"));
-        await connection.OpenAsync();
-        await using var drop = new NpgsqlCommand($"DROP DATABASE IF EXISTS {name} WITH (FORCE)", connection);
-        await drop.ExecuteNonQueryAsync();
-    }
-
-    private static int IntArg(string[] args, string name, int fallback)
-    {
-        var index = Array.IndexOf(args, name);
-        return index >= 0 && index + 1 < args.Length ? int.Parse(args[index + 1], CultureInfo.InvariantCulture) : fallback;
-    }
-
-    private static double Round(double value) => Math.Round(value, 3);
-
-    private static string Redact(string connectionString)
-    {
-        var builder = new NpgsqlConnectionStringBuilder(connectionString);
-        if (builder.Password is not null)
-        {
-            builder.Password = "***";
-        }
-        return builder.ConnectionString;
     }
 
     /// <summary>Keeps what the write path hands to the store, folding later end-states into their rows.</summary>

@@ -1,0 +1,77 @@
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Microsoft.EntityFrameworkCore;
+using Nango.Core.Persistence;
+using Npgsql;
+
+namespace Nango.Bench;
+
+/// <summary>What every scenario shares: its own migrated database on the bench server, arguments, and the results file.</summary>
+internal static class BenchSupport
+{
+    public static string Server =>
+        System.Environment.GetEnvironmentVariable("NANGO_BENCH_POSTGRES") ?? "Host=127.0.0.1;Port=55432;Username=postgres";
+
+    public static string ConnectionString(string server, string database) =>
+        new NpgsqlConnectionStringBuilder(server) { Database = database }.ConnectionString;
+
+    /// <summary>Creates the database and applies every migration, as a fresh install would.</summary>
+    public static async Task CreateDatabaseAsync(string server, string name)
+    {
+        await using (var connection = new NpgsqlConnection(ConnectionString(server, "postgres")))
+        {
+            await connection.OpenAsync();
+            await using var create = new NpgsqlCommand($"CREATE DATABASE {name}", connection);
+            await create.ExecuteNonQueryAsync();
+        }
+        var options = new DbContextOptionsBuilder<NangoDbContext>()
+            .UseNpgsql(ConnectionString(server, name), o => o.MigrationsHistoryTable("__ef_migrations_history"))
+            .UseSnakeCaseNamingConvention()
+            .Options;
+        await using var db = new NangoDbContext(options);
+        await db.Database.MigrateAsync();
+    }
+
+    public static async Task DropDatabaseAsync(string server, string name)
+    {
+        NpgsqlConnection.ClearAllPools();
+        await using var connection = new NpgsqlConnection(ConnectionString(server, "postgres"));
+        await connection.OpenAsync();
+        await using var drop = new NpgsqlCommand($"DROP DATABASE IF EXISTS {name} WITH (FORCE)", connection);
+        await drop.ExecuteNonQueryAsync();
+    }
+
+    /// <summary>Writes <c>bench/results/{scenario}-{stamp}.json</c> next to Nango.sln and returns its path.</summary>
+    public static string WriteResult(JsonObject result, string scenario, string stamp)
+    {
+        var directory = new DirectoryInfo(AppContext.BaseDirectory);
+        while (directory is not null && !File.Exists(Path.Combine(directory.FullName, "Nango.sln")))
+        {
+            directory = directory.Parent;
+        }
+        var folder = Path.Combine(directory?.FullName ?? Directory.GetCurrentDirectory(), "bench", "results");
+        Directory.CreateDirectory(folder);
+        var file = Path.Combine(folder, $"{scenario}-{stamp}.json");
+        File.WriteAllText(file, result.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
+        return file;
+    }
+
+    public static int IntArg(string[] args, string name, int fallback)
+    {
+        var index = Array.IndexOf(args, name);
+        return index >= 0 && index + 1 < args.Length ? int.Parse(args[index + 1], CultureInfo.InvariantCulture) : fallback;
+    }
+
+    public static double Round(double value) => Math.Round(value, 3);
+
+    public static string Redact(string connectionString)
+    {
+        var builder = new NpgsqlConnectionStringBuilder(connectionString);
+        if (builder.Password is not null)
+        {
+            builder.Password = "***";
+        }
+        return builder.ConnectionString;
+    }
+}
