@@ -95,6 +95,11 @@ public sealed class CredentialFlowService(
             return Fail(AuthError.WrongMode(key, provider.AuthMode, string.Join(" or ", modes)));
         }
 
+        // As in the OAuth flow: the app's pre-sets from the connect session win over what the end user sent.
+        foreach (var (name, value) in caller.DefaultsFor(key)?.ConnectionConfig ?? [])
+        {
+            connectionConfig[name] = value?.DeepClone();
+        }
         var (credentials, error) = await obtain(integration, provider, log);
         if (error is not null)
         {
