@@ -3,6 +3,7 @@ using Nango.Web;
 using Nango.Web.Api;
 using Nango.Web.Api.Auth;
 using Nango.Web.Components;
+using Nango.Web.Components.Connect;
 using Nango.Web.Components.Dashboard;
 using Nango.Web.Maintenance;
 
@@ -26,6 +27,7 @@ app.UseAuthentication();
 app.UseAuthorization();
 app.UseOutputCache();
 app.UseAntiforgery();
+app.UseConnectUiFraming();
 
 app.MapStaticAssets();
 app.MapNangoApi();
