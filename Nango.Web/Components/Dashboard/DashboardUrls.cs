@@ -35,6 +35,24 @@ public static class DashboardUrls
         return query.Count == 0 ? url : url + "?" + string.Join('&', query);
     }
 
+    /// <summary>
+    /// The Connect UI (not a dashboard page, but the dashboard frames it). Its path ends with a slash, as
+    /// <c>@nangohq/frontend</c> builds it; <paramref name="framed"/> drops the page-wide backdrop.
+    /// </summary>
+    public static string ConnectUi(string? theme = null, bool framed = false)
+    {
+        var query = new List<string>();
+        if (theme is not null)
+        {
+            query.Add("theme=" + Escape(theme));
+        }
+        if (framed)
+        {
+            query.Add("embedded=true");
+        }
+        return query.Count == 0 ? "/connect/" : "/connect/?" + string.Join('&', query);
+    }
+
     public static string Connection(string env, string integration, string connectionId) =>
         $"{Root}/{Escape(env)}/connections/{Escape(integration)}/{Escape(connectionId)}";
 

@@ -5,6 +5,7 @@ using Nango.Core.Environments;
 using Nango.Core.Integrations;
 using Nango.Core.Providers;
 using Nango.Web.Components.Dashboard;
+using Nango.Web.Components.Dialogs;
 
 namespace Nango.Web.Components.Pages.Connections;
 
@@ -38,6 +39,9 @@ public partial class ConnectionsPage : EnvironmentPage
 
     [Inject]
     public required NavigationManager Navigation { get; init; }
+
+    [Inject]
+    public required IDialogService Dialogs { get; init; }
 
     private bool Filtered => _search.Length > 0 || _integration != AllIntegrations;
 
@@ -149,6 +153,27 @@ public partial class ConnectionsPage : EnvironmentPage
         if (args.Item is { } connection)
         {
             Navigation.NavigateTo(DashboardUrls.Connection(Env, connection.ProviderConfigKey, connection.ConnectionId));
+        }
+    }
+
+    /// <summary>Runs the Connect UI in a dialog for an end user named there; a new connection refreshes the list.</summary>
+    private async Task AddConnectionAsync()
+    {
+        if (Environment is null)
+        {
+            return;
+        }
+        var parameters = new DialogParameters<AddConnectionDialog>
+        {
+            { d => d.Environment, Environment },
+            { d => d.Integrations, _integrations },
+        };
+        var options = new DialogOptions { MaxWidth = MaxWidth.Small, FullWidth = true, CloseButton = true, BackdropClick = false, CloseOnEscapeKey = true };
+        var reference = await Dialogs.ShowAsync<AddConnectionDialog>("Add a connection", parameters, options);
+        if (await reference.Result is { Canceled: false, Data: AddedConnection added })
+        {
+            Snackbar.Add($"Connection {added.ConnectionId} added to {added.ProviderConfigKey}.", Severity.Success);
+            await ReloadGridAsync();
         }
     }
 
