@@ -36,6 +36,21 @@ public class NangoWebFactory : WebApplicationFactory<Program>, IAsyncLifetime
 
     public Uri ServerUrl { get; private set; } = null!;
 
+    /// <summary>
+    /// A port chosen before start (see <see cref="FreeLoopbackPort"/>): the server listens on it and it becomes
+    /// <c>Nango:ServerUrl</c>, so the OAuth callback URL is known in advance and can be registered with a
+    /// provider. Zero (the default) listens on any free port and leaves <c>ServerUrl</c> at its default.
+    /// </summary>
+    public int ListenPort { get; init; }
+
+    /// <summary>A loopback port that is free now (the listener is released at once; a race is unlikely on a test machine).</summary>
+    public static int FreeLoopbackPort()
+    {
+        using var listener = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
     private bool _ownsDatabase = true;
 
     /// <summary>Makes this instance share another instance's database (multi-instance tests); call before start.</summary>
@@ -54,7 +69,7 @@ public class NangoWebFactory : WebApplicationFactory<Program>, IAsyncLifetime
         {
             DatabaseName = await TestPostgres.CreateDatabaseAsync();
         }
-        UseKestrel(o => o.Listen(IPAddress.Loopback, 0));
+        UseKestrel(o => o.Listen(IPAddress.Loopback, ListenPort));
         StartServer();
         var address = Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         ServerUrl = new Uri(address);
@@ -70,6 +85,10 @@ public class NangoWebFactory : WebApplicationFactory<Program>, IAsyncLifetime
         builder.UseSetting("Nango:Bootstrap:AdminPassword", AdminPassword);
         builder.UseSetting("Nango:Bootstrap:SecretKey", SecretKey);
         builder.UseSetting("Nango:Bootstrap:ProdSecretKey", ProdSecretKey);
+        if (ListenPort != 0)
+        {
+            builder.UseSetting("Nango:ServerUrl", $"http://127.0.0.1:{ListenPort.ToString(System.Globalization.CultureInfo.InvariantCulture)}");
+        }
         foreach (var (key, value) in ExtraSettings)
         {
             builder.UseSetting(key, value);
