@@ -40,14 +40,14 @@ public sealed class ConnectUiBrowserTests(ConnectUiWorld world) : IClassFixture<
         await page.ClickAsync("#open-connect-ui");
         var frame = page.FrameLocator("#connect-ui");
         await Assertions.Expect(frame.GetByTestId("connect-list")).ToBeVisibleAsync(_booted);
-        await Assertions.Expect(frame.GetByTestId("connect-integration")).ToHaveCountAsync(2);
-        await Assertions.Expect(frame.GetByTestId("connect-integration").First).ToContainTextAsync("Test OAuth2");
+        await Assertions.Expect(frame.GetByTestId("connect-integration")).ToHaveCountAsync(2, new() { Timeout = SlowStep });
+        await Assertions.Expect(frame.GetByTestId("connect-integration").First).ToContainTextAsync("Test OAuth2", new() { Timeout = SlowStep });
         await Infrastructure.Browser.ScreenshotAsync(page, "connect-ui-list");
 
         await frame.Locator($"[data-integration={ConnectUiWorld.OAuthIntegration}]").ClickAsync();
-        await Assertions.Expect(frame.GetByTestId("connect-no-fields")).ToBeVisibleAsync();
+        await Assertions.Expect(frame.GetByTestId("connect-no-fields")).ToBeVisibleAsync(new() { Timeout = SlowStep });
         var popup = await page.Context.RunAndWaitForPageAsync(() => frame.GetByTestId("connect-submit").ClickAsync());
-        await Assertions.Expect(frame.GetByTestId("connect-waiting")).ToBeVisibleAsync();
+        await Assertions.Expect(frame.GetByTestId("connect-waiting")).ToBeVisibleAsync(new() { Timeout = SlowStep });
         await SignInToProviderAsync(popup);
 
         var connect = await WaitForEventAsync(page, "connect");
@@ -72,7 +72,7 @@ public sealed class ConnectUiBrowserTests(ConnectUiWorld world) : IClassFixture<
         Assert.Equal("OAUTH2", (string?)backend["credentials_type"]);
 
         await frame.GetByTestId("connect-finish").ClickAsync();
-        await Assertions.Expect(page.Locator("#connect-ui")).ToHaveCountAsync(0);
+        await Assertions.Expect(page.Locator("#connect-ui")).ToHaveCountAsync(0, new() { Timeout = SlowStep });
         Assert.Equal("close", (string?)(await EventsAsync(page)).Last()!["type"]);
     }
 
@@ -87,32 +87,32 @@ public sealed class ConnectUiBrowserTests(ConnectUiWorld world) : IClassFixture<
         // One allowed integration: straight to its form, with no way back to a list.
         var form = frame.GetByTestId("connect-form");
         await Assertions.Expect(form).ToBeVisibleAsync(_booted);
-        await Assertions.Expect(frame.GetByTestId("connect-back")).ToHaveCountAsync(0);
+        await Assertions.Expect(frame.GetByTestId("connect-back")).ToHaveCountAsync(0, new() { Timeout = SlowStep });
         var apiKey = frame.Locator("#connect-input-credentials-apiKey");
-        await Assertions.Expect(apiKey).ToHaveAttributeAsync("type", "password");
-        await Assertions.Expect(frame.GetByTestId("field-params-workspace").GetByTestId("field-prefix")).ToHaveTextAsync("https://");
-        await Assertions.Expect(frame.GetByTestId("field-params-workspace").GetByTestId("field-suffix")).ToHaveTextAsync(".example.com");
-        await Assertions.Expect(frame.GetByTestId("connect-docs")).ToHaveAttributeAsync("href", "https://docs.example.com/test-api-key/connect");
-        await Assertions.Expect(frame.GetByTestId("connect-submit")).ToBeDisabledAsync();
+        await Assertions.Expect(apiKey).ToHaveAttributeAsync("type", "password", new() { Timeout = SlowStep });
+        await Assertions.Expect(frame.GetByTestId("field-params-workspace").GetByTestId("field-prefix")).ToHaveTextAsync("https://", new() { Timeout = SlowStep });
+        await Assertions.Expect(frame.GetByTestId("field-params-workspace").GetByTestId("field-suffix")).ToHaveTextAsync(".example.com", new() { Timeout = SlowStep });
+        await Assertions.Expect(frame.GetByTestId("connect-docs")).ToHaveAttributeAsync("href", "https://docs.example.com/test-api-key/connect", new() { Timeout = SlowStep });
+        await Assertions.Expect(frame.GetByTestId("connect-submit")).ToBeDisabledAsync(new() { Timeout = SlowStep });
 
         await apiKey.FillAsync("not a key");
         await frame.Locator("#connect-input-params-workspace").FillAsync("acme");
-        await Assertions.Expect(frame.GetByTestId("field-credentials-apiKey")).ToContainTextAsync("Incorrect API Key");
-        await Assertions.Expect(frame.GetByTestId("connect-submit")).ToBeDisabledAsync();
+        await Assertions.Expect(frame.GetByTestId("field-credentials-apiKey")).ToContainTextAsync("Incorrect API Key", new() { Timeout = SlowStep });
+        await Assertions.Expect(frame.GetByTestId("connect-submit")).ToBeDisabledAsync(new() { Timeout = SlowStep });
         await Infrastructure.Browser.ScreenshotAsync(page, "connect-ui-form");
 
         await apiKey.FillAsync("key-refused7");
         await frame.GetByTestId("connect-submit").ClickAsync();
         var failure = frame.GetByTestId("connect-failure");
         await Assertions.Expect(failure).ToBeVisibleAsync(_booted);
-        await Assertions.Expect(failure).ToHaveAttributeAsync("data-error-type", "connection_test_failed");
-        await Assertions.Expect(frame.GetByTestId("connect-failure-message")).ToContainTextAsync("Test API Key refused these credentials");
+        await Assertions.Expect(failure).ToHaveAttributeAsync("data-error-type", "connection_test_failed", new() { Timeout = SlowStep });
+        await Assertions.Expect(frame.GetByTestId("connect-failure-message")).ToContainTextAsync("Test API Key refused these credentials", new() { Timeout = SlowStep });
         await Infrastructure.Browser.ScreenshotAsync(page, "connect-ui-error");
         var error = await WaitForEventAsync(page, "error");
         Assert.Equal("connection_test_failed", (string?)error["payload"]!["errorType"]);
 
         await frame.GetByTestId("connect-retry").ClickAsync();
-        await Assertions.Expect(frame.Locator("#connect-input-params-workspace")).ToHaveValueAsync("acme");
+        await Assertions.Expect(frame.Locator("#connect-input-params-workspace")).ToHaveValueAsync("acme", new() { Timeout = SlowStep });
         await apiKey.FillAsync(ApiKeyProvider.AcceptedKey);
         await frame.GetByTestId("connect-submit").ClickAsync();
         var connect = await WaitForEventAsync(page, "connect");
@@ -172,8 +172,8 @@ public sealed class ConnectUiBrowserTests(ConnectUiWorld world) : IClassFixture<
 
         var error = await WaitForEventAsync(page, "error");
         Assert.Equal("window_closed", (string?)error["payload"]!["errorType"]);
-        await Assertions.Expect(frame.GetByTestId("connect-inline-error")).ToBeVisibleAsync();
-        await Assertions.Expect(frame.GetByTestId("connect-submit")).ToHaveTextAsync("Try again");
+        await Assertions.Expect(frame.GetByTestId("connect-inline-error")).ToBeVisibleAsync(new() { Timeout = SlowStep });
+        await Assertions.Expect(frame.GetByTestId("connect-submit")).ToHaveTextAsync("Try again", new() { Timeout = SlowStep });
     }
 
     [Fact]
@@ -194,7 +194,7 @@ public sealed class ConnectUiBrowserTests(ConnectUiWorld world) : IClassFixture<
         await page.GotoAsync((string)created["connect_link"]! + "&theme=dark");
 
         await Assertions.Expect(page.GetByTestId("connect-form")).ToContainTextAsync("Reconnect your Test API Key account", new() { Timeout = SlowStep });
-        await Assertions.Expect(page.GetByTestId("connect-close")).ToHaveCountAsync(0);
+        await Assertions.Expect(page.GetByTestId("connect-close")).ToHaveCountAsync(0, new() { Timeout = SlowStep });
         await page.Locator("#connect-input-credentials-apiKey").FillAsync(ApiKeyProvider.AcceptedKey);
         await page.Locator("#connect-input-params-workspace").FillAsync("renewed");
         await Infrastructure.Browser.ScreenshotAsync(page, "connect-ui-reconnect-dark");
@@ -242,7 +242,7 @@ public sealed class ConnectUiBrowserTests(ConnectUiWorld world) : IClassFixture<
         await frame.GetByTestId("connect-submit").ClickAsync();
 
         await Assertions.Expect(dialog).ToHaveCountAsync(0, new() { Timeout = SlowStep });
-        await Assertions.Expect(page.Locator(".connection-row").Filter(new() { HasText = "dashboard-user@example.com" })).ToBeVisibleAsync();
+        await Assertions.Expect(page.Locator(".connection-row").Filter(new() { HasText = "dashboard-user@example.com" })).ToBeVisibleAsync(new() { Timeout = SlowStep });
         await Infrastructure.Browser.ScreenshotAsync(page, "dashboard-connection-added");
     }
 
@@ -258,7 +258,7 @@ public sealed class ConnectUiBrowserTests(ConnectUiWorld world) : IClassFixture<
         var page = await world.Browser.NewPageAsync(world.Host.BaseUrl);
         page.Context.SetDefaultTimeout(SlowStep);
         await page.GotoAsync(world.Host.PageUrl(world.Web.ServerUrl, sessionToken, integration, detectClosedAuthWindow).ToString());
-        await Assertions.Expect(page.Locator("#open-connect-ui")).ToBeEnabledAsync();
+        await Assertions.Expect(page.Locator("#open-connect-ui")).ToBeEnabledAsync(new() { Timeout = SlowStep });
         return page;
     }
 
