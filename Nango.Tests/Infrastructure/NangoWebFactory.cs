@@ -1,5 +1,7 @@
+using System.Globalization;
 using System.Net;
 using System.Net.Http.Headers;
+using System.Net.Sockets;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
@@ -38,6 +40,26 @@ public class NangoWebFactory : WebApplicationFactory<Program>, IAsyncLifetime
 
     private bool _ownsDatabase = true;
 
+    private int? _port;
+
+    /// <summary>
+    /// Listens on <paramref name="port"/> (see <see cref="FreePort"/>) and makes that address <c>Nango:ServerUrl</c>, so the
+    /// URLs Nango derives from it (the OAuth callback, connect links) point at this instance; call before start.
+    /// </summary>
+    public NangoWebFactory ListeningOn(int port)
+    {
+        _port = port;
+        return this;
+    }
+
+    /// <summary>A loopback port nothing listens on right now: the OS picks it, and it is released at once for the caller to bind.</summary>
+    public static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
     /// <summary>Makes this instance share another instance's database (multi-instance tests); call before start.</summary>
     public NangoWebFactory SharingDatabaseWith(NangoWebFactory other)
     {
@@ -54,7 +76,7 @@ public class NangoWebFactory : WebApplicationFactory<Program>, IAsyncLifetime
         {
             DatabaseName = await TestPostgres.CreateDatabaseAsync();
         }
-        UseKestrel(o => o.Listen(IPAddress.Loopback, 0));
+        UseKestrel(o => o.Listen(IPAddress.Loopback, _port ?? 0));
         StartServer();
         var address = Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         ServerUrl = new Uri(address);
@@ -70,6 +92,10 @@ public class NangoWebFactory : WebApplicationFactory<Program>, IAsyncLifetime
         builder.UseSetting("Nango:Bootstrap:AdminPassword", AdminPassword);
         builder.UseSetting("Nango:Bootstrap:SecretKey", SecretKey);
         builder.UseSetting("Nango:Bootstrap:ProdSecretKey", ProdSecretKey);
+        if (_port is { } port)
+        {
+            builder.UseSetting("Nango:ServerUrl", "http://127.0.0.1:" + port.ToString(CultureInfo.InvariantCulture));
+        }
         foreach (var (key, value) in ExtraSettings)
         {
             builder.UseSetting(key, value);
