@@ -236,6 +236,25 @@ public sealed class AuthFailureTests(AuthWorld world) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_provider_error_description_cannot_put_markup_into_the_callback_page()
+    {
+        var token = await _api.CreateConnectSessionTokenAsync(new { end_user = new { id = "markup-user" }, allowed_integrations = new[] { AuthWorld.OAuthKey } });
+        var authorize = await _popup.OpenAsync(AuthPopup.ConnectUrl(world.Web.ServerUrl, AuthWorld.OAuthKey, "connect_session_token=" + token));
+        const string injected = "</script><script>window.pwned=1</script><img src=x onerror=alert(1)>";
+
+        var page = await _popup.CallbackAsync(new Uri(world.Web.ServerUrl,
+            $"/oauth/callback?state={AuthPopup.Query(authorize)["state"]}&error=access_denied&error_description={Uri.EscapeDataString(injected)}"));
+
+        Assert.Equal(HttpStatusCode.BadRequest, page.Status);
+        Assert.Contains(injected, page.ErrorMessage, StringComparison.Ordinal);
+        Assert.DoesNotContain("<script>window.pwned", page.Html, StringComparison.Ordinal);
+        Assert.DoesNotContain("<img", page.Html, StringComparison.Ordinal);
+        // Only the page's own script element: one opening tag, one closing tag.
+        Assert.Equal(1, page.Html.Split("<script", StringSplitOptions.None).Length - 1);
+        Assert.Equal(1, page.Html.Split("</script>", StringSplitOptions.None).Length - 1);
+    }
+
+    [Fact]
     public async Task An_unreachable_token_endpoint_fails_the_flow_with_token_exchange_failed()
     {
         var token = await _api.CreateConnectSessionTokenAsync(new { end_user = new { id = "token-down-user" }, allowed_integrations = new[] { AuthWorld.TokenDownKey } });

@@ -71,6 +71,45 @@ public sealed class RefreshTests(AuthWorld world) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Expiring_client_credentials_are_renewed_with_a_new_client_credentials_grant()
+    {
+        world.OAuth.AccessTokenLifetime = TimeSpan.FromMinutes(5);
+        using var browser = new HttpClient { BaseAddress = world.Web.ServerUrl };
+        var publicKey = (await world.Web.Services.GetRequiredService<Nango.Core.Environments.EnvironmentService>().GetSettingsAsync(world.Environment, Ct)).PublicKey;
+        var created = await browser.PostAsJsonAsync($"/oauth2/auth/{AuthWorld.ClientCredentialsKey}?public_key={publicKey}&connection_id=refresh-cc",
+            new { client_id = world.Client.ClientId, client_secret = world.Client.ClientSecret }, Ct);
+        Assert.Equal(HttpStatusCode.OK, created.StatusCode);
+        var stored = await AuthConnections.StoredCredentialsAsync(world, AuthWorld.ClientCredentialsKey, "refresh-cc");
+        world.OAuth.Counters.Reset();
+
+        var credentials = (await _api.GetConnectionAsync(AuthWorld.ClientCredentialsKey, "refresh-cc"))["credentials"]!;
+
+        Assert.Equal("OAUTH2_CC", (string?)credentials["type"]);
+        Assert.NotEqual((string?)stored["token"], (string?)credentials["token"]);
+        Assert.Equal((world.Client.ClientId, world.Client.ClientSecret), ((string?)credentials["client_id"], (string?)credentials["client_secret"]));
+        Assert.Equal(1, world.OAuth.Counters.TokensIssued("client_credentials"));
+        await AssertProviderAcceptsAsync((string)credentials["token"]!);
+    }
+
+    [Fact]
+    public async Task An_expiring_token_without_a_refresh_token_is_returned_as_it_is()
+    {
+        world.OAuth.AccessTokenLifetime = TimeSpan.FromMinutes(5);
+        world.OAuth.IssueRefreshTokens = false;
+        await AuthConnections.ConnectAsync(world, world.Web, Key, "refresh-impossible");
+        var stored = await AuthConnections.StoredCredentialsAsync(world, Key, "refresh-impossible");
+        Assert.Null(stored["refresh_token"]);
+        world.OAuth.Counters.Reset();
+
+        var plain = await _api.GetConnectionAsync(Key, "refresh-impossible");
+        var forced = await _api.GetConnectionAsync(Key, "refresh-impossible", forceRefresh: true);
+
+        Assert.Equal((string?)stored["access_token"], (string?)plain["credentials"]!["access_token"]);
+        Assert.Equal((string?)stored["access_token"], (string?)forced["credentials"]!["access_token"]);
+        Assert.Equal(0, world.OAuth.Counters.TokenRequests("refresh_token"));
+    }
+
+    [Fact]
     public async Task Force_refresh_replaces_a_valid_token_and_a_plain_get_leaves_it()
     {
         await AuthConnections.ConnectAsync(world, world.Web, Key, "refresh-forced");
@@ -208,7 +247,8 @@ public sealed class RefreshTests(AuthWorld world) : IAsyncLifetime
         var refreshed = await world.Web.Services.GetRequiredService<CredentialRefresher>().RefreshDueAsync(100, Ct);
 
         Assert.True(refreshed >= 1, $"The sweep refreshed {refreshed} connections.");
-        Assert.Equal(refreshed, world.OAuth.Counters.RefreshTokensUsed);
+        // Other expiring connections of the world are swept too: each refresh is one grant at the provider.
+        Assert.Equal(refreshed, world.OAuth.Counters.RefreshTokensUsed + world.OAuth.Counters.TokensIssued("client_credentials"));
         var after = await AuthConnections.StoredCredentialsAsync(world, Key, "sweep-expiring");
         Assert.NotEqual((string?)expiring["access_token"], (string?)after["access_token"]);
         await AssertProviderAcceptsAsync((string)after["access_token"]!);
