@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Headers;
 using Nango.Tests.Api.Auth.Support;
 using Nango.Tests.Api.Support;
+using Npgsql;
 
 namespace Nango.Tests.Api.Auth;
 
@@ -68,6 +69,32 @@ public sealed class MultiInstanceAuthTests(AuthWorld world) : IAsyncLifetime
         Assert.Equal(HttpStatusCode.BadRequest, page.Status);
         var message = await socket.ReceiveAsync();
         Assert.Equal(("error", page.ErrorType), ((string?)message["message_type"], (string?)message["error_type"]));
+    }
+
+    [Fact]
+    public async Task A_socket_still_gets_the_result_when_its_instance_was_not_listening_as_the_callback_landed()
+    {
+        var token = await _api.CreateConnectSessionTokenAsync(new { end_user = new { id = "listener-dropped-user" }, allowed_integrations = new[] { Key } });
+        await using var socket = await AuthSocket.ConnectAsync(world.Web.ServerUrl);
+        var callback = await _popup.SignInAsync(await _popup.OpenAsync(AuthPopup.ConnectUrl(world.Web.ServerUrl, Key, "connect_session_token=" + token, socket.ClientId)));
+
+        // Both instances' LISTEN connections drop, as in a database restart, just before the callback lands.
+        Assert.True(await TerminateResultListenersAsync() >= 2);
+        var page = await _popup.CallbackAsync(callback);
+
+        Assert.True(page.Succeeded, page.ErrorMessage);
+        var message = await socket.ReceiveAsync(TimeSpan.FromSeconds(30));
+        Assert.Equal("success", (string?)message["message_type"]);
+        Assert.Equal(Assert.Single(await _api.ConnectionIdsOfAsync("listener-dropped-user")), (string?)message["connection_id"]);
+    }
+
+    private async Task<int> TerminateResultListenersAsync()
+    {
+        await using var connection = new NpgsqlConnection(world.Web.ConnectionString);
+        await connection.OpenAsync(Ct);
+        await using var command = new NpgsqlCommand(
+            "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE datname = current_database() AND query = 'LISTEN \"nango_oauth\"'", connection);
+        return (int)(long)(await command.ExecuteScalarAsync(Ct))!;
     }
 
     [Fact]
