@@ -59,8 +59,11 @@ public sealed class AuthResultPublisher(NpgsqlDataSource dataSource)
         return await command.ExecuteScalarAsync(ct) is string text ? JsonNode.Parse(text) as JsonObject : null;
     }
 
-    /// <summary>Listens for results published by any instance until cancelled.</summary>
-    public Task ListenAsync(Action<string, JsonObject> onResult, Microsoft.Extensions.Logging.ILogger logger, CancellationToken ct) =>
+    /// <summary>
+    /// Listens for results published by any instance until cancelled. <paramref name="onListening"/> runs each time
+    /// listening (re)starts: results published meanwhile were missed and must be read back with <see cref="FindResultAsync"/>.
+    /// </summary>
+    public Task ListenAsync(Action<string, JsonObject> onResult, Action onListening, Microsoft.Extensions.Logging.ILogger logger, CancellationToken ct) =>
         PostgresListener.ListenAsync(dataSource, Channel, payload =>
         {
             if (JsonNode.Parse(payload) is JsonObject envelope
@@ -69,5 +72,5 @@ public sealed class AuthResultPublisher(NpgsqlDataSource dataSource)
             {
                 onResult(id, message);
             }
-        }, () => { }, logger, ct);
+        }, onListening, logger, ct);
 }

@@ -50,7 +50,8 @@ public sealed class CredentialFlowService(
             log.Http(new LogHttpRequest("POST", provider.TokenUrl?.For("OAUTH2_CC") ?? ""), response.StatusCode == 0 ? null : new LogHttpResponse(response.StatusCode, null, response.Body?.ToJsonString()), "Client credentials token request", context: MessageContexts.Auth);
             if (!response.Succeeded)
             {
-                return (null, new AuthError("connection_test_failed", $"The token request failed: {response.Error}{(response.ErrorDescription is null ? "" : " — " + response.ErrorDescription)}"));
+                // Nango's code for a refused client credentials grant.
+                return (null, new AuthError("client_credentials_fetch_error", $"The token request failed: {response.Error}{(response.ErrorDescription is null ? "" : " — " + response.ErrorDescription)}"));
             }
             var credentials = OAuth2Credentials.FromTokenResponse(provider, response.Body!, clock.GetUtcNow(), "OAUTH2_CC");
             credentials["client_id"] = client.ClientId;

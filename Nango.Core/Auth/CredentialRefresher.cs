@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Text.Json.Nodes;
 using Microsoft.EntityFrameworkCore;
 using Nango.Core.Common;
@@ -54,13 +55,24 @@ public sealed class CredentialRefresher(
 
     public const int MaxFailingDays = 4;
 
+    /// <summary>
+    /// Refreshes running in this process, one per connection (by row id). Callers that find one running share it
+    /// rather than each holding a database connection while queueing on the advisory lock: a burst of calls would
+    /// otherwise exhaust the connection pool and stall every request of the instance.
+    /// </summary>
+    private readonly ConcurrentDictionary<int, Lazy<Task<RefreshResult>>> _running = new();
+
     public async Task<RefreshResult> EnsureFreshAsync(EnvironmentContext env, string providerConfigKey, string connectionId, bool force, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(env);
         var askedAt = clock.GetUtcNow();
-        await using var db = await contextFactory.CreateDbContextAsync(ct);
-        var integration = await IntegrationService.FindAsync(db, env, providerConfigKey, ct);
-        var connection = integration is null ? null : await ConnectionService.FindAsync(db, env, integration.Id, connectionId, ct);
+        Integration? integration;
+        Connection? connection;
+        await using (var db = await contextFactory.CreateDbContextAsync(ct))
+        {
+            integration = await IntegrationService.FindAsync(db, env, providerConfigKey, ct);
+            connection = integration is null ? null : await ConnectionService.FindAsync(db, env, integration.Id, connectionId, ct);
+        }
         if (integration is null || connection is null)
         {
             return new RefreshResult(RefreshOutcome.NotFound);
@@ -75,17 +87,36 @@ public sealed class CredentialRefresher(
             return blocked;
         }
 
+        // The refresh itself does not take the caller's token: once the provider has rotated the refresh token, the
+        // new one must be stored even if this caller went away, or the connection is lost.
+        var seenRefresh = connection.LastRefreshSuccess;
+        var mine = new Lazy<Task<RefreshResult>>(() => RefreshUnderLockAsync(env, integration, provider, connection.Id, force, askedAt, seenRefresh, CancellationToken.None));
+        var running = _running.GetOrAdd(connection.Id, mine);
+        if (ReferenceEquals(running, mine))
+        {
+            _ = mine.Value.ContinueWith(
+                _ => _running.TryRemove(new KeyValuePair<int, Lazy<Task<RefreshResult>>>(connection.Id, mine)),
+                CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+        }
+        return await running.Value.WaitAsync(ct);
+    }
+
+    private async Task<RefreshResult> RefreshUnderLockAsync(
+        EnvironmentContext env, Integration integration, ProviderDefinition provider, int connectionRowId, bool force,
+        DateTimeOffset askedAt, DateTimeOffset? seenRefresh, CancellationToken ct)
+    {
+        await using var db = await contextFactory.CreateDbContextAsync(ct);
         await using var transaction = await db.Database.BeginTransactionAsync(ct);
-        await db.Database.ExecuteSqlAsync($"SELECT pg_advisory_xact_lock({LockNamespace}, {connection.Id})", ct);
-        await db.Entry(connection).ReloadAsync(ct);
+        await db.Database.ExecuteSqlAsync($"SELECT pg_advisory_xact_lock({LockNamespace}, {connectionRowId})", ct);
+        var connection = await db.Connections.SingleOrDefaultAsync(c => c.Id == connectionRowId, ct);
         var now = clock.GetUtcNow();
-        if (connection.DeletedAt is not null)
+        if (connection is null || connection.DeletedAt is not null)
         {
             return new RefreshResult(RefreshOutcome.NotFound);
         }
-        if (!IsDue(provider, connection, force, askedAt))
+        if (connection.LastRefreshSuccess != seenRefresh || !IsDue(provider, connection, force, askedAt))
         {
-            // Someone else refreshed while we waited for the lock.
+            // Someone else refreshed while we waited for the lock (in another instance, or before this flight began).
             return new RefreshResult(RefreshOutcome.Fresh);
         }
         if (CheckRefreshState(connection, now) is { } blockedNow)
@@ -138,7 +169,8 @@ public sealed class CredentialRefresher(
             }
             connection.CredentialsCiphertext = protector.Protect(refreshed.ToJsonString());
             connection.CredentialsExpiresAt = ConnectionService.ReadExpiry(refreshed);
-            connection.LastRefreshSuccess = now;
+            // When it finished, not when it started: a forced refresh asked for while this one ran is satisfied by it.
+            connection.LastRefreshSuccess = clock.GetUtcNow();
             connection.RefreshAttempts = 0;
             connection.RefreshExhausted = false;
             connection.Errors = "[]";

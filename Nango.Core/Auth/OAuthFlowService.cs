@@ -223,9 +223,11 @@ public sealed class OAuthFlowService(
 
         if (claimed == 0)
         {
+            // Not told to the popup's socket: that flow has ended (or never will), and its stored result, which a
+            // re-attaching socket reads, must stay the outcome of the callback that won, not this replay's error.
             return Fail(new AuthError("invalid_state", session.ConsumedAt is null
                 ? "This authorisation expired; start again."
-                : "This authorisation was already completed (the callback was replayed)."));
+                : "This authorisation was already completed (the callback was replayed).")) with { WsClientId = null };
         }
         if (query.TryGetValue("error", out var providerError))
         {

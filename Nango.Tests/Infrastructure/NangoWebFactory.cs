@@ -41,7 +41,7 @@ public class NangoWebFactory : WebApplicationFactory<Program>, IAsyncLifetime
     /// <c>Nango:ServerUrl</c>, so the OAuth callback URL is known in advance and can be registered with a
     /// provider. Zero (the default) listens on any free port and leaves <c>ServerUrl</c> at its default.
     /// </summary>
-    public int ListenPort { get; init; }
+    public int ListenPort { get; set; }
 
     /// <summary>A loopback port that is free now (the listener is released at once; a race is unlikely on a test machine).</summary>
     public static int FreeLoopbackPort()
@@ -52,6 +52,19 @@ public class NangoWebFactory : WebApplicationFactory<Program>, IAsyncLifetime
     }
 
     private bool _ownsDatabase = true;
+
+    /// <summary>
+    /// Listens on <paramref name="port"/> (see <see cref="FreePort"/>) and makes that address <c>Nango:ServerUrl</c>, so the
+    /// URLs Nango derives from it (the OAuth callback, connect links) point at this instance; call before start.
+    /// </summary>
+    public NangoWebFactory ListeningOn(int port)
+    {
+        ListenPort = port;
+        return this;
+    }
+
+    /// <summary>A loopback port nothing listens on right now: the OS picks it, and it is released at once for the caller to bind.</summary>
+    public static int FreePort() => FreeLoopbackPort();
 
     /// <summary>Makes this instance share another instance's database (multi-instance tests); call before start.</summary>
     public NangoWebFactory SharingDatabaseWith(NangoWebFactory other)

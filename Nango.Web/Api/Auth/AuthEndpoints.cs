@@ -1,6 +1,7 @@
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Nango.Core.Auth;
+using Nango.Core.Common;
 
 namespace Nango.Web.Api.Auth;
 
@@ -46,6 +47,10 @@ public static class AuthEndpoints
         if (caller is null)
         {
             return await FailPopupAsync(results, wsClientId, providerConfigKey, null, callerError!, ct);
+        }
+        if (ChoosesConnectionId(caller, http))
+        {
+            return await FailPopupAsync(results, wsClientId, providerConfigKey, null, new AuthError(ErrorCodes.InvalidQueryParams, ConnectionIdForbidden), ct);
         }
         var connectionConfig = new JsonObject();
         foreach (var (key, value) in AuthCallerResolver.Bracketed(query, "params"))
@@ -111,6 +116,10 @@ public static class AuthEndpoints
         {
             return ApiErrors.Create(StatusCodes.Status401Unauthorized, callerError!.Code, callerError.Message);
         }
+        if (ChoosesConnectionId(caller, http))
+        {
+            return ApiErrors.InvalidQuery([new ValidationError("custom", ConnectionIdForbidden, ["connection_id"])]);
+        }
         var config = new JsonObject();
         foreach (var (key, value) in AuthCallerResolver.Bracketed(http.Request.Query, "params"))
         {
@@ -119,10 +128,22 @@ public static class AuthEndpoints
         var result = await run(caller, config);
         if (result.Error is { } error)
         {
-            return ApiErrors.Create(StatusCodes.Status400BadRequest, error.Code, error.Message);
+            // Nango answers 404 when the integration (or its provider) does not exist, 400 for everything else.
+            var status = error.Code is "unknown_provider_config" or "unknown_provider_template" ? StatusCodes.Status404NotFound : StatusCodes.Status400BadRequest;
+            return ApiErrors.Create(status, error.Code, error.Message);
         }
         return TypedResults.Ok(new AuthFlowResponse(result.ProviderConfigKey, result.ConnectionId!));
     }
+
+    private const string ConnectionIdForbidden = "connection_id is forbidden when using session token";
+
+    /// <summary>
+    /// A connect session decides which connection a flow writes (a new one, or the one it reconnects). Like Nango,
+    /// a <c>connection_id</c> sent along is refused: otherwise an end user could overwrite another user's
+    /// connection, end user and webhook override included, just by naming it.
+    /// </summary>
+    private static bool ChoosesConnectionId(AuthCaller caller, HttpContext http) =>
+        caller.ConnectSessionId is not null && !string.IsNullOrEmpty(http.Request.Query["connection_id"].ToString());
 
     private static string? ConnectionIdFrom(HttpContext http) => NullIfEmpty(http.Request.Query["connection_id"].ToString());
 

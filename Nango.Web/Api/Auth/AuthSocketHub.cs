@@ -20,7 +20,7 @@ public sealed partial class AuthSocketHub(AuthResultPublisher results, ILogger<A
 
     public Task StartAsync(CancellationToken cancellationToken)
     {
-        _listening = Task.Run(() => results.ListenAsync(Deliver, logger, _stopping.Token), CancellationToken.None);
+        _listening = Task.Run(() => results.ListenAsync(Deliver, CatchUp, logger, _stopping.Token), CancellationToken.None);
         return Task.CompletedTask;
     }
 
@@ -48,7 +48,7 @@ public sealed partial class AuthSocketHub(AuthResultPublisher results, ILogger<A
             await client.SendAsync(new JsonObject { ["message_type"] = "connection_ack", ["ws_client_id"] = id }, context.RequestAborted);
             if (requested == id && await results.FindResultAsync(id, context.RequestAborted) is { } stored)
             {
-                await client.SendAsync(stored, context.RequestAborted);
+                await client.SendResultAsync(stored, context.RequestAborted);
             }
             // Nothing is expected from the browser; read until it closes so the socket stays registered while open.
             var buffer = new byte[1024];
@@ -83,9 +83,39 @@ public sealed partial class AuthSocketHub(AuthResultPublisher results, ILogger<A
     {
         try
         {
-            await client.SendAsync(message, _stopping.Token);
+            await client.SendResultAsync(message, _stopping.Token);
         }
         catch (Exception ex) when (ex is WebSocketException or OperationCanceledException or ObjectDisposedException)
+        {
+            LogSendFailed(ex, wsClientId);
+        }
+    }
+
+    /// <summary>
+    /// Listening (re)started: results published while it was down (a dropped connection, a database failover) never
+    /// arrived here. The sockets still waiting get the stored result of their flow, if it has ended meanwhile.
+    /// </summary>
+    private void CatchUp()
+    {
+        foreach (var (wsClientId, client) in _clients)
+        {
+            if (!client.Answered)
+            {
+                _ = CatchUpAsync(wsClientId, client);
+            }
+        }
+    }
+
+    private async Task CatchUpAsync(string wsClientId, Client client)
+    {
+        try
+        {
+            if (await results.FindResultAsync(wsClientId, _stopping.Token) is { } stored && !client.Answered)
+            {
+                await client.SendResultAsync(stored, _stopping.Token);
+            }
+        }
+        catch (Exception ex) when (ex is Npgsql.NpgsqlException or WebSocketException or OperationCanceledException or ObjectDisposedException)
         {
             LogSendFailed(ex, wsClientId);
         }
@@ -98,6 +128,16 @@ public sealed partial class AuthSocketHub(AuthResultPublisher results, ILogger<A
     private sealed class Client(WebSocket socket) : IDisposable
     {
         private readonly SemaphoreSlim _sending = new(1, 1);
+        private volatile bool _answered;
+
+        /// <summary>The flow's result was sent (the socket needs nothing more).</summary>
+        public bool Answered => _answered;
+
+        public async Task SendResultAsync(JsonObject message, CancellationToken ct)
+        {
+            await SendAsync(message, ct);
+            _answered = true;
+        }
 
         public async Task SendAsync(JsonObject message, CancellationToken ct)
         {
