@@ -86,6 +86,12 @@ public sealed class CredentialRefresher(
         {
             return blocked;
         }
+        if (!HasSomethingToRefreshWith(connection))
+        {
+            // Decided before locking or logging: an expiring token without a refresh token would otherwise lock and
+            // log on every read.
+            return new RefreshResult(RefreshOutcome.NotRefreshable);
+        }
 
         // The refresh itself does not take the caller's token: once the provider has rotated the refresh token, the
         // new one must be stored even if this caller went away, or the connection is lost.
@@ -249,6 +255,17 @@ public sealed class CredentialRefresher(
             return connection.LastRefreshSuccess is not { } last || last < askedAt - ForcedRefreshWindow;
         }
         return connection.CredentialsExpiresAt is { } expiresAt && expiresAt - provider.RefreshBuffer <= askedAt;
+    }
+
+    private bool HasSomethingToRefreshWith(Connection connection)
+    {
+        var credentials = JsonObjects.Parse(protector.Unprotect(connection.CredentialsCiphertext));
+        return credentials["type"]?.ToString() switch
+        {
+            "OAUTH2" => credentials["refresh_token"]?.ToString() is { Length: > 0 },
+            "OAUTH2_CC" or "APP" or "JWT" or "TWO_STEP" => true,
+            _ => false,
+        };
     }
 
     private static RefreshResult? CheckRefreshState(Connection connection, DateTimeOffset now)
