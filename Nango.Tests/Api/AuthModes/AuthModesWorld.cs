@@ -1,0 +1,122 @@
+using System.Net;
+using System.Net.Http.Json;
+using Microsoft.Extensions.DependencyInjection;
+using Nango.Core.Environments;
+using Nango.Tests.Infrastructure;
+using Nango.Tests.Infrastructure.AuthModes;
+
+namespace Nango.Tests.Api.AuthModes;
+
+/// <summary>A <see cref="FakeProviderServer"/> and a Nango.Web whose catalog has test providers of each auth mode pointing at it.</summary>
+public sealed class AuthModesWorld : IAsyncLifetime
+{
+    public const string OAuth1 = "test-oauth1";
+    public const string Tba = "test-tba";
+
+    private readonly string _catalogDirectory = Path.Combine(Path.GetTempPath(), "nango-tests", Guid.NewGuid().ToString("N"));
+
+    public FakeProviderServer Provider { get; } = new();
+
+    public NangoWebFactory Web { get; private set; } = null!;
+
+    public Guid PublicKey { get; private set; }
+
+    public async ValueTask InitializeAsync()
+    {
+        await Provider.InitializeAsync();
+        Directory.CreateDirectory(_catalogDirectory);
+        var catalog = Path.Combine(_catalogDirectory, "auth-modes.yaml");
+        await File.WriteAllTextAsync(catalog, CatalogYaml(Provider));
+        Web = new CatalogFactory(catalog);
+        await Web.InitializeAsync();
+        var environments = Web.Services.GetRequiredService<EnvironmentService>();
+        var env = await Web.GetEnvironmentAsync(Web.SecretKey);
+        // The port is known only now: the providers must send the browser back to this instance.
+        await environments.UpdateCallbackUrlAsync(env, new Uri(Web.ServerUrl, "/oauth/callback").ToString(), CancellationToken.None);
+        PublicKey = (await environments.GetSettingsAsync(env, CancellationToken.None)).PublicKey;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await Web.DisposeAsync();
+        await Provider.DisposeAsync();
+        Directory.Delete(_catalogDirectory, recursive: true);
+    }
+
+    /// <summary>Creates an integration of <paramref name="provider"/> with these app credentials and returns its key.</summary>
+    public async Task<string> CreateIntegrationAsync(string provider, object credentials)
+    {
+        using var client = Web.CreateApiClient();
+        var key = provider + "-" + Guid.NewGuid().ToString("N")[..8];
+        var response = await client.PostAsJsonAsync("/integrations", new { provider, unique_key = key, credentials }, TestContext.Current.CancellationToken);
+        Assert.True(response.IsSuccessStatusCode, await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken));
+        return key;
+    }
+
+    /// <summary>A browser-like client that does not follow redirects, so each hop can be checked.</summary>
+    public static HttpClient Browser() => new(new HttpClientHandler { AllowAutoRedirect = false, UseCookies = false });
+
+    public Uri AuthUrl(string path, string connectionId, string? extra = null) =>
+        new(Web.ServerUrl, $"{path}?public_key={PublicKey}&connection_id={connectionId}{extra}");
+
+    /// <summary>Follows redirects by hand and returns every response, the last one included.</summary>
+    public static async Task<List<HttpResponseMessage>> FollowAsync(HttpClient browser, Uri start, int maxHops = 6)
+    {
+        var hops = new List<HttpResponseMessage>();
+        var next = start;
+        for (var i = 0; i < maxHops; i++)
+        {
+            var response = await browser.GetAsync(next, TestContext.Current.CancellationToken);
+            hops.Add(response);
+            if (response.StatusCode is not (HttpStatusCode.Redirect or HttpStatusCode.Found or HttpStatusCode.SeeOther or HttpStatusCode.TemporaryRedirect))
+            {
+                break;
+            }
+            next = new Uri(next, response.Headers.Location!);
+        }
+        return hops;
+    }
+
+    private static string CatalogYaml(FakeProviderServer server) => $"""
+        {OAuth1}:
+          display_name: Test OAuth1
+          categories:
+            - dev-tools
+          auth_mode: OAUTH1
+          request_url: '{server.OAuth1RequestUrl}'
+          request_params:
+            x_auth_access_type: write
+          authorization_url: '{server.OAuth1AuthorizeUrl}'
+          authorization_params:
+            expiration: never
+          token_url: '{server.OAuth1AccessUrl}'
+          signature_method: HMAC-SHA1
+          scope_separator: ','
+          proxy:
+            base_url: '{server.OAuth1ApiUrl}'
+          docs: 'https://nango.dev/docs'
+        {Tba}:
+          display_name: Test TBA
+          categories:
+            - erp
+          auth_mode: TBA
+          signature_method: HMAC-SHA256
+          connection_config:
+            accountId:
+              type: string
+              title: Account ID
+          proxy:
+            base_url: '{server.OAuth1ApiUrl}'
+            verification:
+              method: GET
+              endpoints:
+                - /me
+          docs: 'https://nango.dev/docs'
+
+        """;
+
+    private sealed class CatalogFactory(string catalogFile) : NangoWebFactory
+    {
+        protected override IEnumerable<KeyValuePair<string, string?>> ExtraSettings => [new("Nango:Catalog:ExtraFiles:0", catalogFile)];
+    }
+}
