@@ -58,6 +58,48 @@ public sealed class CredentialFlowService(
             return (credentials, null);
         }, ct);
 
+    /// <summary>
+    /// Token-based auth (NetSuite): token credentials the user made in the provider, used with the integration's
+    /// consumer (or this connection's override) to sign OAuth 1 requests; checked with a signed verification call.
+    /// </summary>
+    public Task<CredentialFlowResult> TbaAsync(
+        AuthCaller caller, string key, string? connectionId, string? tokenId, string? tokenSecret, string? clientIdOverride, string? clientSecretOverride,
+        JsonObject connectionConfig, CancellationToken ct)
+    {
+        if (string.IsNullOrEmpty(tokenId) || string.IsNullOrEmpty(tokenSecret))
+        {
+            return Task.FromResult(new CredentialFlowResult(key, connectionId, new AuthError("invalid_body", "token_id and token_secret are required.")));
+        }
+        var credentials = new JsonObject { ["type"] = "TBA", ["token_id"] = tokenId, ["token_secret"] = tokenSecret };
+        if (!string.IsNullOrEmpty(clientIdOverride) || !string.IsNullOrEmpty(clientSecretOverride))
+        {
+            var configOverride = new JsonObject();
+            if (!string.IsNullOrEmpty(clientIdOverride))
+            {
+                configOverride["client_id"] = clientIdOverride;
+            }
+            if (!string.IsNullOrEmpty(clientSecretOverride))
+            {
+                configOverride["client_secret"] = clientSecretOverride;
+            }
+            credentials["config_override"] = configOverride;
+        }
+        return RunAsync(caller, key, connectionId, ["TBA"], connectionConfig, (_, _, _) => Task.FromResult<(JsonObject?, AuthError?)>((credentials, null)), ct);
+    }
+
+    /// <summary>The consumer that signs a TBA connection's requests: the connection's override, else the integration's client.</summary>
+    private OAuthClient? SigningClient(Integration integration, JsonObject credentials)
+    {
+        if (credentials["type"]?.ToString() != "TBA")
+        {
+            return null;
+        }
+        var configOverride = credentials["config_override"] as JsonObject;
+        return new OAuthClient(
+            configOverride?["client_id"]?.ToString() ?? integration.ClientId ?? "",
+            configOverride?["client_secret"]?.ToString() ?? protector.UnprotectOrNull(integration.ClientSecretCiphertext));
+    }
+
     private async Task<CredentialFlowResult> RunAsync(
         AuthCaller caller, string key, string? requestedConnectionId, string[] modes, JsonObject connectionConfig,
         Func<Integration, ProviderDefinition, IOperationLog, Task<(JsonObject? Credentials, AuthError? Error)>> obtain, CancellationToken ct)
@@ -105,7 +147,7 @@ public sealed class CredentialFlowService(
         {
             return Fail(error);
         }
-        var verification = await verifier.VerifyAsync(provider, credentials!, connectionConfig, ct);
+        var verification = await verifier.VerifyAsync(provider, credentials!, connectionConfig, SigningClient(integration, credentials!), ct);
         if (verification.Checked)
         {
             log.Info(verification.Succeeded ? $"Credentials verified ({verification.Url} answered {verification.StatusCode})" : $"Credentials check failed: {verification.Detail}");

@@ -20,6 +20,7 @@ public static class AuthEndpoints
         group.MapPost("/api-auth/basic/{providerConfigKey}", Basic).WithName("AuthBasic");
         group.MapPost("/auth/unauthenticated/{providerConfigKey}", Unauthenticated).WithName("AuthUnauthenticated");
         group.MapPost("/oauth2/auth/{providerConfigKey}", ClientCredentials).WithName("AuthClientCredentials");
+        group.MapPost("/auth/tba/{providerConfigKey}", Tba).WithName("AuthTba").WithSummary("NetSuite-style token-based auth: token id and secret, checked with a signed call.");
         return app;
     }
 
@@ -103,6 +104,10 @@ public static class AuthEndpoints
     private static Task<Results<Ok<AuthFlowResponse>, JsonHttpResult<ApiError>>> ClientCredentials(string providerConfigKey, ClientCredentialsRequest? body, HttpContext http, CredentialFlowService flows, CancellationToken ct) =>
         RunAsync(http, providerConfigKey, (caller, config) => flows.ClientCredentialsAsync(caller, providerConfigKey, ConnectionIdFrom(http), body?.ClientId, body?.ClientSecret, config, ct), ct);
 
+    private static Task<Results<Ok<AuthFlowResponse>, JsonHttpResult<ApiError>>> Tba(string providerConfigKey, TbaRequest? body, HttpContext http, CredentialFlowService flows, CancellationToken ct) =>
+        RunAsync(http, providerConfigKey, (caller, config) => flows.TbaAsync(
+            caller, providerConfigKey, ConnectionIdFrom(http), body?.TokenId, body?.TokenSecret, body?.OAuthClientIdOverride, body?.OAuthClientSecretOverride, config, ct), ct);
+
     private static async Task<Results<Ok<AuthFlowResponse>, JsonHttpResult<ApiError>>> RunAsync(
         HttpContext http, string providerConfigKey, Func<AuthCaller, JsonObject, Task<CredentialFlowResult>> run, CancellationToken ct)
     {
@@ -139,3 +144,9 @@ public sealed record ApiKeyRequest([property: System.Text.Json.Serialization.Jso
 public sealed record BasicRequest(string? Username, string? Password);
 
 public sealed record ClientCredentialsRequest(string? ClientId, string? ClientSecret);
+
+public sealed record TbaRequest(
+    [property: System.Text.Json.Serialization.JsonPropertyName("token_id")] string? TokenId,
+    [property: System.Text.Json.Serialization.JsonPropertyName("token_secret")] string? TokenSecret,
+    [property: System.Text.Json.Serialization.JsonPropertyName("oauth_client_id_override")] string? OAuthClientIdOverride,
+    [property: System.Text.Json.Serialization.JsonPropertyName("oauth_client_secret_override")] string? OAuthClientSecretOverride);
