@@ -10,6 +10,7 @@ public static class AuthServiceCollectionExtensions
     {
         services.TryAddSingleton<OAuth2TokenClient>();
         services.TryAddSingleton<OAuth1.OAuth1Client>();
+        services.TryAddSingleton<Tokens.TwoStepClient>();
         services.TryAddSingleton<CredentialVerifier>();
         services.TryAddSingleton<AuthConnectionWriter>();
         services.TryAddSingleton<OAuthFlowService>();

@@ -25,7 +25,8 @@ public sealed class CredentialFlowService(
     OAuth2TokenClient tokens,
     AuthConnectionWriter writer,
     ILogService logs,
-    TimeProvider clock)
+    TimeProvider clock,
+    Tokens.TwoStepClient twoStep)
 {
     public Task<CredentialFlowResult> ApiKeyAsync(AuthCaller caller, string key, string? connectionId, string? apiKey, JsonObject connectionConfig, CancellationToken ct) =>
         string.IsNullOrEmpty(apiKey)
@@ -86,6 +87,23 @@ public sealed class CredentialFlowService(
         }
         return RunAsync(caller, key, connectionId, ["TBA"], connectionConfig, (_, _, _) => Task.FromResult<(JsonObject?, AuthError?)>((credentials, null)), ct);
     }
+
+    /// <summary>JWT: a token signed here from the user's fields per the catalog's token block (see <see cref="Tokens.JwtCredentials"/>).</summary>
+    public Task<CredentialFlowResult> JwtAsync(AuthCaller caller, string key, string? connectionId, JsonObject? fields, JsonObject connectionConfig, CancellationToken ct) =>
+        RunAsync(caller, key, connectionId, ["JWT"], connectionConfig,
+            (_, provider, _) => Task.FromResult<(JsonObject?, AuthError?)>(Tokens.JwtCredentials.Issue(provider, fields ?? [], connectionConfig, clock.GetUtcNow())), ct);
+
+    /// <summary>TWO_STEP: the user's fields traded for a token at the catalog's token URL (see <see cref="Tokens.TwoStepClient"/>).</summary>
+    public Task<CredentialFlowResult> TwoStepAsync(AuthCaller caller, string key, string? connectionId, JsonObject? fields, JsonObject connectionConfig, CancellationToken ct) =>
+        RunAsync(caller, key, connectionId, ["TWO_STEP"], connectionConfig, async (_, provider, log) =>
+        {
+            var result = await twoStep.IssueAsync(provider, fields ?? [], connectionConfig, ct);
+            if (result.Url is not null)
+            {
+                log.Http(new LogHttpRequest("POST", result.Url), result.StatusCode == 0 ? null : new LogHttpResponse(result.StatusCode, null, null), "Token request", context: MessageContexts.Auth);
+            }
+            return (result.Credentials, result.Error);
+        }, ct);
 
     /// <summary>The consumer that signs a TBA connection's requests: the connection's override, else the integration's client.</summary>
     private OAuthClient? SigningClient(Integration integration, JsonObject credentials)

@@ -12,6 +12,11 @@ public sealed class AuthModesWorld : IAsyncLifetime
 {
     public const string OAuth1 = "test-oauth1";
     public const string Tba = "test-tba";
+    public const string JwtRsa = "test-jwt-rsa";
+    public const string JwtHmac = "test-jwt-hmac";
+    public const string TwoStep = "test-two-step";
+    public const string TwoStepForm = "test-two-step-form";
+    public const string App = "test-app";
 
     private readonly string _catalogDirectory = Path.Combine(Path.GetTempPath(), "nango-tests", Guid.NewGuid().ToString("N"));
 
@@ -44,11 +49,12 @@ public sealed class AuthModesWorld : IAsyncLifetime
     }
 
     /// <summary>Creates an integration of <paramref name="provider"/> with these app credentials and returns its key.</summary>
-    public async Task<string> CreateIntegrationAsync(string provider, object credentials)
+    public async Task<string> CreateIntegrationAsync(string provider, object? credentials = null)
     {
         using var client = Web.CreateApiClient();
         var key = provider + "-" + Guid.NewGuid().ToString("N")[..8];
-        var response = await client.PostAsJsonAsync("/integrations", new { provider, unique_key = key, credentials }, TestContext.Current.CancellationToken);
+        object body = credentials is null ? new { provider, unique_key = key } : new { provider, unique_key = key, credentials };
+        var response = await client.PostAsJsonAsync("/integrations", body, TestContext.Current.CancellationToken);
         Assert.True(response.IsSuccessStatusCode, await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken));
         return key;
     }
@@ -77,25 +83,25 @@ public sealed class AuthModesWorld : IAsyncLifetime
         return hops;
     }
 
-    private static string CatalogYaml(FakeProviderServer server) => $"""
-        {OAuth1}:
+    private static string CatalogYaml(FakeProviderServer server) => $$"""
+        {{OAuth1}}:
           display_name: Test OAuth1
           categories:
             - dev-tools
           auth_mode: OAUTH1
-          request_url: '{server.OAuth1RequestUrl}'
+          request_url: '{{server.OAuth1RequestUrl}}'
           request_params:
             x_auth_access_type: write
-          authorization_url: '{server.OAuth1AuthorizeUrl}'
+          authorization_url: '{{server.OAuth1AuthorizeUrl}}'
           authorization_params:
             expiration: never
-          token_url: '{server.OAuth1AccessUrl}'
+          token_url: '{{server.OAuth1AccessUrl}}'
           signature_method: HMAC-SHA1
           scope_separator: ','
           proxy:
-            base_url: '{server.OAuth1ApiUrl}'
+            base_url: '{{server.OAuth1ApiUrl}}'
           docs: 'https://nango.dev/docs'
-        {Tba}:
+        {{Tba}}:
           display_name: Test TBA
           categories:
             - erp
@@ -106,11 +112,164 @@ public sealed class AuthModesWorld : IAsyncLifetime
               type: string
               title: Account ID
           proxy:
-            base_url: '{server.OAuth1ApiUrl}'
+            base_url: '{{server.OAuth1ApiUrl}}'
             verification:
               method: GET
               endpoints:
                 - /me
+          docs: 'https://nango.dev/docs'
+        {{JwtRsa}}:
+          display_name: Test JWT (RSA)
+          categories:
+            - dev-tools
+          auth_mode: JWT
+          connection_config:
+            scope:
+              type: string
+              title: Scope
+              optional: true
+          credentials:
+            issuer:
+              type: string
+              title: Issuer
+            keyId:
+              type: string
+              title: Key ID
+            privateKey:
+              type: string
+              title: Private Key
+              secret: true
+          signature:
+            protocol: RSA
+          token:
+            expires_in_ms: 900000
+            header:
+              alg: RS256
+              typ: JWT
+              kid: ${credentials.keyId}
+            payload:
+              iss: ${credentials.issuer}
+              aud: test-audience
+              scope:
+                - ${connectionConfig.scope}
+            signing_key: ${credentials.privateKey}
+          proxy:
+            base_url: '{{server.JwtApiUrl}}'
+            headers:
+              authorization: Bearer ${accessToken}
+            verification:
+              method: GET
+              endpoints:
+                - /me
+          docs: 'https://nango.dev/docs'
+        {{JwtHmac}}:
+          display_name: Test JWT (HMAC)
+          categories:
+            - cms
+          auth_mode: JWT
+          credentials:
+            privateKey:
+              type: string
+              title: API Key
+          signature:
+            protocol: HMAC
+          token:
+            expires_in_ms: 300000
+            header:
+              alg: HS256
+              kid: ${credentials.privateKey.id}
+            payload:
+              aud: /admin/
+            signing_key: ${credentials.privateKey.secret}
+          proxy:
+            base_url: '{{server.JwtApiUrl}}'
+            headers:
+              authorization: Ghost ${accessToken}
+            verification:
+              method: GET
+              endpoints:
+                - /users
+          docs: 'https://nango.dev/docs'
+        {{TwoStep}}:
+          display_name: Test Two Step
+          categories:
+            - crm
+          auth_mode: TWO_STEP
+          credentials:
+            username:
+              type: string
+              title: Username
+            password:
+              type: string
+              title: Password
+              secret: true
+            apiKey:
+              type: string
+              title: API key
+          token_url: '{{server.TwoStepTokenUrl}}'
+          body_format: json
+          token_params:
+            username: ${credentials.username}
+            password: ${credentials.password}
+          token_headers:
+            content-type: application/json
+            x-api-key: ${credentials.apiKey}
+          token_response:
+            token: data.access
+            token_expiration: data.expires_in
+            token_expiration_strategy: expireIn
+            refresh_token: data.refresh
+          refresh_url: '{{server.TwoStepRefreshUrl}}'
+          refresh_token_params:
+            refresh_token: ${refresh_token}
+          refresh_token_headers:
+            content-type: application/json
+          proxy:
+            base_url: '{{server.BaseUrl}}'
+          docs: 'https://nango.dev/docs'
+        {{TwoStepForm}}:
+          display_name: Test Two Step (form)
+          categories:
+            - crm
+          auth_mode: TWO_STEP
+          credentials:
+            username:
+              type: string
+              title: Username
+            password:
+              type: string
+              title: Password
+          token_url: '{{server.TwoStepFormTokenUrl}}'
+          body_format: form
+          token_params:
+            grant_type: client_credentials
+          token_headers:
+            authorization: Basic ${base64(${credentials.username}:${credentials.password})}
+          token_response:
+            token: access_token
+            token_expiration: expires
+            token_expiration_strategy: expireAt
+          proxy:
+            base_url: '{{server.BaseUrl}}'
+          docs: 'https://nango.dev/docs'
+        {{App}}:
+          display_name: Test App
+          categories:
+            - dev-tools
+          auth_mode: APP
+          authorization_url: ${connectionConfig.appPublicLink}/installations/new
+          connection_config:
+            appPublicLink:
+              type: string
+              title: App Public Link
+              automated: true
+            installation_id:
+              type: string
+              title: Installation ID
+              automated: true
+          token_url: '{{server.InstallationTokenUrlTemplate}}'
+          proxy:
+            base_url: '{{server.BaseUrl}}'
           docs: 'https://nango.dev/docs'
 
         """;

@@ -20,6 +20,8 @@ public static class AuthEndpoints
         group.MapPost("/api-auth/basic/{providerConfigKey}", Basic).WithName("AuthBasic");
         group.MapPost("/auth/unauthenticated/{providerConfigKey}", Unauthenticated).WithName("AuthUnauthenticated");
         group.MapPost("/oauth2/auth/{providerConfigKey}", ClientCredentials).WithName("AuthClientCredentials");
+        group.MapPost("/auth/jwt/{providerConfigKey}", Jwt).WithName("AuthJwt").WithSummary("JWT: the user's fields; the token is signed per the catalog.");
+        group.MapPost("/auth/two-step/{providerConfigKey}", TwoStep).WithName("AuthTwoStep").WithSummary("TWO_STEP: the user's fields traded for a token at the provider.");
         group.MapPost("/auth/tba/{providerConfigKey}", Tba).WithName("AuthTba").WithSummary("NetSuite-style token-based auth: token id and secret, checked with a signed call.");
         return app;
     }
@@ -103,6 +105,12 @@ public static class AuthEndpoints
 
     private static Task<Results<Ok<AuthFlowResponse>, JsonHttpResult<ApiError>>> ClientCredentials(string providerConfigKey, ClientCredentialsRequest? body, HttpContext http, CredentialFlowService flows, CancellationToken ct) =>
         RunAsync(http, providerConfigKey, (caller, config) => flows.ClientCredentialsAsync(caller, providerConfigKey, ConnectionIdFrom(http), body?.ClientId, body?.ClientSecret, config, ct), ct);
+
+    private static Task<Results<Ok<AuthFlowResponse>, JsonHttpResult<ApiError>>> Jwt(string providerConfigKey, JsonObject? body, HttpContext http, CredentialFlowService flows, CancellationToken ct) =>
+        RunAsync(http, providerConfigKey, (caller, config) => flows.JwtAsync(caller, providerConfigKey, ConnectionIdFrom(http), body, config, ct), ct);
+
+    private static Task<Results<Ok<AuthFlowResponse>, JsonHttpResult<ApiError>>> TwoStep(string providerConfigKey, JsonObject? body, HttpContext http, CredentialFlowService flows, CancellationToken ct) =>
+        RunAsync(http, providerConfigKey, (caller, config) => flows.TwoStepAsync(caller, providerConfigKey, ConnectionIdFrom(http), body, config, ct), ct);
 
     private static Task<Results<Ok<AuthFlowResponse>, JsonHttpResult<ApiError>>> Tba(string providerConfigKey, TbaRequest? body, HttpContext http, CredentialFlowService flows, CancellationToken ct) =>
         RunAsync(http, providerConfigKey, (caller, config) => flows.TbaAsync(
