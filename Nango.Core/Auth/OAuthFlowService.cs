@@ -53,7 +53,8 @@ public sealed partial class OAuthFlowService(
     AuthConnectionWriter writer,
     ILogService logs,
     TimeProvider clock,
-    OAuth1.OAuth1Client oauth1)
+    OAuth1.OAuth1Client oauth1,
+    Tokens.AppTokenClient apps)
 {
     public static readonly TimeSpan SessionLifetime = TimeSpan.FromMinutes(15);
 
@@ -99,6 +100,10 @@ public sealed partial class OAuthFlowService(
         if (provider.AuthMode == "OAUTH1")
         {
             return await StartOAuth1Async(db, caller, request, connectionId, integration, provider, log, Fail, ct);
+        }
+        if (provider.AuthMode == "APP")
+        {
+            return await StartAppAsync(db, caller, request, connectionId, integration, provider, log, Fail, ct);
         }
         if (provider.AuthMode is not ("OAUTH2" or "MCP_OAUTH2"))
         {
@@ -255,6 +260,10 @@ public sealed partial class OAuthFlowService(
         if (provider.AuthMode == "OAUTH1")
         {
             return await CompleteOAuth1Async(session, integration, provider, env, query, log, Fail, ct);
+        }
+        if (provider.AuthMode == "APP")
+        {
+            return await CompleteAppAsync(session, integration, provider, env, query, log, Fail, ct);
         }
         var codeParam = provider.AuthorizationCodeParamInCallback ?? "code";
         if (!query.TryGetValue(codeParam, out var code) || string.IsNullOrEmpty(code))

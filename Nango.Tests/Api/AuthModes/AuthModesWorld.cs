@@ -142,7 +142,7 @@ public sealed class AuthModesWorld : IAsyncLifetime
           signature:
             protocol: RSA
           token:
-            expires_in_ms: 900000
+            expires_in_ms: 3600000
             header:
               alg: RS256
               typ: JWT

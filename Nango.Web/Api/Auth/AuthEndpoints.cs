@@ -16,6 +16,7 @@ public static class AuthEndpoints
         var group = app.MapGroup("").AllowAnonymous().RequireCors(ApiEndpoints.CorsPolicy).WithTags("Auth").WithGroupName("public");
         group.MapGet("/oauth/connect/{providerConfigKey}", StartOAuth).WithName("OAuthConnect").WithSummary("Starts an OAuth flow in the popup: redirects to the provider.");
         group.MapGet("/oauth/callback", OAuthCallback).WithName("OAuthCallback").WithSummary("The provider's redirect back; stores the connection and tells the popup.");
+        group.MapGet("/app-auth/connect", AppAuthCallback).WithName("AppAuthConnect").WithSummary("An app's setup URL: the installation came back; stores the connection and tells the popup.");
         group.MapPost("/api-auth/api-key/{providerConfigKey}", ApiKey).WithName("AuthApiKey");
         group.MapPost("/api-auth/basic/{providerConfigKey}", Basic).WithName("AuthBasic");
         group.MapPost("/auth/unauthenticated/{providerConfigKey}", Unauthenticated).WithName("AuthUnauthenticated");
@@ -83,6 +84,20 @@ public static class AuthEndpoints
             await results.PublishAsync(wsClientId, AuthResultPublisher.Success(result.ProviderConfigKey!, result.ConnectionId!), ct);
         }
         return OAuthCallbackPage.Success();
+    }
+
+    private static async Task<IResult> AppAuthCallback(HttpContext http, OAuthFlowService flows, AuthResultPublisher results, CancellationToken ct)
+    {
+        var query = http.Request.Query;
+        if (string.IsNullOrEmpty(query["state"]) && query["setup_action"].ToString() is "install" or "update")
+        {
+            // Installed or changed from the provider's own pages (or approved later by an owner): no flow of ours waits.
+            var referer = http.Request.Headers.Referer.ToString();
+            return Uri.TryCreate(referer, UriKind.Absolute, out var back) && back.Scheme is "https" or "http"
+                ? Results.Redirect(back.ToString())
+                : Results.Content("The installation was received; you can close this window.", "text/plain; charset=utf-8");
+        }
+        return await OAuthCallback(http, flows, results, ct);
     }
 
     private static async Task<IResult> FailPopupAsync(AuthResultPublisher results, string? wsClientId, string? key, string? connectionId, AuthError error, CancellationToken ct)
