@@ -53,6 +53,7 @@ public sealed class AppFlowTests(AuthModesWorld world) : IClassFixture<AuthModes
         Assert.Equal(3, ((string)credentials["jwtToken"]!).Split('.').Length);
         Assert.Equal("777" + appId, (string?)connection["connection_config"]!["installation_id"]);
         Assert.Equal(appId, (string?)connection["connection_config"]!["app_id"]);
+        await world.AssertRecordedAsync(integration, connectionId, "APP");
     }
 
     [Fact]

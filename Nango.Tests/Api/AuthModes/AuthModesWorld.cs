@@ -1,7 +1,11 @@
 using System.Net;
 using System.Net.Http.Json;
+using System.Text.Json.Nodes;
+using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Nango.Core.Environments;
+using Nango.Core.Logs;
+using Nango.Core.Persistence;
 using Nango.Tests.Infrastructure;
 using Nango.Tests.Infrastructure.AuthModes;
 
@@ -39,6 +43,8 @@ public sealed class AuthModesWorld : IAsyncLifetime
         // The port is known only now: the providers must send the browser back to this instance.
         await environments.UpdateCallbackUrlAsync(env, new Uri(Web.ServerUrl, "/oauth/callback").ToString(), CancellationToken.None);
         PublicKey = (await environments.GetSettingsAsync(env, CancellationToken.None)).PublicKey;
+        // Auth webhooks on, to a port nobody listens on: the tests read the outbox, not deliveries.
+        await environments.UpdateWebhookSettingsAsync(env, new WebhookSettingsUpdate("http://127.0.0.1:9/hooks", null, true, false, false, false, false), CancellationToken.None);
     }
 
     public async ValueTask DisposeAsync()
@@ -57,6 +63,39 @@ public sealed class AuthModesWorld : IAsyncLifetime
         var response = await client.PostAsJsonAsync("/integrations", body, TestContext.Current.CancellationToken);
         Assert.True(response.IsSuccessStatusCode, await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken));
         return key;
+    }
+
+    /// <summary>
+    /// Asserts what every auth flow leaves behind: a successful <c>auth:create_connection</c> operation for the
+    /// connection, and an auth webhook (creation) with its auth mode in the outbox.
+    /// </summary>
+    public async Task AssertRecordedAsync(string integration, string connectionId, string authMode)
+    {
+        var env = await Web.GetEnvironmentAsync(Web.SecretKey);
+        var query = Web.Services.GetRequiredService<LogQueryService>();
+        var logged = false;
+        // Operations reach the store through a buffer.
+        for (var attempt = 0; attempt < 100 && !logged; attempt++)
+        {
+            var page = await query.SearchOperationsAsync(env, new LogOperationSearch
+            {
+                Types = ["auth:create_connection"],
+                States = [OperationStates.Success],
+                Integrations = [integration],
+                Connections = [connectionId],
+            }, TestContext.Current.CancellationToken);
+            logged = page.Items.Count > 0;
+            if (!logged)
+            {
+                await Task.Delay(50, TestContext.Current.CancellationToken);
+            }
+        }
+        Assert.True(logged, $"No successful auth:create_connection operation for {integration}/{connectionId}.");
+        await using var db = await Web.Services.GetRequiredService<IDbContextFactory<NangoDbContext>>().CreateDbContextAsync(TestContext.Current.CancellationToken);
+        var bodies = await db.WebhookDeliveries.AsNoTracking().Where(d => d.EnvironmentId == env.EnvironmentId).Select(d => d.Body).ToListAsync(TestContext.Current.CancellationToken);
+        Assert.Contains(bodies.Select(b => JsonNode.Parse(b)!), b =>
+            (string?)b["type"] == "auth" && (string?)b["connectionId"] == connectionId && (string?)b["providerConfigKey"] == integration
+            && (string?)b["authMode"] == authMode && (string?)b["operation"] == "creation" && (bool?)b["success"] == true);
     }
 
     /// <summary>A browser-like client that does not follow redirects, so each hop can be checked.</summary>

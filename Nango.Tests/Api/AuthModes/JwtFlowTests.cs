@@ -37,6 +37,7 @@ public sealed class JwtFlowTests(AuthModesWorld world) : IClassFixture<AuthModes
         Assert.Equal(3, ((string)credentials["token"]!).Split('.').Length);
         var expiresAt = DateTimeOffset.Parse((string)credentials["expires_at"]!, System.Globalization.CultureInfo.InvariantCulture);
         Assert.InRange(expiresAt - DateTimeOffset.UtcNow, TimeSpan.FromMinutes(59), TimeSpan.FromMinutes(61));
+        await world.AssertRecordedAsync(integration, "jwt-rsa", "JWT");
     }
 
     [Fact]

@@ -35,6 +35,7 @@ public sealed class OAuth1FlowTests(AuthModesWorld world) : IClassFixture<AuthMo
         Assert.Equal(issued.Token, (string?)credentials["oauth_token"]);
         Assert.Equal(issued.Secret, (string?)credentials["oauth_token_secret"]);
         Assert.Equal("test-user", (string?)credentials["raw"]!["screen_name"]);
+        await world.AssertRecordedAsync(integration, "oauth1-user", "OAUTH1");
     }
 
     [Fact]

@@ -34,6 +34,7 @@ public sealed class TbaFlowTests(AuthModesWorld world) : IClassFixture<AuthModes
         Assert.Equal(tokenSecret, (string?)credentials["token_secret"]);
         Assert.Null(credentials["config_override"]);
         Assert.Equal("TSTDRV123", (string?)connection["connection_config"]!["accountId"]);
+        await world.AssertRecordedAsync(integration, "tba-user", "TBA");
     }
 
     [Fact]

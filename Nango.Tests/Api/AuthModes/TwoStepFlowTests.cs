@@ -34,6 +34,7 @@ public sealed class TwoStepFlowTests(AuthModesWorld world) : IClassFixture<AuthM
         Assert.Equal((string?)credentials["token"], (string?)credentials["raw"]!["data"]!["access"]);
         var expiresAt = DateTimeOffset.Parse((string)credentials["expires_at"]!, System.Globalization.CultureInfo.InvariantCulture);
         Assert.InRange(expiresAt - DateTimeOffset.UtcNow, TimeSpan.FromMinutes(59), TimeSpan.FromMinutes(61));
+        await world.AssertRecordedAsync(integration, "two-step", "TWO_STEP");
     }
 
     [Fact]
