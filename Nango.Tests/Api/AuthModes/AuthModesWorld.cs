@@ -15,6 +15,7 @@ namespace Nango.Tests.Api.AuthModes;
 public sealed class AuthModesWorld : IAsyncLifetime
 {
     public const string OAuth1 = "test-oauth1";
+    public const string OAuth1PlainText = "test-oauth1-plaintext";
     public const string Tba = "test-tba";
     public const string JwtRsa = "test-jwt-rsa";
     public const string JwtHmac = "test-jwt-hmac";
@@ -137,6 +138,18 @@ public sealed class AuthModesWorld : IAsyncLifetime
           token_url: '{{server.OAuth1AccessUrl}}'
           signature_method: HMAC-SHA1
           scope_separator: ','
+          proxy:
+            base_url: '{{server.OAuth1ApiUrl}}'
+          docs: 'https://nango.dev/docs'
+        {{OAuth1PlainText}}:
+          display_name: Test OAuth1 (PLAINTEXT)
+          categories:
+            - storage
+          auth_mode: OAUTH1
+          request_url: '{{server.OAuth1RequestUrl}}'
+          authorization_url: '{{server.OAuth1AuthorizeUrl}}'
+          token_url: '{{server.OAuth1AccessUrl}}'
+          signature_method: PLAINTEXT
           proxy:
             base_url: '{{server.OAuth1ApiUrl}}'
           docs: 'https://nango.dev/docs'

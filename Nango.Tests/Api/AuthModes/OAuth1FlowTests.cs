@@ -39,6 +39,19 @@ public sealed class OAuth1FlowTests(AuthModesWorld world) : IClassFixture<AuthMo
     }
 
     [Fact]
+    public async Task A_plaintext_provider_gets_the_secrets_as_the_signature()
+    {
+        var (key, secret) = world.Provider.AddConsumer();
+        var integration = await world.CreateIntegrationAsync(AuthModesWorld.OAuth1PlainText, new { type = "OAUTH1", client_id = key, client_secret = secret });
+        using var browser = AuthModesWorld.Browser();
+
+        var hops = await AuthModesWorld.FollowAsync(browser, world.AuthUrl($"/oauth/connect/{integration}", "plaintext-user"));
+
+        Assert.Equal(HttpStatusCode.OK, hops[^1].StatusCode);
+        Assert.Equal(world.Provider.LastIssuedToken!.Value.Token, (string?)(await CredentialsAsync(integration, "plaintext-user"))["oauth_token"]);
+    }
+
+    [Fact]
     public async Task A_callback_without_state_finds_its_session_by_the_temporary_token()
     {
         var (key, secret) = world.Provider.AddConsumer();

@@ -100,6 +100,36 @@ public sealed class TokenModeRefreshTests(AuthModesWorld world) : IClassFixture<
         Assert.Equal("APP", (string?)after["type"]);
     }
 
+    [Fact]
+    public async Task A_failed_app_refresh_is_a_424_and_keeps_the_old_token()
+    {
+        using var rsa = RSA.Create(2048);
+        using var otherKey = RSA.Create(2048);
+        var appId = Random.Shared.Next(100_000, 999_999).ToString(System.Globalization.CultureInfo.InvariantCulture);
+        world.Provider.TrustRsaKey(appId, rsa);
+        var integration = await world.CreateIntegrationAsync(AuthModesWorld.App, new
+        {
+            type = "APP", app_id = appId, app_link = new Uri(world.Provider.BaseUrl, "apps/f").ToString(), private_key = rsa.ExportRSAPrivateKeyPem(),
+        });
+        using var browser = AuthModesWorld.Browser();
+        var start = await browser.GetAsync(world.AuthUrl($"/oauth/connect/{integration}", "app-fails"), Ct);
+        var state = QueryHelpers.ParseQuery(start.Headers.Location!.Query)["state"].ToString();
+        Assert.Equal(HttpStatusCode.OK, (await browser.GetAsync(new Uri(world.Web.ServerUrl, $"/app-auth/connect?installation_id=66&setup_action=install&state={state}"), Ct)).StatusCode);
+        var before = await CredentialsAsync(integration, "app-fails");
+        // The provider no longer trusts the app's key (rotated on its side).
+        world.Provider.TrustRsaKey(appId, otherKey);
+
+        using var api = world.Web.CreateApiClient();
+        var failed = await api.GetAsync($"/connection/app-fails?provider_config_key={integration}&force_refresh=true", Ct);
+
+        var error = await failed.AssertErrorAsync(HttpStatusCode.FailedDependency, "refresh_token_external_error");
+        Assert.Contains("401", (string?)error["message"], StringComparison.Ordinal);
+        world.Provider.TrustRsaKey(appId, rsa);
+        await Task.Delay(TimeSpan.FromSeconds(0.1), Ct);
+        var stored = await api.GetAsync($"/connection/app-fails?provider_config_key={integration}", Ct);
+        Assert.Equal((string?)before["access_token"], (string?)(await stored.ReadJsonAsync())["credentials"]!["access_token"]);
+    }
+
     private async Task<JsonNode> CredentialsAsync(string integration, string connectionId, bool force = false)
     {
         using var api = world.Web.CreateApiClient();
