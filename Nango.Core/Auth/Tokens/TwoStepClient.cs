@@ -18,7 +18,8 @@ public sealed record TwoStepResult(JsonObject? Credentials, AuthError? Error, st
 /// there or in the content type) with <c>token_request_method</c>; <c>token_response{token, token_expiration,
 /// token_expiration_strategy, refresh_token}</c> says where the answer keeps them. A refresh uses <c>refresh_url</c>
 /// with <c>refresh_token_params</c>/<c>refresh_token_headers</c> when there is a refresh token, and otherwise asks
-/// again with the stored fields. Entries with <c>additional_steps</c> or an XML body are not supported yet.
+/// again with the stored fields. <c>additional_steps</c> run in order after the first request, each reading the
+/// earlier answers as <c>${stepN.path}</c>; the last answer holds the token. XML bodies are not supported yet.
 /// </summary>
 public sealed class TwoStepClient(OutboundAddressGuard guard, TimeProvider clock) : IDisposable
 {
@@ -54,9 +55,9 @@ public sealed class TwoStepClient(OutboundAddressGuard guard, TimeProvider clock
     private async Task<TwoStepResult> RequestAsync(ProviderDefinition provider, JsonObject fields, JsonObject connectionConfig, string? refreshToken, CancellationToken ct)
     {
         var raw = provider.Raw;
-        if (raw["additional_steps"] is JsonArray { Count: > 0 } || string.Equals(provider.BodyFormat, "xml", StringComparison.OrdinalIgnoreCase))
+        if (string.Equals(provider.BodyFormat, "xml", StringComparison.OrdinalIgnoreCase))
         {
-            return new TwoStepResult(null, new AuthError("invalid_auth_mode", $"The provider '{provider.Name}' needs additional steps or an XML body, which are not supported yet."));
+            return new TwoStepResult(null, new AuthError("invalid_auth_mode", $"The provider '{provider.Name}' needs an XML body, which is not supported yet."));
         }
         if (raw["token_response"] is not JsonObject tokenResponse)
         {
@@ -81,25 +82,81 @@ public sealed class TwoStepClient(OutboundAddressGuard guard, TimeProvider clock
             }
             values["token"] = jwt!["token"]!.ToString();
         }
-        var context = new InterpolationContext { Credentials = fields, ConnectionConfig = connectionConfig, Values = values };
-        var urlTemplate = refreshToken is not null ? provider.RefreshUrl : provider.TokenUrl?.For("TWO_STEP");
-        if (string.IsNullOrEmpty(urlTemplate))
+
+        // The first step is the entry itself (or its refresh request); additional_steps follow, each able to read
+        // the answers before it as ${stepN.path}. The last answer holds the token.
+        var steps = new List<Step>
         {
-            return new TwoStepResult(null, new AuthError("invalid_auth_mode", $"The provider '{provider.Name}' has no token_url in the catalog."));
+            refreshToken is not null
+                ? new Step(provider.RefreshUrl, raw["refresh_token_params"], ProviderJson.StringMap(raw["refresh_token_headers"]), provider.BodyFormat, null)
+                : new Step(provider.TokenUrl?.For("TWO_STEP"), provider.TokenParams, provider.TokenHeaders, provider.BodyFormat, ProviderJson.String(raw["token_request_method"])),
+        };
+        if (refreshToken is null && raw["additional_steps"] is JsonArray additional)
+        {
+            steps.AddRange(additional.OfType<JsonObject>().Select(step => new Step(
+                ProviderJson.String(step["token_url"]), step["token_params"], ProviderJson.StringMap(step["token_headers"]),
+                ProviderJson.String(step["body_format"]), ProviderJson.String(step["token_request_method"]))));
         }
-        var url = ProviderInterpolation.Resolve(urlTemplate, context);
+        var answers = new Dictionary<string, JsonObject>(StringComparer.Ordinal);
+        StepAnswer? last = null;
+        for (var i = 0; i < steps.Count; i++)
+        {
+            var context = new InterpolationContext { Credentials = fields, ConnectionConfig = connectionConfig, Values = values, Objects = answers };
+            last = await SendStepAsync(provider, steps[i], context, ct);
+            if (last.Error is not null)
+            {
+                return new TwoStepResult(null, last.Error, last.Url, last.StatusCode);
+            }
+            answers["step" + (i + 1).ToString(CultureInfo.InvariantCulture)] = last.Body ?? [];
+        }
+
+        var body = last!.Body;
+        var tokenPath = ProviderJson.String(tokenResponse["token"]) ?? "";
+        var token = tokenPath.Length == 0 ? last.Text.Trim() : Dig(body, tokenPath);
+        if (string.IsNullOrEmpty(token))
+        {
+            return new TwoStepResult(null, new AuthError("connection_test_failed", $"The token response has no '{tokenPath}'."), last.Url, last.StatusCode);
+        }
+        var credentials = new JsonObject { ["type"] = "TWO_STEP" };
+        foreach (var (name, value) in fields)
+        {
+            credentials[name] = value?.DeepClone();
+        }
+        credentials["token"] = token;
+        if (ProviderJson.String(tokenResponse["refresh_token"]) is { Length: > 0 } refreshPath && Dig(body, refreshPath) is { Length: > 0 } newRefresh)
+        {
+            credentials["refresh_token"] = newRefresh;
+        }
+        else if (refreshToken is not null)
+        {
+            credentials["refresh_token"] = refreshToken;
+        }
+        if (ExpiresAt(provider, tokenResponse, body, now) is { } expiresAt)
+        {
+            credentials["expires_at"] = expiresAt.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture);
+        }
+        credentials["raw"] = body?.DeepClone() ?? JsonValue.Create(last.Text);
+        return new TwoStepResult(credentials, null, last.Url, last.StatusCode);
+    }
+
+    private async Task<StepAnswer> SendStepAsync(ProviderDefinition provider, Step step, InterpolationContext context, CancellationToken ct)
+    {
+        if (string.IsNullOrEmpty(step.UrlTemplate))
+        {
+            return new StepAnswer(null, "", "", 0, new AuthError("invalid_auth_mode", $"The provider '{provider.Name}' has no token_url in the catalog."));
+        }
+        var url = ProviderInterpolation.Resolve(step.UrlTemplate, context);
         if (!url.IsComplete)
         {
-            return new TwoStepResult(null, new AuthError("invalid_connection_config", $"The token URL needs: {string.Join(", ", url.Missing)}."));
+            return new StepAnswer(null, "", url.Value, 0, new AuthError("invalid_connection_config", $"The token URL needs: {string.Join(", ", url.Missing)}."));
         }
-        var parameters = TemplateFunctions.Fill(refreshToken is not null ? raw["refresh_token_params"] : provider.TokenParams, context) as JsonObject ?? [];
-        var headers = (refreshToken is not null ? ProviderJson.StringMap(raw["refresh_token_headers"]) : provider.TokenHeaders)
-            .ToDictionary(h => h.Key, h => TemplateFunctions.Apply(ProviderInterpolation.Interpolate(h.Value, context)), StringComparer.OrdinalIgnoreCase);
-        var method = string.Equals(ProviderJson.String(raw["token_request_method"]), "GET", StringComparison.OrdinalIgnoreCase) ? HttpMethod.Get : HttpMethod.Post;
+        var parameters = TemplateFunctions.Fill(step.Params, context) as JsonObject ?? [];
+        var headers = step.Headers.ToDictionary(h => h.Key, h => TemplateFunctions.Apply(ProviderInterpolation.Interpolate(h.Value, context)), StringComparer.OrdinalIgnoreCase);
+        var method = string.Equals(step.Method, "GET", StringComparison.OrdinalIgnoreCase) ? HttpMethod.Get : HttpMethod.Post;
 
         using var request = new HttpRequestMessage(method, url.Value);
         var contentType = headers.GetValueOrDefault("content-type");
-        var form = string.Equals(provider.BodyFormat, "form", StringComparison.OrdinalIgnoreCase)
+        var form = string.Equals(step.BodyFormat, "form", StringComparison.OrdinalIgnoreCase)
             || (contentType?.Contains("x-www-form-urlencoded", StringComparison.OrdinalIgnoreCase) ?? false);
         if (method == HttpMethod.Post)
         {
@@ -127,47 +184,19 @@ public sealed class TwoStepClient(OutboundAddressGuard guard, TimeProvider clock
         }
         catch (HttpRequestException ex)
         {
-            return new TwoStepResult(null, new AuthError("connection_test_failed", $"The token endpoint could not be reached: {ex.Message}"), url.Value);
+            return new StepAnswer(null, "", url.Value, 0, new AuthError("connection_test_failed", $"The token endpoint could not be reached: {ex.Message}"));
         }
         catch (TaskCanceledException) when (!ct.IsCancellationRequested)
         {
-            return new TwoStepResult(null, new AuthError("connection_test_failed", "The token endpoint did not answer within 30 s."), url.Value);
+            return new StepAnswer(null, "", url.Value, 0, new AuthError("connection_test_failed", "The token endpoint did not answer within 30 s."));
         }
         using (response)
         {
             var text = await response.Content.ReadAsStringAsync(ct);
             var status = (int)response.StatusCode;
-            if (!response.IsSuccessStatusCode)
-            {
-                return new TwoStepResult(null, new AuthError("connection_test_failed", $"The token endpoint answered {status}: {(text.Length > 300 ? text[..300] : text)}"), url.Value, status);
-            }
-            var body = Parse(text);
-            var tokenPath = ProviderJson.String(tokenResponse["token"]) ?? "";
-            var token = tokenPath.Length == 0 ? text.Trim() : Dig(body, tokenPath);
-            if (string.IsNullOrEmpty(token))
-            {
-                return new TwoStepResult(null, new AuthError("connection_test_failed", $"The token response has no '{tokenPath}'."), url.Value, status);
-            }
-            var credentials = new JsonObject { ["type"] = "TWO_STEP" };
-            foreach (var (name, value) in fields)
-            {
-                credentials[name] = value?.DeepClone();
-            }
-            credentials["token"] = token;
-            if (ProviderJson.String(tokenResponse["refresh_token"]) is { Length: > 0 } refreshPath && Dig(body, refreshPath) is { Length: > 0 } newRefresh)
-            {
-                credentials["refresh_token"] = newRefresh;
-            }
-            else if (refreshToken is not null)
-            {
-                credentials["refresh_token"] = refreshToken;
-            }
-            if (ExpiresAt(provider, tokenResponse, body, now) is { } expiresAt)
-            {
-                credentials["expires_at"] = expiresAt.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture);
-            }
-            credentials["raw"] = body?.DeepClone() ?? JsonValue.Create(text);
-            return new TwoStepResult(credentials, null, url.Value, status);
+            return response.IsSuccessStatusCode
+                ? new StepAnswer(Parse(text), text, url.Value, status, null)
+                : new StepAnswer(null, text, url.Value, status, new AuthError("connection_test_failed", $"{url.Value} answered {status}: {(text.Length > 300 ? text[..300] : text)}"));
         }
     }
 
@@ -228,4 +257,8 @@ public sealed class TwoStepClient(OutboundAddressGuard guard, TimeProvider clock
     }
 
     public void Dispose() => _http.Dispose();
+
+    private sealed record Step(string? UrlTemplate, JsonNode? Params, IReadOnlyDictionary<string, string> Headers, string? BodyFormat, string? Method);
+
+    private sealed record StepAnswer(JsonObject? Body, string Text, string Url, int StatusCode, AuthError? Error);
 }

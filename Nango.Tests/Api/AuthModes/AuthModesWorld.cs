@@ -21,6 +21,7 @@ public sealed class AuthModesWorld : IAsyncLifetime
     public const string JwtHmac = "test-jwt-hmac";
     public const string TwoStep = "test-two-step";
     public const string TwoStepForm = "test-two-step-form";
+    public const string TwoStepSteps = "test-two-step-steps";
     public const string App = "test-app";
 
     private readonly string _catalogDirectory = Path.Combine(Path.GetTempPath(), "nango-tests", Guid.NewGuid().ToString("N"));
@@ -301,6 +302,38 @@ public sealed class AuthModesWorld : IAsyncLifetime
             token: access_token
             token_expiration: expires
             token_expiration_strategy: expireAt
+          proxy:
+            base_url: '{{server.BaseUrl}}'
+          docs: 'https://nango.dev/docs'
+        {{TwoStepSteps}}:
+          display_name: Test Two Step (additional steps)
+          categories:
+            - crm
+          auth_mode: TWO_STEP
+          credentials:
+            username:
+              type: string
+              title: Username
+            password:
+              type: string
+              title: Password
+            apiKey:
+              type: string
+              title: API key
+          token_url: '{{server.TwoStepDiscoveryUrl}}'
+          token_request_method: GET
+          additional_steps:
+            - token_url: ${step1.endpoints.token}
+              body_format: json
+              token_params:
+                username: ${credentials.username}
+                password: ${credentials.password}
+              token_headers:
+                x-api-key: ${credentials.apiKey}
+          token_response:
+            token: data.access
+            token_expiration: data.expires_in
+            token_expiration_strategy: expireIn
           proxy:
             base_url: '{{server.BaseUrl}}'
           docs: 'https://nango.dev/docs'

@@ -54,6 +54,23 @@ public sealed class TwoStepFlowTests(AuthModesWorld world) : IClassFixture<AuthM
     }
 
     [Fact]
+    public async Task Additional_steps_read_the_earlier_answers_and_the_last_one_holds_the_token()
+    {
+        var integration = await world.CreateIntegrationAsync(AuthModesWorld.TwoStepSteps);
+        using var client = new HttpClient();
+
+        var response = await client.PostAsJsonAsync(world.AuthUrl($"/auth/two-step/{integration}", "two-step-steps"), new
+        {
+            username = FakeProviderServer.TwoStepUser, password = FakeProviderServer.TwoStepPassword, apiKey = FakeProviderServer.TwoStepApiKey,
+        }, Ct);
+
+        Assert.True(response.StatusCode == HttpStatusCode.OK, await response.Content.ReadAsStringAsync(Ct));
+        var credentials = await CredentialsAsync(integration, "two-step-steps");
+        Assert.StartsWith("two-step-token-", (string?)credentials["token"], StringComparison.Ordinal);
+        Assert.NotNull(credentials["expires_at"]);
+    }
+
+    [Fact]
     public async Task Refused_credentials_are_a_failed_connection_test_and_save_nothing()
     {
         var integration = await world.CreateIntegrationAsync(AuthModesWorld.TwoStep);

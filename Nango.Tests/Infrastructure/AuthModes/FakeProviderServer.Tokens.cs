@@ -32,6 +32,9 @@ public sealed partial class FakeProviderServer
 
     public Uri TwoStepRefreshUrl => new(BaseUrl, "two-step/refresh");
 
+    /// <summary>A discovery document naming the token endpoint, for entries with <c>additional_steps</c>.</summary>
+    public Uri TwoStepDiscoveryUrl => new(BaseUrl, "two-step/discovery");
+
     /// <summary>The token URL template of the app mode, with the installation id left to Nango.</summary>
     public string InstallationTokenUrlTemplate => new Uri(BaseUrl, "app/installations/").ToString() + "${connectionConfig.installation_id}/access_tokens";
 
@@ -69,6 +72,8 @@ public sealed partial class FakeProviderServer
             LastJwt = verified;
             return Results.Json(new { scheme = authorization[..space], iss = verified.Value.Payload["iss"]?.ToString() });
         });
+
+        app.MapGet("/two-step/discovery", () => Results.Json(new { endpoints = new { token = TwoStepTokenUrl.ToString() } }));
 
         app.MapPost("/two-step/token", async (HttpRequest request) =>
         {
