@@ -9,6 +9,10 @@ public static class AuthServiceCollectionExtensions
     public static IServiceCollection AddNangoAuth(this IServiceCollection services)
     {
         services.TryAddSingleton<OAuth2TokenClient>();
+        services.TryAddSingleton<OAuth1.OAuth1Client>();
+        services.TryAddSingleton<Tokens.TwoStepClient>();
+        services.TryAddSingleton<Tokens.AppTokenClient>();
+        services.TryAddSingleton<Tokens.TokenModeRefresher>();
         services.TryAddSingleton<CredentialVerifier>();
         services.TryAddSingleton<AuthConnectionWriter>();
         services.TryAddSingleton<OAuthFlowService>();

@@ -25,7 +25,8 @@ public sealed class CredentialFlowService(
     OAuth2TokenClient tokens,
     AuthConnectionWriter writer,
     ILogService logs,
-    TimeProvider clock)
+    TimeProvider clock,
+    Tokens.TwoStepClient twoStep)
 {
     public Task<CredentialFlowResult> ApiKeyAsync(AuthCaller caller, string key, string? connectionId, string? apiKey, JsonObject connectionConfig, CancellationToken ct) =>
         string.IsNullOrEmpty(apiKey)
@@ -58,6 +59,65 @@ public sealed class CredentialFlowService(
             credentials["client_secret"] = client.ClientSecret;
             return (credentials, null);
         }, ct);
+
+    /// <summary>
+    /// Token-based auth (NetSuite): token credentials the user made in the provider, used with the integration's
+    /// consumer (or this connection's override) to sign OAuth 1 requests; checked with a signed verification call.
+    /// </summary>
+    public Task<CredentialFlowResult> TbaAsync(
+        AuthCaller caller, string key, string? connectionId, string? tokenId, string? tokenSecret, string? clientIdOverride, string? clientSecretOverride,
+        JsonObject connectionConfig, CancellationToken ct)
+    {
+        if (string.IsNullOrEmpty(tokenId) || string.IsNullOrEmpty(tokenSecret))
+        {
+            return Task.FromResult(new CredentialFlowResult(key, connectionId, new AuthError("invalid_body", "token_id and token_secret are required.")));
+        }
+        var credentials = new JsonObject { ["type"] = "TBA", ["token_id"] = tokenId, ["token_secret"] = tokenSecret };
+        if (!string.IsNullOrEmpty(clientIdOverride) || !string.IsNullOrEmpty(clientSecretOverride))
+        {
+            var configOverride = new JsonObject();
+            if (!string.IsNullOrEmpty(clientIdOverride))
+            {
+                configOverride["client_id"] = clientIdOverride;
+            }
+            if (!string.IsNullOrEmpty(clientSecretOverride))
+            {
+                configOverride["client_secret"] = clientSecretOverride;
+            }
+            credentials["config_override"] = configOverride;
+        }
+        return RunAsync(caller, key, connectionId, ["TBA"], connectionConfig, (_, _, _) => Task.FromResult<(JsonObject?, AuthError?)>((credentials, null)), ct);
+    }
+
+    /// <summary>JWT: a token signed here from the user's fields per the catalog's token block (see <see cref="Tokens.JwtCredentials"/>).</summary>
+    public Task<CredentialFlowResult> JwtAsync(AuthCaller caller, string key, string? connectionId, JsonObject? fields, JsonObject connectionConfig, CancellationToken ct) =>
+        RunAsync(caller, key, connectionId, ["JWT"], connectionConfig,
+            (_, provider, _) => Task.FromResult<(JsonObject?, AuthError?)>(Tokens.JwtCredentials.Issue(provider, fields ?? [], connectionConfig, clock.GetUtcNow())), ct);
+
+    /// <summary>TWO_STEP: the user's fields traded for a token at the catalog's token URL (see <see cref="Tokens.TwoStepClient"/>).</summary>
+    public Task<CredentialFlowResult> TwoStepAsync(AuthCaller caller, string key, string? connectionId, JsonObject? fields, JsonObject connectionConfig, CancellationToken ct) =>
+        RunAsync(caller, key, connectionId, ["TWO_STEP"], connectionConfig, async (_, provider, log) =>
+        {
+            var result = await twoStep.IssueAsync(provider, fields ?? [], connectionConfig, ct);
+            if (result.Url is not null)
+            {
+                log.Http(new LogHttpRequest("POST", result.Url), result.StatusCode == 0 ? null : new LogHttpResponse(result.StatusCode, null, null), "Token request", context: MessageContexts.Auth);
+            }
+            return (result.Credentials, result.Error);
+        }, ct);
+
+    /// <summary>The consumer that signs a TBA connection's requests: the connection's override, else the integration's client.</summary>
+    private OAuthClient? SigningClient(Integration integration, JsonObject credentials)
+    {
+        if (credentials["type"]?.ToString() != "TBA")
+        {
+            return null;
+        }
+        var configOverride = credentials["config_override"] as JsonObject;
+        return new OAuthClient(
+            configOverride?["client_id"]?.ToString() ?? integration.ClientId ?? "",
+            configOverride?["client_secret"]?.ToString() ?? protector.UnprotectOrNull(integration.ClientSecretCiphertext));
+    }
 
     private async Task<CredentialFlowResult> RunAsync(
         AuthCaller caller, string key, string? requestedConnectionId, string[] modes, JsonObject connectionConfig,
@@ -106,7 +166,7 @@ public sealed class CredentialFlowService(
         {
             return Fail(error);
         }
-        var verification = await verifier.VerifyAsync(provider, credentials!, connectionConfig, ct);
+        var verification = await verifier.VerifyAsync(provider, credentials!, connectionConfig, SigningClient(integration, credentials!), ct);
         if (verification.Checked)
         {
             log.Info(verification.Succeeded ? $"Credentials verified ({verification.Url} answered {verification.StatusCode})" : $"Credentials check failed: {verification.Detail}");

@@ -42,7 +42,8 @@ public sealed class CredentialRefresher(
     OAuth2TokenClient tokens,
     WebhookPublisher webhooks,
     ILogService logs,
-    TimeProvider clock)
+    TimeProvider clock,
+    Tokens.TokenModeRefresher tokenModes)
 {
     /// <summary>Advisory-lock namespace (first key) for connection refreshes; the second key is the connection id.</summary>
     private const int LockNamespace = 0x4e52; // "NR"
@@ -142,6 +143,7 @@ public sealed class CredentialRefresher(
         });
         var connectionConfig = JsonObjects.Parse(connection.ConnectionConfig);
         TokenResponse response;
+        JsonObject? regenerated = null;
         switch (type)
         {
             case "OAUTH2" when credentials["refresh_token"]?.ToString() is { Length: > 0 } refreshToken:
@@ -151,19 +153,32 @@ public sealed class CredentialRefresher(
                 var ccClient = new OAuthClient(credentials["client_id"]?.ToString() ?? integration.ClientId ?? "", credentials["client_secret"]?.ToString() ?? protector.UnprotectOrNull(integration.ClientSecretCiphertext));
                 response = await tokens.ClientCredentialsAsync(provider, ccClient, Scopes(integration), connectionConfig, ct);
                 break;
+            case var _ when Tokens.TokenModeRefresher.Handles(type):
+                // JWT, TWO_STEP and APP tokens are made anew (re-signed or re-requested) rather than refreshed.
+                var made = await tokenModes.RefreshAsync(provider, integration, credentials, connectionConfig, ct);
+                regenerated = made.Credentials;
+                response = new TokenResponse(null, made.StatusCode, made.Error?.Code, made.Error?.Message);
+                if (made.Url is not null)
+                {
+                    log.Http(new LogHttpRequest("POST", made.Url), made.StatusCode == 0 ? null : new LogHttpResponse(made.StatusCode, null, null), "Token request", context: MessageContexts.Auth);
+                }
+                break;
             default:
                 // Nothing to refresh with (no refresh token, or a mode without refresh): the caller gets what exists.
                 log.Info($"Credentials of type {type} cannot be refreshed; returned as they are.");
                 log.Succeed();
                 return new RefreshResult(RefreshOutcome.NotRefreshable);
         }
-        log.Http(new LogHttpRequest("POST", provider.RefreshUrl ?? provider.TokenUrl?.For(provider.AuthMode) ?? ""),
-            response.StatusCode == 0 ? null : new LogHttpResponse(response.StatusCode, null, response.Body?.ToJsonString()),
-            "Token refresh", context: MessageContexts.Auth);
-
-        if (response.Succeeded && (response.Body!["access_token"] is not null || provider.AlternateAccessTokenResponsePath is not null))
+        if (!Tokens.TokenModeRefresher.Handles(type))
         {
-            var refreshed = OAuth2Credentials.FromTokenResponse(provider, response.Body!, now, type!, credentials["refresh_token"]?.ToString());
+            log.Http(new LogHttpRequest("POST", provider.RefreshUrl ?? provider.TokenUrl?.For(provider.AuthMode) ?? ""),
+                response.StatusCode == 0 ? null : new LogHttpResponse(response.StatusCode, null, response.Body?.ToJsonString()),
+                "Token refresh", context: MessageContexts.Auth);
+        }
+
+        if (regenerated is not null || (response.Succeeded && (response.Body!["access_token"] is not null || provider.AlternateAccessTokenResponsePath is not null)))
+        {
+            var refreshed = regenerated ?? OAuth2Credentials.FromTokenResponse(provider, response.Body!, now, type!, credentials["refresh_token"]?.ToString());
             if (type == "OAUTH2_CC")
             {
                 refreshed["client_id"] = credentials["client_id"]?.DeepClone();

@@ -15,11 +15,19 @@ public sealed record VerificationResult(bool Checked, bool Succeeded, string? De
 /// the provider's <c>proxy.headers</c> filled from the credentials. Providers without a verification block are not
 /// checked; that is Nango's behaviour too.
 /// </summary>
-public sealed class CredentialVerifier(OutboundAddressGuard guard) : IDisposable
+public sealed class CredentialVerifier(OutboundAddressGuard guard, TimeProvider clock) : IDisposable
 {
     private readonly HttpClient _http = new(guard.CreateHandler(allowAutoRedirect: true)) { Timeout = TimeSpan.FromSeconds(20) };
 
-    public async Task<VerificationResult> VerifyAsync(ProviderDefinition provider, JsonObject credentials, JsonObject connectionConfig, CancellationToken ct)
+    public Task<VerificationResult> VerifyAsync(ProviderDefinition provider, JsonObject credentials, JsonObject connectionConfig, CancellationToken ct) =>
+        VerifyAsync(provider, credentials, connectionConfig, null, ct);
+
+    /// <summary>
+    /// <paramref name="oauth1Consumer"/> signs the check OAuth 1 style (TBA credentials): token id and secret as token
+    /// credentials, the catalog's <c>signature_method</c> (HMAC-SHA256 when absent, NetSuite's), and the realm Nango uses
+    /// for token-based auth, the connection's <c>accountId</c>.
+    /// </summary>
+    public async Task<VerificationResult> VerifyAsync(ProviderDefinition provider, JsonObject credentials, JsonObject connectionConfig, OAuthClient? oauth1Consumer, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(provider);
         ArgumentNullException.ThrowIfNull(credentials);
@@ -67,6 +75,10 @@ public sealed class CredentialVerifier(OutboundAddressGuard guard) : IDisposable
             {
                 request.Content = new StringContent(ProviderInterpolation.InterpolateNode(data, context)!.ToJsonString(), Encoding.UTF8, "application/json");
             }
+            if (oauth1Consumer is not null && request.Headers.Authorization is null)
+            {
+                SignOAuth1(request, provider, credentials, connectionConfig, oauth1Consumer);
+            }
             try
             {
                 using var response = await _http.SendAsync(request, ct);
@@ -86,6 +98,17 @@ public sealed class CredentialVerifier(OutboundAddressGuard guard) : IDisposable
             }
         }
         return last;
+    }
+
+    private void SignOAuth1(HttpRequestMessage request, ProviderDefinition provider, JsonObject credentials, JsonObject connectionConfig, OAuthClient consumer)
+    {
+        var method = provider.SignatureMethod ?? OAuth1.OAuth1Signature.HmacSha256;
+        var signed = OAuth1.OAuth1Request.Sign(
+            request.Method.Method, request.RequestUri!,
+            new OAuth1.OAuth1Credentials(consumer.ClientId, consumer.ClientSecret, credentials["token_id"]?.ToString(), credentials["token_secret"]?.ToString()),
+            method, OAuth1.OAuth1Request.Timestamp(clock.GetUtcNow()), OAuth1.OAuth1Request.NewNonce(),
+            realm: connectionConfig["accountId"]?.ToString());
+        request.Headers.TryAddWithoutValidation("Authorization", signed.AuthorizationHeader);
     }
 
     public void Dispose() => _http.Dispose();

@@ -44,7 +44,7 @@ public sealed record OAuthCallbackResult(
 /// <c>redirect_uri_metadata</c> copied into the connection config. Every flow is an <c>auth:create_connection</c>
 /// operation in Logs.
 /// </summary>
-public sealed class OAuthFlowService(
+public sealed partial class OAuthFlowService(
     IDbContextFactory<NangoDbContext> contextFactory,
     IProviderCatalog catalog,
     EnvironmentService environments,
@@ -52,7 +52,9 @@ public sealed class OAuthFlowService(
     OAuth2TokenClient tokens,
     AuthConnectionWriter writer,
     ILogService logs,
-    TimeProvider clock)
+    TimeProvider clock,
+    OAuth1.OAuth1Client oauth1,
+    Tokens.AppTokenClient apps)
 {
     public static readonly TimeSpan SessionLifetime = TimeSpan.FromMinutes(15);
 
@@ -94,6 +96,14 @@ public sealed class OAuthFlowService(
         if (provider is null)
         {
             return Fail(AuthError.UnknownProvider(integration.Provider));
+        }
+        if (provider.AuthMode == "OAUTH1")
+        {
+            return await StartOAuth1Async(db, caller, request, connectionId, integration, provider, log, Fail, ct);
+        }
+        if (provider.AuthMode == "APP")
+        {
+            return await StartAppAsync(db, caller, request, connectionId, integration, provider, log, Fail, ct);
         }
         if (provider.AuthMode is not ("OAUTH2" or "MCP_OAUTH2"))
         {
@@ -188,12 +198,20 @@ public sealed class OAuthFlowService(
     public async Task<OAuthCallbackResult> CompleteAsync(IReadOnlyDictionary<string, string> query, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(query);
-        if (!query.TryGetValue("state", out var stateText) || !Guid.TryParse(stateText, out var state))
+        await using var db = await contextFactory.CreateDbContextAsync(ct);
+        Guid state;
+        if (query.TryGetValue("state", out var stateText) && Guid.TryParse(stateText, out var parsedState))
+        {
+            state = parsedState;
+        }
+        else if (await FindOAuth1SessionAsync(db, query, ct) is { } requestTokenState)
+        {
+            state = requestTokenState;
+        }
+        else
         {
             return new OAuthCallbackResult(null, null, null, new AuthError("invalid_state", "The callback has no valid state parameter."));
         }
-
-        await using var db = await contextFactory.CreateDbContextAsync(ct);
         var session = await db.OAuthSessions.AsNoTracking().SingleOrDefaultAsync(s => s.Id == state, ct);
         if (session is null)
         {
@@ -240,6 +258,14 @@ public sealed class OAuthFlowService(
         if (provider is null)
         {
             return Fail(AuthError.UnknownProvider(integration.Provider));
+        }
+        if (provider.AuthMode == "OAUTH1")
+        {
+            return await CompleteOAuth1Async(session, integration, provider, env, query, log, Fail, ct);
+        }
+        if (provider.AuthMode == "APP")
+        {
+            return await CompleteAppAsync(session, integration, provider, env, query, log, Fail, ct);
         }
         var codeParam = provider.AuthorizationCodeParamInCallback ?? "code";
         if (!query.TryGetValue(codeParam, out var code) || string.IsNullOrEmpty(code))

@@ -29,6 +29,12 @@ public sealed class OAuthSession
 
     public required string CallbackUrl { get; set; }
 
+    /// <summary>
+    /// OAuth 1.0a: the temporary token the provider issued. Its callback names the authorisation by this token, so a
+    /// callback that lost our <c>state</c> still finds its session, and one with a state must carry the same token.
+    /// </summary>
+    public string? RequestToken { get; set; }
+
     /// <summary>The popup's WebSocket client, told the result when the callback completes.</summary>
     public string? WsClientId { get; set; }
 
@@ -57,6 +63,7 @@ internal sealed class OAuthSessionConfiguration : IEntityTypeConfiguration<OAuth
         builder.Property(s => s.ClientOverride).HasColumnType("jsonb");
         builder.Property(s => s.Result).HasColumnType("jsonb");
         builder.HasIndex(s => s.WsClientId);
+        builder.HasIndex(s => s.RequestToken);
         builder.HasIndex(s => s.ExpiresAt);
     }
 }

@@ -383,6 +383,10 @@ namespace Nango.Core.Persistence.Migrations
                         .HasColumnType("integer")
                         .HasColumnName("integration_id");
 
+                    b.Property<string>("RequestToken")
+                        .HasColumnType("text")
+                        .HasColumnName("request_token");
+
                     b.Property<string>("Result")
                         .HasColumnType("jsonb")
                         .HasColumnName("result");
@@ -403,6 +407,9 @@ namespace Nango.Core.Persistence.Migrations
 
                     b.HasIndex("ExpiresAt")
                         .HasDatabaseName("ix_oauth_sessions_expires_at");
+
+                    b.HasIndex("RequestToken")
+                        .HasDatabaseName("ix_oauth_sessions_request_token");
 
                     b.HasIndex("WsClientId")
                         .HasDatabaseName("ix_oauth_sessions_ws_client_id");

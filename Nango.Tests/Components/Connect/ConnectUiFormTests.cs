@@ -207,6 +207,14 @@ public sealed class ConnectUiFormTests : MudTestContext
         Assert.Equal("https://app.example.com/help", overridden.Find("[data-testid=field-docs]").GetAttribute("href"));
     }
 
+    [Fact]
+    public void Tba_asks_for_the_token_id_and_secret()
+    {
+        var form = ConnectForm.For(Provider("TBA"), null);
+
+        Assert.Equal(["credentials-token_id", "credentials-token_secret"], form.VisibleFields.Select(f => f.Key));
+    }
+
     [Theory]
     [InlineData("OAUTH2", true, true, null)]
     [InlineData("OAUTH1", true, true, null)]
@@ -214,7 +222,11 @@ public sealed class ConnectUiFormTests : MudTestContext
     [InlineData("BASIC", false, true, "api-auth/basic/my%20key")]
     [InlineData("NONE", false, true, "auth/unauthenticated/my%20key")]
     [InlineData("OAUTH2_CC", false, true, "oauth2/auth/my%20key")]
-    [InlineData("JWT", false, false, null)]
+    [InlineData("APP", true, true, null)]
+    [InlineData("TBA", false, true, "auth/tba/my%20key")]
+    [InlineData("JWT", false, true, "auth/jwt/my%20key")]
+    [InlineData("TWO_STEP", false, true, "auth/two-step/my%20key")]
+    [InlineData("BILL", false, false, null)]
     public void Each_mode_runs_in_a_popup_or_posts_to_its_flow_endpoint(string mode, bool popup, bool supported, string? path)
     {
         var form = ConnectForm.For(Provider(mode), null);

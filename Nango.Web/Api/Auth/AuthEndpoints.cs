@@ -17,10 +17,14 @@ public static class AuthEndpoints
         var group = app.MapGroup("").AllowAnonymous().RequireCors(ApiEndpoints.CorsPolicy).WithTags("Auth").WithGroupName("public");
         group.MapGet("/oauth/connect/{providerConfigKey}", StartOAuth).WithName("OAuthConnect").WithSummary("Starts an OAuth flow in the popup: redirects to the provider.");
         group.MapGet("/oauth/callback", OAuthCallback).WithName("OAuthCallback").WithSummary("The provider's redirect back; stores the connection and tells the popup.");
+        group.MapGet("/app-auth/connect", AppAuthCallback).WithName("AppAuthConnect").WithSummary("An app's setup URL: the installation came back; stores the connection and tells the popup.");
         group.MapPost("/api-auth/api-key/{providerConfigKey}", ApiKey).WithName("AuthApiKey");
         group.MapPost("/api-auth/basic/{providerConfigKey}", Basic).WithName("AuthBasic");
         group.MapPost("/auth/unauthenticated/{providerConfigKey}", Unauthenticated).WithName("AuthUnauthenticated");
         group.MapPost("/oauth2/auth/{providerConfigKey}", ClientCredentials).WithName("AuthClientCredentials");
+        group.MapPost("/auth/jwt/{providerConfigKey}", Jwt).WithName("AuthJwt").WithSummary("JWT: the user's fields; the token is signed per the catalog.");
+        group.MapPost("/auth/two-step/{providerConfigKey}", TwoStep).WithName("AuthTwoStep").WithSummary("TWO_STEP: the user's fields traded for a token at the provider.");
+        group.MapPost("/auth/tba/{providerConfigKey}", Tba).WithName("AuthTba").WithSummary("NetSuite-style token-based auth: token id and secret, checked with a signed call.");
         return app;
     }
 
@@ -87,6 +91,20 @@ public static class AuthEndpoints
         return OAuthCallbackPage.Success();
     }
 
+    private static async Task<IResult> AppAuthCallback(HttpContext http, OAuthFlowService flows, AuthResultPublisher results, CancellationToken ct)
+    {
+        var query = http.Request.Query;
+        if (string.IsNullOrEmpty(query["state"]) && query["setup_action"].ToString() is "install" or "update")
+        {
+            // Installed or changed from the provider's own pages (or approved later by an owner): no flow of ours waits.
+            var referer = http.Request.Headers.Referer.ToString();
+            return Uri.TryCreate(referer, UriKind.Absolute, out var back) && back.Scheme is "https" or "http"
+                ? Results.Redirect(back.ToString())
+                : Results.Content("The installation was received; you can close this window.", "text/plain; charset=utf-8");
+        }
+        return await OAuthCallback(http, flows, results, ct);
+    }
+
     private static async Task<IResult> FailPopupAsync(AuthResultPublisher results, string? wsClientId, string? key, string? connectionId, AuthError error, CancellationToken ct)
     {
         if (wsClientId is not null)
@@ -107,6 +125,16 @@ public static class AuthEndpoints
 
     private static Task<Results<Ok<AuthFlowResponse>, JsonHttpResult<ApiError>>> ClientCredentials(string providerConfigKey, ClientCredentialsRequest? body, HttpContext http, CredentialFlowService flows, CancellationToken ct) =>
         RunAsync(http, providerConfigKey, (caller, config) => flows.ClientCredentialsAsync(caller, providerConfigKey, ConnectionIdFrom(http), body?.ClientId, body?.ClientSecret, config, ct), ct);
+
+    private static Task<Results<Ok<AuthFlowResponse>, JsonHttpResult<ApiError>>> Jwt(string providerConfigKey, JsonObject? body, HttpContext http, CredentialFlowService flows, CancellationToken ct) =>
+        RunAsync(http, providerConfigKey, (caller, config) => flows.JwtAsync(caller, providerConfigKey, ConnectionIdFrom(http), body, config, ct), ct);
+
+    private static Task<Results<Ok<AuthFlowResponse>, JsonHttpResult<ApiError>>> TwoStep(string providerConfigKey, JsonObject? body, HttpContext http, CredentialFlowService flows, CancellationToken ct) =>
+        RunAsync(http, providerConfigKey, (caller, config) => flows.TwoStepAsync(caller, providerConfigKey, ConnectionIdFrom(http), body, config, ct), ct);
+
+    private static Task<Results<Ok<AuthFlowResponse>, JsonHttpResult<ApiError>>> Tba(string providerConfigKey, TbaRequest? body, HttpContext http, CredentialFlowService flows, CancellationToken ct) =>
+        RunAsync(http, providerConfigKey, (caller, config) => flows.TbaAsync(
+            caller, providerConfigKey, ConnectionIdFrom(http), body?.TokenId, body?.TokenSecret, body?.OAuthClientIdOverride, body?.OAuthClientSecretOverride, config, ct), ct);
 
     private static async Task<Results<Ok<AuthFlowResponse>, JsonHttpResult<ApiError>>> RunAsync(
         HttpContext http, string providerConfigKey, Func<AuthCaller, JsonObject, Task<CredentialFlowResult>> run, CancellationToken ct)
@@ -160,3 +188,9 @@ public sealed record ApiKeyRequest([property: System.Text.Json.Serialization.Jso
 public sealed record BasicRequest(string? Username, string? Password);
 
 public sealed record ClientCredentialsRequest(string? ClientId, string? ClientSecret);
+
+public sealed record TbaRequest(
+    [property: System.Text.Json.Serialization.JsonPropertyName("token_id")] string? TokenId,
+    [property: System.Text.Json.Serialization.JsonPropertyName("token_secret")] string? TokenSecret,
+    [property: System.Text.Json.Serialization.JsonPropertyName("oauth_client_id_override")] string? OAuthClientIdOverride,
+    [property: System.Text.Json.Serialization.JsonPropertyName("oauth_client_secret_override")] string? OAuthClientSecretOverride);

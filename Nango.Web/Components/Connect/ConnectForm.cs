@@ -79,7 +79,7 @@ public sealed partial class ConnectForm
     private static readonly HashSet<string> _popupModes = new(StringComparer.Ordinal) { "OAUTH2", "OAUTH1", "MCP_OAUTH2", "MCP_OAUTH2_GENERIC", "APP", "CUSTOM", "INSTALL_PLUGIN" };
 
     /// <summary>Modes this server has a flow endpoint for; the UI explains that the others cannot be connected here yet.</summary>
-    private static readonly HashSet<string> _supportedModes = new(StringComparer.Ordinal) { "OAUTH2", "OAUTH1", "MCP_OAUTH2", "API_KEY", "BASIC", "NONE", "OAUTH2_CC" };
+    private static readonly HashSet<string> _supportedModes = new(StringComparer.Ordinal) { "OAUTH2", "OAUTH1", "MCP_OAUTH2", "API_KEY", "BASIC", "NONE", "OAUTH2_CC", "APP", "TBA", "JWT", "TWO_STEP" };
 
     private static readonly TimeSpan _patternTimeout = TimeSpan.FromMilliseconds(200);
 
@@ -108,6 +108,9 @@ public sealed partial class ConnectForm
         "BASIC" => "api-auth/basic/" + Uri.EscapeDataString(providerConfigKey),
         "NONE" => "auth/unauthenticated/" + Uri.EscapeDataString(providerConfigKey),
         "OAUTH2_CC" => "oauth2/auth/" + Uri.EscapeDataString(providerConfigKey),
+        "TBA" => "auth/tba/" + Uri.EscapeDataString(providerConfigKey),
+        "JWT" => "auth/jwt/" + Uri.EscapeDataString(providerConfigKey),
+        "TWO_STEP" => "auth/two-step/" + Uri.EscapeDataString(providerConfigKey),
         _ => null,
     };
 
@@ -292,6 +295,7 @@ public sealed partial class ConnectForm
     {
         "API_KEY" => [new("apiKey", "API Key", "Your API Key", Secret: true)],
         "BASIC" => [new("username", "User Name", "Your user name"), new("password", "Password", "Your password", Secret: true)],
+        "TBA" => [new("token_id", "Token ID", "Your token ID"), new("token_secret", "Token Secret", "Your token secret", Secret: true)],
         "OAUTH2_CC" => provider.RequireClientCertificate
             ? [new("client_id", "Client ID", "Your Client ID"), new("client_secret", "Client Secret", "Your Client Secret", Secret: true),
                new("client_certificate", "Client Certificate", "Your Client Certificate", Secret: true), new("client_private_key", "Private Key", "Your Private Key", Secret: true)]
