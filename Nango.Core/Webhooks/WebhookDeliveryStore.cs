@@ -18,7 +18,8 @@ public sealed record ClaimedDelivery(
     int Attempt,
     string SigningKeyCiphertext,
     string? PreviousSigningKeyCiphertext,
-    bool TargetDisabled);
+    bool TargetDisabled,
+    bool TargetFailing = false);
 
 /// <summary>How one attempt ended.</summary>
 public sealed record DeliveryOutcome(int? StatusCode, string? ResponseExcerpt, string? Error, int DurationMs);
@@ -58,7 +59,10 @@ public sealed class WebhookDeliveryStore(NpgsqlDataSource dataSource, WebhookOpt
                   w.target_url, w.body, w.headers::text, w.attempts, env.webhook_signing_key_ciphertext,
                   CASE WHEN env.previous_webhook_signing_key_expires_at > now() THEN env.previous_webhook_signing_key_ciphertext END,
                   EXISTS (SELECT 1 FROM webhook_targets t
-                          WHERE t.environment_id = w.environment_id AND t.url = w.target_url AND t.disabled_at IS NOT NULL)
+                          WHERE t.environment_id = w.environment_id AND t.url = w.target_url AND t.disabled_at IS NOT NULL),
+                  EXISTS (SELECT 1 FROM webhook_targets t
+                          WHERE t.environment_id = w.environment_id AND t.url = w.target_url
+                            AND (t.consecutive_failures <> 0 OR t.circuit_open_until IS NOT NULL))
         """;
 
     public async Task<IReadOnlyList<ClaimedDelivery>> ClaimAsync(int limit, CancellationToken ct)
@@ -84,7 +88,8 @@ public sealed class WebhookDeliveryStore(NpgsqlDataSource dataSource, WebhookOpt
                 reader.GetInt32(10),
                 reader.GetString(11),
                 reader.IsDBNull(12) ? null : reader.GetString(12),
-                reader.GetBoolean(13)));
+                reader.GetBoolean(13),
+                reader.GetBoolean(14)));
         }
         // Claim order is due time; send the oldest first.
         claimed.Sort((a, b) => a.Id.CompareTo(b.Id));
@@ -141,7 +146,8 @@ public sealed class WebhookDeliveryStore(NpgsqlDataSource dataSource, WebhookOpt
         update.Parameters.Add(new NpgsqlParameter<int> { TypedValue = delivery.Attempt });
         batch.BatchCommands.Add(update);
 
-        if (targetSucceeded is true)
+        // A healthy target (the usual case) has nothing to reset: skip the statement on the hot path.
+        if (targetSucceeded is true && delivery.TargetFailing)
         {
             // Most successes find the target healthy already; only touch the row when there is something to reset.
             var target = new NpgsqlBatchCommand("""
