@@ -97,8 +97,79 @@ public sealed class WebhookDeliveryStore(NpgsqlDataSource dataSource, WebhookOpt
     }
 
     /// <summary>Records a 2xx and closes the target's circuit.</summary>
-    public Task MarkDeliveredAsync(ClaimedDelivery delivery, DeliveryOutcome outcome, CancellationToken ct) =>
-        FinishAsync(delivery, outcome, WebhookDeliveryStatus.Delivered, nextAttemptIn: null, targetSucceeded: true, disableTarget: false, ct);
+    public Task MarkDeliveredAsync(ClaimedDelivery delivery, DeliveryOutcome outcome, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(delivery);
+        if (delivery.TargetFailing)
+        {
+            // Rare: the target's failure count must be reset too.
+            return FinishAsync(delivery, outcome, WebhookDeliveryStatus.Delivered, nextAttemptIn: null, targetSucceeded: true, disableTarget: false, ct);
+        }
+        // Group commit: successes that finish while one write is running are written together by the next one,
+        // one statement for many rows. Each caller still returns only once its row is stored.
+        var pending = new PendingSuccess(delivery, outcome, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
+        _successes.Enqueue(pending);
+        if (Interlocked.CompareExchange(ref _writingSuccesses, 1, 0) == 0)
+        {
+            _ = Task.Run(WriteSuccessesAsync, CancellationToken.None);
+        }
+        return pending.Stored.Task;
+    }
+
+    private sealed record PendingSuccess(ClaimedDelivery Delivery, DeliveryOutcome Outcome, TaskCompletionSource Stored);
+
+    private readonly System.Collections.Concurrent.ConcurrentQueue<PendingSuccess> _successes = new();
+    private int _writingSuccesses;
+
+    private async Task WriteSuccessesAsync()
+    {
+        while (true)
+        {
+            var batch = new List<PendingSuccess>();
+            while (batch.Count < 500 && _successes.TryDequeue(out var item))
+            {
+                batch.Add(item);
+            }
+            if (batch.Count == 0)
+            {
+                Volatile.Write(ref _writingSuccesses, 0);
+                // Something queued between the last dequeue and the reset: keep writing unless another writer took over.
+                if (_successes.IsEmpty || Interlocked.CompareExchange(ref _writingSuccesses, 1, 0) != 0)
+                {
+                    return;
+                }
+                continue;
+            }
+            try
+            {
+                await using var command = dataSource.CreateCommand("""
+                    UPDATE webhook_deliveries w
+                    SET status = 'delivered', locked_until = NULL, last_status_code = u.code, last_response_excerpt = u.excerpt,
+                        last_error = NULL, last_duration_ms = u.duration_ms, delivered_at = now()
+                    FROM unnest($1::bigint[], $2::int[], $3::int[], $4::text[], $5::int[]) AS u(id, attempts, code, excerpt, duration_ms)
+                    WHERE w.id = u.id AND w.status = 'delivering' AND w.attempts = u.attempts
+                    """);
+                command.Parameters.Add(new NpgsqlParameter<long[]> { TypedValue = batch.Select(b => b.Delivery.Id).ToArray() });
+                command.Parameters.Add(new NpgsqlParameter<int[]> { TypedValue = batch.Select(b => b.Delivery.Attempt).ToArray() });
+                command.Parameters.Add(new NpgsqlParameter<int[]> { TypedValue = batch.Select(b => b.Outcome.StatusCode ?? 0).ToArray() });
+                command.Parameters.Add(new NpgsqlParameter<string?[]> { TypedValue = batch.Select(b => b.Outcome.ResponseExcerpt).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text });
+                command.Parameters.Add(new NpgsqlParameter<int[]> { TypedValue = batch.Select(b => b.Outcome.DurationMs).ToArray() });
+                await command.ExecuteNonQueryAsync(CancellationToken.None);
+                foreach (var item in batch)
+                {
+                    item.Stored.TrySetResult();
+                }
+            }
+            catch (Exception ex) when (ex is NpgsqlException or InvalidOperationException or TimeoutException)
+            {
+                // The rows stay claimed and are sent again when their claims expire (at-least-once).
+                foreach (var item in batch)
+                {
+                    item.Stored.TrySetException(ex);
+                }
+            }
+        }
+    }
 
     /// <summary>Schedules the next attempt and counts the failure against the target's circuit.</summary>
     public Task MarkRetryAsync(ClaimedDelivery delivery, DeliveryOutcome outcome, TimeSpan delay, CancellationToken ct) =>
