@@ -46,13 +46,12 @@ public sealed class CredentialFlowService(
             var client = new OAuthClient(
                 string.IsNullOrEmpty(clientId) ? integration.ClientId ?? "" : clientId,
                 string.IsNullOrEmpty(clientSecret) ? protector.UnprotectOrNull(integration.ClientSecretCiphertext) : clientSecret);
-            var scopes = string.IsNullOrWhiteSpace(integration.Scopes) ? provider.DefaultScopes.ToList() : integration.Scopes.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries).ToList();
-            var response = await tokens.ClientCredentialsAsync(provider, client, scopes, connectionConfig, ct);
+            var response = await tokens.ClientCredentialsAsync(provider, client, OAuthFlowService.Scopes(integration, provider), connectionConfig, ct);
             log.Http(new LogHttpRequest("POST", provider.TokenUrl?.For("OAUTH2_CC") ?? ""), response.StatusCode == 0 ? null : new LogHttpResponse(response.StatusCode, null, response.Body?.ToJsonString()), "Client credentials token request", context: MessageContexts.Auth);
             if (!response.Succeeded)
             {
                 // Nango's code for a refused client credentials grant.
-                return (null, new AuthError("client_credentials_fetch_error", $"The token request failed: {response.Error}{(response.ErrorDescription is null ? "" : " — " + response.ErrorDescription)}"));
+                return (null, new AuthError("client_credentials_fetch_error", $"The token request failed: {response.Describe()}"));
             }
             var credentials = OAuth2Credentials.FromTokenResponse(provider, response.Body!, clock.GetUtcNow(), "OAUTH2_CC");
             credentials["client_id"] = client.ClientId;

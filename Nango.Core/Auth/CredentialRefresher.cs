@@ -205,7 +205,7 @@ public sealed class CredentialRefresher(
 
         var error = new AuthError(
             response.Error == "invalid_grant" ? "refresh_token_invalid" : "refresh_token_external_error",
-            $"Refreshing the credentials failed: {response.Error}{(response.ErrorDescription is null ? "" : " — " + response.ErrorDescription)}");
+            $"Refreshing the credentials failed: {response.Describe()}");
         // Attempts count failing days, not failing calls.
         if (connection.LastRefreshFailure is not { } lastFailure || lastFailure.UtcDateTime.Date != now.UtcDateTime.Date)
         {

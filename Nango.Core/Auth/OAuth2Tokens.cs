@@ -15,6 +15,9 @@ public sealed record OAuthClient(string ClientId, string? ClientSecret);
 public sealed record TokenResponse(JsonObject? Body, int StatusCode, string? Error, string? ErrorDescription)
 {
     public bool Succeeded => Body is not null && Error is null;
+
+    /// <summary>The error and, when the provider gave one, its description: for messages to people.</summary>
+    public string Describe() => ErrorDescription is null ? $"{Error}" : $"{Error} — {ErrorDescription}";
 }
 
 /// <summary>

@@ -287,7 +287,7 @@ public sealed partial class OAuthFlowService(
             "Token exchange", clock.GetElapsedTime(started), context: MessageContexts.Auth);
         if (!response.Succeeded)
         {
-            return Fail(new AuthError("token_exchange_failed", $"The token exchange failed: {response.Error}{(response.ErrorDescription is null ? "" : " — " + response.ErrorDescription)}"));
+            return Fail(new AuthError("token_exchange_failed", $"The token exchange failed: {response.Describe()}"));
         }
 
         var credentials = OAuth2Credentials.FromTokenResponse(provider, response.Body!, now);
@@ -322,7 +322,7 @@ public sealed partial class OAuthFlowService(
     }
 
     /// <summary>The integration's scopes (comma-separated, as Nango stores them), else the catalog defaults.</summary>
-    private static List<string> Scopes(Integration integration, ProviderDefinition provider)
+    internal static List<string> Scopes(Integration integration, ProviderDefinition provider)
     {
         var scopes = string.IsNullOrWhiteSpace(integration.Scopes)
             ? provider.DefaultScopes.ToList()

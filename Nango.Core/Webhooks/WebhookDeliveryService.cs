@@ -93,14 +93,7 @@ public sealed class WebhookDeliveryService(
             return 0;
         }
         await using var db = await contextFactory.CreateDbContextAsync(ct);
-        var now = clock.GetUtcNow();
-        return await db.WebhookDeliveries
-            .Where(d => d.EnvironmentId == env.EnvironmentId && ids.Contains(d.Id) && d.Status == WebhookDeliveryStatus.Dead)
-            .ExecuteUpdateAsync(u => u
-                .SetProperty(d => d.Status, WebhookDeliveryStatus.Pending)
-                .SetProperty(d => d.Attempts, 0)
-                .SetProperty(d => d.NextAttemptAt, now)
-                .SetProperty(d => d.LastError, (string?)null), ct);
+        return await RequeueAsync(db.WebhookDeliveries.Where(d => d.EnvironmentId == env.EnvironmentId && ids.Contains(d.Id) && d.Status == WebhookDeliveryStatus.Dead), ct);
     }
 
     /// <summary>Replays every dead-lettered delivery of the environment (optionally of one target).</summary>
@@ -108,14 +101,18 @@ public sealed class WebhookDeliveryService(
     {
         ArgumentNullException.ThrowIfNull(env);
         await using var db = await contextFactory.CreateDbContextAsync(ct);
+        return await RequeueAsync(db.WebhookDeliveries.Where(d => d.EnvironmentId == env.EnvironmentId && d.Status == WebhookDeliveryStatus.Dead && (targetUrl == null || d.TargetUrl == targetUrl)), ct);
+    }
+
+    /// <summary>Dead deliveries back to pending, due now, with a fresh set of attempts.</summary>
+    private Task<int> RequeueAsync(IQueryable<WebhookDelivery> dead, CancellationToken ct)
+    {
         var now = clock.GetUtcNow();
-        return await db.WebhookDeliveries
-            .Where(d => d.EnvironmentId == env.EnvironmentId && d.Status == WebhookDeliveryStatus.Dead && (targetUrl == null || d.TargetUrl == targetUrl))
-            .ExecuteUpdateAsync(u => u
-                .SetProperty(d => d.Status, WebhookDeliveryStatus.Pending)
-                .SetProperty(d => d.Attempts, 0)
-                .SetProperty(d => d.NextAttemptAt, now)
-                .SetProperty(d => d.LastError, (string?)null), ct);
+        return dead.ExecuteUpdateAsync(u => u
+            .SetProperty(d => d.Status, WebhookDeliveryStatus.Pending)
+            .SetProperty(d => d.Attempts, 0)
+            .SetProperty(d => d.NextAttemptAt, now)
+            .SetProperty(d => d.LastError, (string?)null), ct);
     }
 
     /// <summary>Queues a test event to the environment's URLs; returns how many deliveries (0 when no URL is set).</summary>

@@ -28,16 +28,4 @@ public sealed class WebhookRetryPolicy(WebhookOptions options)
         var jitter = 0.8 + (Random.Shared.NextDouble() * 0.4);
         return delay * jitter;
     }
-
-    /// <summary>The total of the un-jittered delays: how long an event can stay undelivered before it is dead-lettered.</summary>
-    public TimeSpan Span()
-    {
-        var total = TimeSpan.Zero;
-        for (var attempt = 1; attempt < options.MaxAttempts; attempt++)
-        {
-            var delay = options.RetryBaseDelay * Math.Pow(2, Math.Min(attempt - 1, 30));
-            total += delay > options.RetryMaxDelay ? options.RetryMaxDelay : delay;
-        }
-        return total;
-    }
 }
