@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Nango.Core.Common;
 
 namespace Nango.Core.Logs;
 
@@ -23,9 +24,8 @@ internal sealed partial class LogFlusher(
     private long _droppedReported;
     private long? _lastDropReport;
 
-    private readonly CancellationTokenSource _stopping = new();
+    private readonly StoppingSignal _stopping = new();
     private Task? _loop;
-    private int _disposed;
 
     // Not a BackgroundService: since .NET 10 it starts ExecuteAsync through Task.Run tied to the stopping
     // token, so a host stopped before that task got a thread never runs it and the buffer was not drained
@@ -40,11 +40,8 @@ internal sealed partial class LogFlusher(
     public async Task StopAsync(CancellationToken cancellationToken)
     {
         buffer.Complete();
-        if (Interlocked.CompareExchange(ref _disposed, 0, 0) == 0)
-        {
-            // A host that gives up on shutdown may dispose services before every StopAsync has run.
-            await _stopping.CancelAsync();
-        }
+        // A host that gives up on shutdown may dispose services before every StopAsync has run: StoppingSignal allows that.
+        await _stopping.CancelAsync();
         if (_loop is not null)
         {
             try
@@ -68,15 +65,7 @@ internal sealed partial class LogFlusher(
         ReportDrops(force: true);
     }
 
-    public void Dispose()
-    {
-        if (Interlocked.Exchange(ref _disposed, 1) == 0)
-        {
-            // Cancel before disposing so a loop still waiting on the token ends instead of hanging.
-            _stopping.Cancel();
-            _stopping.Dispose();
-        }
-    }
+    public void Dispose() => _stopping.Dispose();
 
     private async Task RunGuardedAsync(CancellationToken stoppingToken)
     {

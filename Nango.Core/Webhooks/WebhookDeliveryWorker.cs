@@ -6,6 +6,7 @@ using System.Text;
 using System.Text.Json;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Nango.Core.Common;
 using Nango.Core.Http;
 using Nango.Core.Logs;
 using Nango.Core.Secrets;
@@ -31,7 +32,7 @@ public sealed partial class WebhookDeliveryWorker : IHostedService, IDisposable
     private readonly ILogService _logs;
     private readonly ILogger<WebhookDeliveryWorker> _logger;
     private readonly HttpClient _http;
-    private readonly CancellationTokenSource _stopping = new();
+    private readonly StoppingSignal _stopping = new();
     private readonly ConcurrentDictionary<long, Task> _inFlight = new();
     private readonly ConcurrentDictionary<string, string> _keys = new(StringComparer.Ordinal);
     private readonly int _minimumClaim;

@@ -1,6 +1,7 @@
 using System.Threading.Channels;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Nango.Core.Common;
 using Nango.Core.Persistence;
 using Npgsql;
 
@@ -17,7 +18,7 @@ public sealed class WebhookWakeup(NpgsqlDataSource dataSource, ILogger<WebhookWa
 
     private readonly Channel<bool> _signal = System.Threading.Channels.Channel.CreateBounded<bool>(
         new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
-    private readonly CancellationTokenSource _stopping = new();
+    private readonly StoppingSignal _stopping = new();
     private Task? _listening;
 
     /// <summary>Wakes the worker (also used in-process when a delivery slot frees up).</summary>

@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Net.WebSockets;
 using System.Text;
 using System.Text.Json.Nodes;
+using Nango.Core.Common;
 using Nango.Core.Auth;
 
 namespace Nango.Web.Api.Auth;
@@ -15,7 +16,7 @@ namespace Nango.Web.Api.Auth;
 public sealed partial class AuthSocketHub(AuthResultPublisher results, ILogger<AuthSocketHub> logger) : IHostedService, IDisposable
 {
     private readonly ConcurrentDictionary<string, Client> _clients = new(StringComparer.Ordinal);
-    private readonly CancellationTokenSource _stopping = new();
+    private readonly StoppingSignal _stopping = new();
     private Task? _listening;
 
     public Task StartAsync(CancellationToken cancellationToken)
