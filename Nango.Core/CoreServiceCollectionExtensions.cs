@@ -9,6 +9,7 @@ using Nango.Core.Auth;
 using Nango.Core.Connections;
 using Nango.Core.ConnectSessions;
 using Nango.Core.Environments;
+using Nango.Core.Functions;
 using Nango.Core.Integrations;
 using Nango.Core.Logs;
 using Nango.Core.Persistence;
@@ -70,6 +71,7 @@ public static class CoreServiceCollectionExtensions
         services.AddNangoWebhooks(connectionString);
         services.AddNangoAuth();
         services.AddNangoProxy();
+        services.AddNangoFunctions();
         return services;
     }
 }

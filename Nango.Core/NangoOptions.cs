@@ -117,6 +117,9 @@ public sealed class SchedulingOptions
 
     /// <summary>How often expiring credentials are refreshed ahead of use (Nango: every 10 minutes).</summary>
     public TimeSpan CredentialRefreshInterval { get; set; } = TimeSpan.FromMinutes(10);
+
+    /// <summary>How often function tasks past their timeouts are expired (Nango: every second).</summary>
+    public TimeSpan TaskExpiryInterval { get; set; } = TimeSpan.FromSeconds(1);
 }
 
 /// <summary>Outgoing delivery and incoming ingress of webhooks (<c>Nango__Webhooks__*</c>).</summary>

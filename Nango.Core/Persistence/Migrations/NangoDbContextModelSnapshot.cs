@@ -796,6 +796,156 @@ namespace Nango.Core.Persistence.Migrations
                     b.ToTable("environments", (string)null);
                 });
 
+            modelBuilder.Entity("Nango.Core.Functions.Tasks.FunctionTask", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("uuid")
+                        .HasColumnName("id");
+
+                    b.Property<int>("AccountId")
+                        .HasColumnType("integer")
+                        .HasColumnName("account_id");
+
+                    b.Property<string>("ClaimedBy")
+                        .HasColumnType("text")
+                        .HasColumnName("claimed_by");
+
+                    b.Property<int>("ConnectionId")
+                        .HasColumnType("integer")
+                        .HasColumnName("connection_id");
+
+                    b.Property<DateTimeOffset>("CreatedAt")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("created_at")
+                        .HasDefaultValueSql("now()");
+
+                    b.Property<int>("CreatedToStartedTimeoutSecs")
+                        .HasColumnType("integer")
+                        .HasColumnName("created_to_started_timeout_secs");
+
+                    b.Property<DateTimeOffset?>("EndedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("ended_at");
+
+                    b.Property<int>("EnvironmentId")
+                        .HasColumnType("integer")
+                        .HasColumnName("environment_id");
+
+                    b.Property<string>("Error")
+                        .HasColumnType("jsonb")
+                        .HasColumnName("error");
+
+                    b.Property<string>("FunctionName")
+                        .IsRequired()
+                        .HasMaxLength(255)
+                        .HasColumnType("character varying(255)")
+                        .HasColumnName("function_name");
+
+                    b.Property<string>("GroupKey")
+                        .IsRequired()
+                        .HasMaxLength(255)
+                        .HasColumnType("character varying(255)")
+                        .HasColumnName("group_key");
+
+                    b.Property<int>("GroupMaxConcurrency")
+                        .HasColumnType("integer")
+                        .HasColumnName("group_max_concurrency");
+
+                    b.Property<int>("HeartbeatTimeoutSecs")
+                        .HasColumnType("integer")
+                        .HasColumnName("heartbeat_timeout_secs");
+
+                    b.Property<int>("IntegrationId")
+                        .HasColumnType("integer")
+                        .HasColumnName("integration_id");
+
+                    b.Property<string>("Kind")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)")
+                        .HasColumnName("kind");
+
+                    b.Property<DateTimeOffset?>("LastHeartbeatAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("last_heartbeat_at");
+
+                    b.Property<DateTimeOffset>("LastStateTransitionAt")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("last_state_transition_at")
+                        .HasDefaultValueSql("now()");
+
+                    b.Property<Guid?>("LogOperationId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("log_operation_id");
+
+                    b.Property<string>("Output")
+                        .HasColumnType("jsonb")
+                        .HasColumnName("output");
+
+                    b.Property<string>("Payload")
+                        .IsRequired()
+                        .HasColumnType("jsonb")
+                        .HasColumnName("payload");
+
+                    b.Property<int>("RetryCount")
+                        .HasColumnType("integer")
+                        .HasColumnName("retry_count");
+
+                    b.Property<Guid>("RetryKey")
+                        .HasColumnType("uuid")
+                        .HasColumnName("retry_key");
+
+                    b.Property<int>("RetryMax")
+                        .HasColumnType("integer")
+                        .HasColumnName("retry_max");
+
+                    b.Property<string>("RunnerId")
+                        .HasColumnType("text")
+                        .HasColumnName("runner_id");
+
+                    b.Property<DateTimeOffset?>("StartedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("started_at");
+
+                    b.Property<int>("StartedToCompletedTimeoutSecs")
+                        .HasColumnType("integer")
+                        .HasColumnName("started_to_completed_timeout_secs");
+
+                    b.Property<DateTimeOffset>("StartsAfter")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("starts_after")
+                        .HasDefaultValueSql("now()");
+
+                    b.Property<string>("State")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)")
+                        .HasColumnName("state");
+
+                    b.HasKey("Id")
+                        .HasName("pk_function_tasks");
+
+                    b.HasIndex("CreatedAt")
+                        .HasDatabaseName("ix_function_tasks_waiting")
+                        .HasFilter("state = 'CREATED'");
+
+                    b.HasIndex("GroupKey")
+                        .HasDatabaseName("ix_function_tasks_running")
+                        .HasFilter("state = 'STARTED'");
+
+                    b.HasIndex("RetryKey")
+                        .HasDatabaseName("ix_function_tasks_retry_key");
+
+                    b.HasIndex("EnvironmentId", "CreatedAt")
+                        .HasDatabaseName("ix_function_tasks_environment_id_created_at");
+
+                    b.ToTable("function_tasks", (string)null);
+                });
+
             modelBuilder.Entity("Nango.Core.Integrations.Integration", b =>
                 {
                     b.Property<int>("Id")
@@ -1189,6 +1339,16 @@ namespace Nango.Core.Persistence.Migrations
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired()
                         .HasConstraintName("fk_environments_accounts_account_id");
+                });
+
+            modelBuilder.Entity("Nango.Core.Functions.Tasks.FunctionTask", b =>
+                {
+                    b.HasOne("Nango.Core.Environments.NangoEnvironment", null)
+                        .WithMany()
+                        .HasForeignKey("EnvironmentId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_function_tasks_environments_environment_id");
                 });
 
             modelBuilder.Entity("Nango.Core.Integrations.Integration", b =>
