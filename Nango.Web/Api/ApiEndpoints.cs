@@ -1,6 +1,7 @@
 using Nango.Web.Api.Connections;
 using Nango.Web.Api.ConnectSessions;
 using Nango.Web.Api.Environments;
+using Nango.Web.Api.Functions;
 using Nango.Web.Api.Integrations;
 using Nango.Web.Api.Providers;
 using Nango.Web.Api.Webhooks;
@@ -27,6 +28,10 @@ public static class ApiEndpoints
         api.MapIntegrationEndpoints();
         api.MapConnectionEndpoints();
         api.MapEnvironmentEndpoints();
+        api.MapFunctionEndpoints();
+        api.MapDeployEndpoints();
+        api.MapScriptsConfigEndpoints();
+        app.MapCliTelemetryEndpoints();
         app.MapConnectSessionEndpoints();
         app.MapProviderLogos();
         app.MapIncomingWebhookEndpoints();
