@@ -88,6 +88,12 @@ public sealed class FunctionsOptions
     public string? AzureBlobConnectionString { get; set; }
 
     public string AzureBlobContainer { get; set; } = "nango-functions";
+
+    /// <summary>
+    /// The Blob service API version the client speaks (a <c>BlobClientOptions.ServiceVersion</c> name). Pinned because the
+    /// client's newest can be ahead of what an emulator accepts: Azurite 3.37.0 takes at most 2026-06-06.
+    /// </summary>
+    public string AzureBlobServiceVersion { get; set; } = "V2026_06_06";
 }
 
 public sealed class BootstrapOptions

@@ -58,6 +58,7 @@ internal sealed class NangoOptionsValidator(IHostEnvironment hostEnvironment) : 
         {
             failures.Add($"Nango__Functions__Store must be FileSystem or AzureBlob; got '{options.Functions.Store}'.");
         }
+        failures.AddRange(Functions.Store.FunctionStoreOptionsCheck.Check(options.Functions));
         if (options.Logs.RetentionDays < 1)
         {
             failures.Add("Nango__Logs__RetentionDays must be at least 1.");
