@@ -9,6 +9,7 @@ using Nango.Core.Auth;
 using Nango.Core.Connections;
 using Nango.Core.ConnectSessions;
 using Nango.Core.Environments;
+using Nango.Core.Functions.Runners;
 using Nango.Core.Integrations;
 using Nango.Core.Logs;
 using Nango.Core.Persistence;
@@ -68,6 +69,7 @@ public static class CoreServiceCollectionExtensions
         services.AddNangoScheduling(configuration, connectionString);
         services.AddNangoWebhooks(connectionString);
         services.AddNangoAuth();
+        services.AddNangoRunners();
         return services;
     }
 }

@@ -1,3 +1,5 @@
+using Nango.Core.Functions.Runners;
+
 namespace Nango.Core;
 
 /// <summary>Root of every setting under the <c>Nango</c> configuration section (DESIGN.md, configuration contract).</summary>
@@ -45,13 +47,6 @@ public sealed class ProxyOptions
 {
     /// <summary>Null means: true in Development, false elsewhere.</summary>
     public bool? AllowPrivateNetworks { get; set; }
-}
-
-public sealed class RunnerOptions
-{
-    public string Mode { get; set; } = "Local";
-
-    public List<string> Urls { get; set; } = [];
 }
 
 public sealed class LogsOptions
