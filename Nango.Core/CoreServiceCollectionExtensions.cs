@@ -9,11 +9,9 @@ using Nango.Core.Auth;
 using Nango.Core.Connections;
 using Nango.Core.ConnectSessions;
 using Nango.Core.Environments;
-<<<<<<< HEAD
 using Nango.Core.Functions;
-=======
 using Nango.Core.Functions.Deploy;
->>>>>>> deploy
+using Nango.Core.Functions.Runners;
 using Nango.Core.Integrations;
 using Nango.Core.Logs;
 using Nango.Core.Persistence;
@@ -74,12 +72,10 @@ public static class CoreServiceCollectionExtensions
         services.AddNangoScheduling(configuration, connectionString);
         services.AddNangoWebhooks(connectionString);
         services.AddNangoAuth();
-<<<<<<< HEAD
         services.AddNangoProxy();
-        services.AddNangoFunctions();
-=======
         services.AddNangoFunctionDeploy(configuration);
->>>>>>> deploy
+        services.AddNangoRunners();
+        services.AddNangoFunctions();
         return services;
     }
 }

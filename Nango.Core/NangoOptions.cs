@@ -1,3 +1,5 @@
+using Nango.Core.Functions.Runners;
+
 namespace Nango.Core;
 
 /// <summary>Root of every setting under the <c>Nango</c> configuration section (DESIGN.md, configuration contract).</summary>
@@ -63,13 +65,6 @@ public sealed class ProxyOptions
 
     /// <summary>How long one attempt may wait for the provider's response headers.</summary>
     public TimeSpan Timeout { get; set; } = TimeSpan.FromMinutes(5);
-}
-
-public sealed class RunnerOptions
-{
-    public string Mode { get; set; } = "Local";
-
-    public List<string> Urls { get; set; } = [];
 }
 
 public sealed class LogsOptions

@@ -13,7 +13,6 @@ using Nango.Core.Functions.Store;
 using Nango.Core.Functions.Tasks;
 using Nango.Core.Logs;
 using Nango.Core.Proxy;
-using Nango.Core.Webhooks;
 using Nango.Runner.Protocol;
 using Nango.Web.Api.Connections;
 
@@ -305,7 +304,7 @@ public static class RunnerCallbackEndpoints
         private async Task<IReadOnlyList<ValidationError>> OutputProblemsAsync(TaskScope scope, JsonNode? output, CancellationToken ct)
         {
             var (_, action) = await Get<FunctionService>().GetAsync(scope.Environment, scope.IntegrationKey, scope.Task.FunctionName, FunctionTypes.Action, ct);
-            var model = action?.Current.Models.FirstOrDefault();
+            var model = action?.Current.Models is { Count: > 0 } models ? models[0] : null;
             return action is null ? [] : FunctionSchemas.Validate(action.Current.JsonSchema, model, output);
         }
 

@@ -42,7 +42,7 @@ public static class FunctionSchemas
     }
 
     /// <summary>A JSON pointer as Nango's error path: property names and array indexes.</summary>
-    private static IReadOnlyList<object> Path(string pointer) => pointer.Split('/', StringSplitOptions.RemoveEmptyEntries)
+    private static List<object> Path(string pointer) => pointer.Split('/', StringSplitOptions.RemoveEmptyEntries)
         .Select(p => p.Replace("~1", "/", StringComparison.Ordinal).Replace("~0", "~", StringComparison.Ordinal))
         .Select(p => int.TryParse(p, out var index) ? (object)index : p)
         .ToList();

@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using Microsoft.EntityFrameworkCore;
 using Npgsql;
 using NpgsqlTypes;
 
@@ -86,13 +87,13 @@ public sealed class FunctionCheckpoint
     public DateTimeOffset UpdatedAt { get; set; }
 }
 
-internal sealed class FunctionCheckpointConfiguration : Microsoft.EntityFrameworkCore.IEntityTypeConfiguration<FunctionCheckpoint>
+internal sealed class FunctionCheckpointConfiguration : IEntityTypeConfiguration<FunctionCheckpoint>
 {
     public void Configure(Microsoft.EntityFrameworkCore.Metadata.Builders.EntityTypeBuilder<FunctionCheckpoint> builder)
     {
         builder.ToTable("function_checkpoints");
         builder.HasKey(c => new { c.ConnectionId, c.FunctionName });
-        builder.HasOne<Connections.Connection>().WithMany().HasForeignKey(c => c.ConnectionId).OnDelete(Microsoft.EntityFrameworkCore.DeleteBehavior.Cascade);
+        builder.HasOne<Connections.Connection>().WithMany().HasForeignKey(c => c.ConnectionId).OnDelete(DeleteBehavior.Cascade);
         builder.Property(c => c.FunctionName).HasMaxLength(255);
         builder.Property(c => c.Checkpoint).HasColumnType("jsonb");
     }

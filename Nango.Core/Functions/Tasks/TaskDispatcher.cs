@@ -100,7 +100,7 @@ public sealed class TaskDispatcher(
                 }
                 using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
                 timeout.CancelAfter(PollInterval);
-                await _wake.Reader.ReadAsync(timeout.Token).AsTask().ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+                await ((Task)_wake.Reader.ReadAsync(timeout.Token).AsTask()).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
             }
             catch (OperationCanceledException) when (ct.IsCancellationRequested)
             {
