@@ -37,7 +37,9 @@ public static class CoreServiceCollectionExtensions
             ?? throw new InvalidOperationException("ConnectionStrings__Nango is not set: point it at the Postgres database.");
 
         // Short-lived contexts everywhere: Blazor circuits, Quartz jobs and requests each create their own.
-        services.AddDbContextFactory<NangoDbContext>(builder => NangoDbContextOptions.Configure(builder, connectionString));
+        // Pooled: every request and job makes short-lived contexts, and building one from scratch (its service scope,
+        // the options comparison) cost more than the query on the proxy's hot path.
+        services.AddPooledDbContextFactory<NangoDbContext>(builder => NangoDbContextOptions.Configure(builder, connectionString));
 
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton(KeyRingFactory.Create);

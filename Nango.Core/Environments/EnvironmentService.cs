@@ -42,13 +42,17 @@ public sealed class EnvironmentService(
     IOptions<NangoOptions> options,
     TimeProvider clock)
 {
+    /// <summary>Every API call runs it, so it is compiled once and reads only the columns the context needs.</summary>
+    private static readonly Func<NangoDbContext, string, CancellationToken, Task<EnvironmentContext?>> _bySecretKeyHash =
+        EF.CompileAsyncQuery((NangoDbContext db, string hash, CancellationToken ct) =>
+            db.Environments.Where(e => e.SecretKeyHash == hash).Select(e => new EnvironmentContext(e.AccountId, e.Id, e.Name, e.Uuid)).FirstOrDefault());
+
     /// <summary>Finds the environment a secret key belongs to, by hash; null when no environment has it.</summary>
     public async Task<EnvironmentContext?> FindBySecretKeyAsync(string secretKey, CancellationToken ct)
     {
         var hash = SecretHasher.Hash(secretKey);
         await using var db = await contextFactory.CreateDbContextAsync(ct);
-        var environment = await db.Environments.AsNoTracking().SingleOrDefaultAsync(e => e.SecretKeyHash == hash, ct);
-        return environment is null ? null : EnvironmentContext.From(environment);
+        return await _bySecretKeyHash(db, hash, ct);
     }
 
     /// <summary>An environment by its row id (internal callers that hold one, such as function tasks).</summary>

@@ -15,8 +15,9 @@ public static class FunctionsServiceCollectionExtensions
         services.TryAddSingleton<InternalApiAddress>();
         services.TryAddSingleton<TaskStore>();
         services.TryAddSingleton<TaskCompletions>();
+        services.TryAddSingleton<TaskSlots>();
         services.TryAddSingleton<TaskDispatcher>();
-        services.AddSingleton<IRunnerTaskFailureSink>(sp => sp.GetRequiredService<TaskDispatcher>());
+        services.AddSingleton<IRunnerTaskFailureSink>(sp => sp.GetRequiredService<TaskSlots>());
         services.TryAddSingleton<CheckpointStore>();
         services.TryAddSingleton<ActionService>();
         services.TryAddSingleton<ActionWebhooks>();

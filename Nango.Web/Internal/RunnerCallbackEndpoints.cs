@@ -105,7 +105,7 @@ public static class RunnerCallbackEndpoints
             }
             var store = Get<TaskStore>();
             var ct = CancellationToken.None; // A result must be stored even if the runner hangs up.
-            JsonObject? error = result.Success ? null : TaskDispatcher.ErrorJson(result.Error ?? new RunnerError { Type = RunnerErrorTypes.ScriptInternalError, Message = "The function failed without saying why." });
+            JsonObject? error = result.Success ? null : TaskSlots.ErrorJson(result.Error ?? new RunnerError { Type = RunnerErrorTypes.ScriptInternalError, Message = "The function failed without saying why." });
             JsonNode? output = null;
             if (result.Success)
             {
@@ -128,7 +128,7 @@ public static class RunnerCallbackEndpoints
             }
             var stored = error is null ? await store.SucceedAsync(scope.Task.Id, output, ct) : await store.FailAsync(scope.Task.Id, error, ct);
             Get<RunnerPool>().TaskFinished(scope.Task.Id.ToString());
-            Get<TaskDispatcher>().Finished(scope.Task.Id);
+            Get<TaskSlots>().Release(scope.Task.Id);
             if (stored)
             {
                 EndLog(scope, error, result.DurationMs);

@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Threading.Channels;
@@ -23,10 +22,11 @@ namespace Nango.Core.Functions.Tasks;
 public sealed class TaskDispatcher(
     NpgsqlDataSource dataSource,
     TaskStore store,
+    TaskSlots slots,
     RunnerClient runners,
     IFunctionBundleReader bundles,
     IProviderCatalog catalog,
-    ILogger<TaskDispatcher> logger) : IHostedService, IRunnerTaskFailureSink, IDisposable
+    ILogger<TaskDispatcher> logger) : IHostedService, IDisposable
 {
     /// <summary>Tasks this instance has running at once, all accounts together.</summary>
     public const int MaxInFlight = 256;
@@ -34,20 +34,10 @@ public sealed class TaskDispatcher(
     private static readonly TimeSpan PollInterval = TimeSpan.FromSeconds(1);
 
     private readonly string _instance = $"{Environment.MachineName}:{Environment.ProcessId}:{Guid.NewGuid():N}"[..48];
-    private readonly ConcurrentDictionary<Guid, bool> _inFlight = new();
     private readonly Channel<bool> _wake = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
     private readonly StoppingSignal _stopping = new();
     private Task? _loop;
     private Task? _listening;
-
-    /// <summary>Called when a task of this instance ended (its result arrived): frees its slot.</summary>
-    public void Finished(Guid taskId)
-    {
-        if (_inFlight.TryRemove(taskId, out _))
-        {
-            _wake.Writer.TryWrite(true);
-        }
-    }
 
     public Task StartAsync(CancellationToken cancellationToken)
     {
@@ -71,27 +61,17 @@ public sealed class TaskDispatcher(
 
     public void Dispose() => _stopping.Dispose();
 
-    public async Task TaskLostAsync(RunnerLostTask task, CancellationToken ct)
-    {
-        ArgumentNullException.ThrowIfNull(task);
-        if (Guid.TryParse(task.TaskId, out var id))
-        {
-            await store.FailAsync(id, ErrorJson(task.Error), ct);
-            Finished(id);
-        }
-    }
-
     private async Task RunAsync(CancellationToken ct)
     {
         while (!ct.IsCancellationRequested)
         {
             try
             {
-                var free = MaxInFlight - _inFlight.Count;
+                var free = MaxInFlight - slots.InFlight;
                 var claimed = free > 0 ? await store.ClaimAsync(free, _instance, ct) : [];
                 foreach (var task in claimed)
                 {
-                    _inFlight[task.Id] = true;
+                    slots.Take(task.Id);
                     _ = DispatchAsync(task, ct);
                 }
                 if (claimed.Count == free && free > 0)
@@ -100,7 +80,8 @@ public sealed class TaskDispatcher(
                 }
                 using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
                 timeout.CancelAfter(PollInterval);
-                await ((Task)_wake.Reader.ReadAsync(timeout.Token).AsTask()).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+                await Task.WhenAny(_wake.Reader.ReadAsync(timeout.Token).AsTask(), slots.Freed.ReadAsync(timeout.Token).AsTask())
+                    .ContinueWith(_ => { }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
             }
             catch (OperationCanceledException) when (ct.IsCancellationRequested)
             {
@@ -164,23 +145,7 @@ public sealed class TaskDispatcher(
 
     private async Task FailAsync(FunctionTask task, RunnerError error, CancellationToken ct)
     {
-        await store.FailAsync(task.Id, ErrorJson(error), ct);
-        Finished(task.Id);
-    }
-
-    /// <summary>A runner error as stored on the task (<c>{type, message, status, payload?, upstream?}</c>).</summary>
-    public static JsonObject ErrorJson(RunnerError error)
-    {
-        ArgumentNullException.ThrowIfNull(error);
-        var json = new JsonObject { ["type"] = error.Type, ["message"] = error.Message, ["status"] = error.Status };
-        if (error.Payload is { } payload)
-        {
-            json["payload"] = JsonNode.Parse(payload.GetRawText());
-        }
-        if (error.AdditionalProperties is { } extra && JsonNode.Parse(extra.GetRawText()) is JsonObject properties)
-        {
-            json["upstream"] = properties["upstream_response"]?.DeepClone();
-        }
-        return json;
+        await store.FailAsync(task.Id, TaskSlots.ErrorJson(error), ct);
+        slots.Release(task.Id);
     }
 }
