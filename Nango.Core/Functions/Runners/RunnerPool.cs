@@ -404,7 +404,7 @@ public sealed class RunnerPool : IAsyncDisposable
             using var response = await Http.SendAsync(request, timeout.Token);
             return response.IsSuccessStatusCode ? await response.Content.ReadFromJsonAsync<RunnerHealth>(RunnerJson.Options, timeout.Token) : null;
         }
-        catch (Exception e) when (e is HttpRequestException or OperationCanceledException && !ct.IsCancellationRequested)
+        catch (Exception e) when (e is HttpRequestException or System.Text.Json.JsonException || (e is OperationCanceledException && !ct.IsCancellationRequested))
         {
             return null;
         }
@@ -430,7 +430,18 @@ public sealed class RunnerPool : IAsyncDisposable
                 {
                     runners = [.. _accounts.Values.SelectMany(a => a.Runners).Where(r => r.State == RunnerState.Ready)];
                 }
-                await Task.WhenAll(runners.Select(CheckAsync));
+                foreach (var runner in runners)
+                {
+                    try
+                    {
+                        await CheckAsync(runner);
+                    }
+                    catch (Exception e) when (e is not OperationCanceledException)
+                    {
+                        // One runner's bad answer must not end supervision of the others.
+                        _logger.LogError(e, "Checking runner {RunnerId} failed", runner.Id);
+                    }
+                }
             }
         }
         catch (OperationCanceledException)
