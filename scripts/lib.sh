@@ -113,3 +113,21 @@ random_alnum() {
 free_loopback_port() {
     node -e 'const s = require("net").createServer(); s.listen(0, "127.0.0.1", () => { console.log(s.address().port); s.close(); });'
 }
+
+# npm_ci_if_changed DIR — `npm ci` in DIR when its package-lock.json differs from the copy kept in node_modules
+# after the last install (or node_modules is missing). Nango.Runner.csproj checks the same stamp file.
+npm_ci_if_changed() {
+    local dir="$1"
+    [[ -f "$dir/package-lock.json" ]] || return 0
+    command -v npm >/dev/null 2>&1 || die "Node.js and npm are required for $dir"
+    if [[ ! -d "$dir/node_modules" ]] || ! cmp -s "$dir/package-lock.json" "$dir/node_modules/.nango-installed-lock.json"; then
+        say "npm ci in ${dir#"$NANGO_REPO_ROOT"/}"
+        (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error)
+        cp "$dir/package-lock.json" "$dir/node_modules/.nango-installed-lock.json"
+    fi
+}
+
+# The modules function code may require (zod), embedded into Nango.Runner.dll when it builds.
+ensure_runner_js_modules() {
+    npm_ci_if_changed "$NANGO_REPO_ROOT/Nango.Runner/js"
+}

@@ -28,6 +28,7 @@ LOG_DIR="$DATA/logs"
 command -v dotnet >/dev/null 2>&1 || die "the .NET 10 SDK ('dotnet') is required: https://dotnet.microsoft.com/download"
 [[ -n "$(pg_newest_bin)" ]] || ensure_postgres_installed
 command -v curl >/dev/null 2>&1 || apt_install curl
+command -v npm >/dev/null 2>&1 || apt_install nodejs npm
 
 # ---------------------------------------------------------------------------------------------------------
 # Where the cluster lives. As root it belongs to 'postgres', which must be able to reach the folder; when
@@ -158,11 +159,12 @@ source_hash() {
         for f in global.json Nango.sln Directory.Build.props Directory.Packages.props .editorconfig NuGet.config nuget.config; do
             if [[ -f "$f" ]]; then sha256sum "$f"; fi
         done
-        find Nango.Core Nango.Web Nango.Runner -type d \( -name bin -o -name obj \) -prune -o -type f -print0 \
+        find Nango.Core Nango.Web Nango.Runner -type d \( -name bin -o -name obj -o -name node_modules \) -prune -o -type f -print0 \
             | LC_ALL=C sort -z | xargs -0 sha256sum
     } | sha256sum | cut -d' ' -f1
 }
 
+ensure_runner_js_modules
 STAMP="$DATA/published.sha256"
 hash="$(source_hash)"
 if [[ ! -f "$DATA/app/Nango.Web.dll" || ! -f "$DATA/runner/Nango.Runner.dll" || "$(cat "$STAMP" 2>/dev/null)" != "$hash" ]]; then

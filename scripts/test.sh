@@ -43,17 +43,8 @@ if (( ${#packages[@]} )); then
     apt_install "${packages[@]}"
 fi
 
-NODE_HARNESS="$NANGO_REPO_ROOT/Nango.Tests/node"
-if [[ -f "$NODE_HARNESS/package-lock.json" ]]; then
-    command -v npm >/dev/null 2>&1 || die "Node.js and npm are required for $NODE_HARNESS"
-    # node_modules/.package-lock.json is npm's record of what is installed; reinstall when the lock moved on.
-    if ! cmp -s "$NODE_HARNESS/package-lock.json" "$NODE_HARNESS/node_modules/.nango-installed-lock.json" \
-        || [[ ! -d "$NODE_HARNESS/node_modules" ]]; then
-        say "npm ci in Nango.Tests/node"
-        (cd "$NODE_HARNESS" && npm ci --no-audit --no-fund --loglevel=error)
-        cp "$NODE_HARNESS/package-lock.json" "$NODE_HARNESS/node_modules/.nango-installed-lock.json"
-    fi
-fi
+npm_ci_if_changed "$NANGO_REPO_ROOT/Nango.Tests/node"
+ensure_runner_js_modules
 
 # Azurite, the Azure Blob Storage emulator, for the function-store tests: an npm package, installed once per version.
 AZURITE_VERSION=3.37.0

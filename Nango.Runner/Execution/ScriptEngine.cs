@@ -24,6 +24,7 @@ internal sealed class ScriptEngine : IDisposable
     private readonly Engine _engine;
     private readonly CancellationConstraint _cancellation;
     private readonly CpuSliceConstraint _cpuSlice;
+    private readonly StatementBudgetConstraint? _statements;
     private readonly JsValue _run;
     private readonly JsValue _require;
     private readonly Dictionary<string, ObjectInstance> _modules = new(StringComparer.Ordinal);
@@ -35,6 +36,7 @@ internal sealed class ScriptEngine : IDisposable
     {
         Limits = limits;
         _cpuSlice = new CpuSliceConstraint(limits.CpuSlice);
+        _statements = limits.MaxStatements > 0 ? new StatementBudgetConstraint(limits.MaxStatements) : null;
         _engine = new Engine(options =>
         {
             options.ExperimentalFeatures = ExperimentalFeature.TaskInterop;
@@ -43,9 +45,9 @@ internal sealed class ScriptEngine : IDisposable
             options.TimeZone = TimeZoneInfo.Utc;
             options.Culture = System.Globalization.CultureInfo.InvariantCulture;
             options.Constraint(_cpuSlice);
-            if (limits.MaxStatements > 0)
+            if (_statements is not null)
             {
-                options.MaxStatements(limits.MaxStatements);
+                options.Constraint(_statements);
             }
             options.LimitMemory(limits.MemoryBytes);
             options.LimitRecursion(limits.MaxRecursion);
@@ -78,6 +80,11 @@ internal sealed class ScriptEngine : IDisposable
         // Jint resets constraints when a script is evaluated, not when a function is called: do it per task.
         _engine.Constraints.Reset();
         _cancellation.Reset(cancellation);
+        _cpuSlice.Armed = true;
+        if (_statements is not null)
+        {
+            _statements.Armed = true;
+        }
         var loadExports = new ClrFunction(_engine, "loadExports", (_, _) => LoadExports(function), 0);
         var hostFunction = JsValue.FromObject(_engine, host);
         JsValue input = inputJson is null ? JsValue.Null : new JsString(inputJson);
@@ -90,8 +97,13 @@ internal sealed class ScriptEngine : IDisposable
     /// <summary>Makes the engine ready for the next task. Only called after a run that ended normally.</summary>
     public void Reset()
     {
+        _cpuSlice.Armed = false;
+        if (_statements is not null)
+        {
+            _statements.Armed = false;
+        }
         _engine.Advanced.RestoreGlobalSnapshot(_snapshot);
-        _cancellation.Reset(CancellationToken.None);
+        _cancellation.Reset(NeverCancelled.Token);
     }
 
     public void Dispose() => _engine.Dispose();

@@ -81,11 +81,11 @@ internal sealed class TaskRegistry(
         }
         await heartbeatLoop;
         result = result with { DurationMs = (long)Stopwatch.GetElapsedTime(started).TotalMilliseconds };
-        // Removed before the result is reported: once Web sees the result, the runner must already accept the id again
-        // (a retried task may reuse it) and no longer list it as running.
+        // Listed as running until its result is delivered: a pool that saw it gone would take the runner for idle
+        // and might stop it while the result is still on its way.
+        await ReportAsync(request, result);
         _running.TryRemove(request.TaskId, out _);
         task.Dispose();
-        await ReportAsync(request, result);
     }
 
     private async Task<CompiledFunction> CompileAsync(RunnerTaskRequest request, CancellationToken ct)

@@ -33,7 +33,14 @@ public sealed class RunnerClient(RunnerPool pool, IOptions<NangoOptions> options
         {
             var endpoint = await pool.AcquireAsync(accountId, ct);
             // Recorded before sending: if the runner dies while the request is in the air, the task is reported lost.
-            pool.TaskDispatched(endpoint, request.TaskId);
+            if (!pool.TaskDispatched(endpoint, request.TaskId))
+            {
+                if (attempt < 2)
+                {
+                    continue;
+                }
+                throw new RunnerUnavailableException($"Runner {endpoint.RunnerId} was stopped while task {request.TaskId} was being sent.");
+            }
             HttpStatusCode status;
             try
             {
@@ -46,13 +53,14 @@ public sealed class RunnerClient(RunnerPool pool, IOptions<NangoOptions> options
                 status = response.StatusCode;
                 if (status == HttpStatusCode.Accepted)
                 {
+                    pool.TaskAccepted(request.TaskId);
                     return endpoint;
                 }
             }
             catch (HttpRequestException e)
             {
                 pool.TaskFinished(request.TaskId);
-                if (attempt == 0)
+                if (attempt < 2)
                 {
                     continue;
                 }
@@ -64,7 +72,7 @@ public sealed class RunnerClient(RunnerPool pool, IOptions<NangoOptions> options
                 throw;
             }
             pool.TaskFinished(request.TaskId);
-            if (status == HttpStatusCode.ServiceUnavailable && attempt == 0)
+            if (status == HttpStatusCode.ServiceUnavailable && attempt < 2)
             {
                 continue;
             }

@@ -117,15 +117,39 @@ public sealed class RunnerPool : IAsyncDisposable
         throw new RunnerUnavailableException($"No runner could be started for account {accountId}.");
     }
 
-    /// <summary>Records a task sent to a runner, so that its loss is reported if the runner dies.</summary>
-    public void TaskDispatched(RunnerEndpoint endpoint, string taskId)
+    /// <summary>
+    /// Records a task about to be sent to a runner, so that its loss is reported if the runner dies. False when the
+    /// runner is being stopped meanwhile (idle, cap): the caller acquires another. Under the pool's lock, so an idle
+    /// stop and a dispatch cannot interleave.
+    /// </summary>
+    public bool TaskDispatched(RunnerEndpoint endpoint, string taskId)
     {
         ArgumentNullException.ThrowIfNull(endpoint);
-        if (_byToken.TryGetValue(endpoint.Token, out var runner))
+        if (IsRemote)
+        {
+            return true;
+        }
+        lock (_gate)
+        {
+            if (!_byToken.TryGetValue(endpoint.Token, out var runner) || runner.State != RunnerState.Ready)
+            {
+                return false;
+            }
+            // 0 until the runner accepts it: until then a health answer that does not list it proves nothing.
+            runner.InFlight[taskId] = 0;
+            runner.Touch(_time);
+            _byTask[taskId] = runner;
+            return true;
+        }
+    }
+
+    /// <summary>The runner answered 202 for the task: from now on it lists the task until the result is delivered.</summary>
+    public void TaskAccepted(string taskId)
+    {
+        if (_byTask.TryGetValue(taskId, out var runner) && runner.InFlight.ContainsKey(taskId))
         {
             runner.InFlight[taskId] = _time.GetTimestamp();
             runner.Touch(_time);
-            _byTask[taskId] = runner;
         }
     }
 
@@ -264,6 +288,7 @@ public sealed class RunnerPool : IAsyncDisposable
             _ = WatchExitAsync(runner);
             await runner.WaitUntilListeningAsync(_options.StartTimeout, _stopping.Token);
             var health = await CheckHealthAsync(runner, _stopping.Token);
+            runner.Touch(_time);
             runner.State = RunnerState.Ready;
             _logger.LogInformation("Runner {RunnerId} (pid {Pid}) ready at {Url} for account {AccountId}", runner.Id, runner.ProcessId, runner.BaseUrl, accountId);
             EnsureMonitor();
@@ -379,7 +404,7 @@ public sealed class RunnerPool : IAsyncDisposable
             using var response = await Http.SendAsync(request, timeout.Token);
             return response.IsSuccessStatusCode ? await response.Content.ReadFromJsonAsync<RunnerHealth>(RunnerJson.Options, timeout.Token) : null;
         }
-        catch (Exception e) when (e is HttpRequestException or OperationCanceledException && !ct.IsCancellationRequested)
+        catch (Exception e) when (e is HttpRequestException or System.Text.Json.JsonException || (e is OperationCanceledException && !ct.IsCancellationRequested))
         {
             return null;
         }
@@ -405,7 +430,18 @@ public sealed class RunnerPool : IAsyncDisposable
                 {
                     runners = [.. _accounts.Values.SelectMany(a => a.Runners).Where(r => r.State == RunnerState.Ready)];
                 }
-                await Task.WhenAll(runners.Select(CheckAsync));
+                foreach (var runner in runners)
+                {
+                    try
+                    {
+                        await CheckAsync(runner);
+                    }
+                    catch (Exception e) when (e is not OperationCanceledException)
+                    {
+                        // One runner's bad answer must not end supervision of the others.
+                        _logger.LogError(e, "Checking runner {RunnerId} failed", runner.Id);
+                    }
+                }
             }
         }
         catch (OperationCanceledException)
@@ -416,6 +452,7 @@ public sealed class RunnerPool : IAsyncDisposable
 
     private async Task CheckAsync(RunnerProcess runner)
     {
+        var askedAt = _time.GetTimestamp();
         var health = await CheckHealthAsync(runner, _stopping.Token);
         if (health is null)
         {
@@ -429,12 +466,12 @@ public sealed class RunnerPool : IAsyncDisposable
         }
         runner.HealthFailures = 0;
 
-        // Tasks the runner no longer runs have reported their result (or never will); a task sent moments ago
-        // may not be registered yet, hence the grace of one check interval.
+        // A task the runner accepted before this check was asked, and no longer lists, has delivered its result
+        // (the runner lists a task until then), whether or not Web has told the pool yet.
         var running = health.RunningTasks.ToHashSet(StringComparer.Ordinal);
-        foreach (var (taskId, sentAt) in runner.InFlight)
+        foreach (var (taskId, acceptedAt) in runner.InFlight)
         {
-            if (!running.Contains(taskId) && _time.GetElapsedTime(sentAt) > _options.HealthCheckInterval)
+            if (acceptedAt != 0 && acceptedAt < askedAt && !running.Contains(taskId))
             {
                 runner.InFlight.TryRemove(taskId, out _);
                 _byTask.TryRemove(taskId, out _);
@@ -445,7 +482,7 @@ public sealed class RunnerPool : IAsyncDisposable
         {
             lock (_gate)
             {
-                if (!runner.InFlight.IsEmpty)
+                if (!runner.InFlight.IsEmpty || runner.State != RunnerState.Ready || _time.GetElapsedTime(runner.LastActivity) <= _options.IdleTimeout)
                 {
                     return;
                 }

@@ -56,7 +56,7 @@ internal sealed class RunnerProcess
 
     public int ProcessId { get; private set; }
 
-    /// <summary>Tasks sent to this process and not known to be finished, with when they were sent.</summary>
+    /// <summary>Tasks sent to this process and not known to be finished, with when it accepted them (0: not yet).</summary>
     public ConcurrentDictionary<string, long> InFlight { get; } = new(StringComparer.Ordinal);
 
     public int HealthFailures { get; set; }

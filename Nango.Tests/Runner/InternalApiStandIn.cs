@@ -1,0 +1,176 @@
+using System.Collections.Concurrent;
+using System.Net;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Nango.Core.Functions.Runners;
+using Nango.Runner.Protocol;
+
+namespace Nango.Tests.Runner;
+
+/// <summary>One callback as the stand-in received it.</summary>
+public sealed record InternalCall(string TaskId, string Method, string Operation, JsonNode? Body, RunnerIdentity Caller);
+
+/// <summary>
+/// Stands in for Nango.Web's internal runner API (the lead wires the real one): a Kestrel app on loopback that
+/// authenticates runners through the pool, records every callback, answers them from small in-memory state and
+/// completes a waiter per task when its result arrives.
+/// </summary>
+public sealed class InternalApiStandIn : IAsyncDisposable
+{
+    private readonly WebApplication _app;
+    private readonly ConcurrentDictionary<string, TaskCompletionSource<RunnerTaskResult>> _results = new();
+
+    private InternalApiStandIn(WebApplication app, Uri url)
+    {
+        _app = app;
+        Url = url;
+    }
+
+    public Uri Url { get; }
+
+    /// <summary>Answers token checks; set once the pool exists.</summary>
+    public Func<string?, RunnerIdentity?> Authenticate { get; set; } = _ => null;
+
+    /// <summary>200 echoing the request.</summary>
+    public static RunnerProxyResponse Echo(RunnerProxyRequest request) => new()
+    {
+        Status = 200,
+        Headers = new() { ["content-type"] = "application/json" },
+        Data = JsonSerializer.SerializeToElement(new { echo = request }, RunnerJson.Options),
+    };
+
+    /// <summary>Answers proxy calls; <see cref="Echo"/> by default.</summary>
+    public Func<RunnerProxyRequest, RunnerProxyResponse> Proxy { get; set; } = Echo;
+
+    public ConcurrentQueue<InternalCall> Calls { get; } = new();
+
+    public JsonObject Metadata { get; set; } = new() { ["team"] = "blue" };
+
+    public JsonNode? Checkpoint { get; set; }
+
+    public ConcurrentQueue<string> Heartbeats { get; } = new();
+
+    public IEnumerable<InternalCall> CallsOf(string taskId) => Calls.Where(c => c.TaskId == taskId);
+
+    public Task<RunnerTaskResult> ResultAsync(string taskId) => Waiter(taskId).Task.WaitAsync(TimeSpan.FromSeconds(60), TestContext.Current.CancellationToken);
+
+    public static async Task<InternalApiStandIn> StartAsync()
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
+        builder.WebHost.UseKestrel(o => o.Listen(IPAddress.Loopback, 0));
+        var app = builder.Build();
+        InternalApiStandIn? standIn = null;
+        app.Run(async context => await standIn!.HandleAsync(context));
+        await app.StartAsync(TestContext.Current.CancellationToken);
+        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        standIn = new InternalApiStandIn(app, new Uri(address));
+        return standIn;
+    }
+
+    public async ValueTask DisposeAsync() => await _app.DisposeAsync();
+
+    private TaskCompletionSource<RunnerTaskResult> Waiter(string taskId)
+        => _results.GetOrAdd(taskId, _ => new TaskCompletionSource<RunnerTaskResult>(TaskCreationOptions.RunContinuationsAsynchronously));
+
+    private async Task HandleAsync(HttpContext context)
+    {
+        var header = context.Request.Headers.Authorization.ToString();
+        var caller = header.StartsWith("Bearer ", StringComparison.Ordinal) ? Authenticate(header["Bearer ".Length..]) : null;
+        if (caller is null)
+        {
+            context.Response.StatusCode = 401;
+            return;
+        }
+        var segments = context.Request.Path.Value!.Split('/', StringSplitOptions.RemoveEmptyEntries);
+        // internal / runner / tasks / {id} [/ operation]
+        if (segments.Length < 4 || segments[0] != "internal" || segments[1] != "runner" || segments[2] != "tasks")
+        {
+            context.Response.StatusCode = 404;
+            return;
+        }
+        var taskId = Uri.UnescapeDataString(segments[3]);
+        var operation = segments.Length > 4 ? segments[4] : "result";
+        var method = context.Request.Method;
+        JsonNode? body = null;
+        if (context.Request.ContentLength is > 0 || context.Request.Headers.TransferEncoding.Count > 0)
+        {
+            body = await JsonNode.ParseAsync(context.Request.Body, cancellationToken: context.RequestAborted);
+        }
+        if (operation == "heartbeat")
+        {
+            Heartbeats.Enqueue(taskId);
+            context.Response.StatusCode = 204;
+            return;
+        }
+        Calls.Enqueue(new InternalCall(taskId, method, operation, body, caller));
+
+        switch (operation, method)
+        {
+            case ("result", "PUT"):
+                Waiter(taskId).TrySetResult(body.Deserialize<RunnerTaskResult>(RunnerJson.Options)!);
+                context.Response.StatusCode = 204;
+                return;
+            case ("proxy", "POST"):
+                await context.Response.WriteAsJsonAsync(Proxy(body.Deserialize<RunnerProxyRequest>(RunnerJson.Options)!), RunnerJson.Options);
+                return;
+            case ("connection", "POST"):
+                var connectionId = body?["connectionId"]?.GetValue<string>();
+                if (connectionId == "missing")
+                {
+                    context.Response.StatusCode = 404;
+                    await context.Response.WriteAsJsonAsync(new RunnerError { Type = "unknown_connection", Message = "No connection 'missing'", Status = 404 }, RunnerJson.Options);
+                    return;
+                }
+                await context.Response.WriteAsJsonAsync(new JsonObject
+                {
+                    ["connection_id"] = connectionId,
+                    ["provider_config_key"] = body?["providerConfigKey"]?.GetValue<string>(),
+                    ["metadata"] = Metadata.DeepClone(),
+                    ["credentials"] = new JsonObject { ["type"] = "OAUTH2", ["access_token"] = "token-of-" + connectionId },
+                });
+                return;
+            case ("metadata", "PUT"):
+                Metadata = (JsonObject)body!["metadata"]!.DeepClone();
+                await context.Response.WriteAsJsonAsync(new JsonObject { ["metadata"] = Metadata.DeepClone() });
+                return;
+            case ("metadata", "PATCH"):
+                foreach (var (key, value) in (JsonObject)body!["metadata"]!)
+                {
+                    Metadata[key] = value?.DeepClone();
+                }
+                await context.Response.WriteAsJsonAsync(new JsonObject { ["metadata"] = Metadata.DeepClone() });
+                return;
+            case ("environment-variables", "GET"):
+                await context.Response.WriteAsJsonAsync(new[] { new RunnerEnvironmentVariable("REGION", "eu") }, RunnerJson.Options);
+                return;
+            case ("actions", "POST"):
+                await context.Response.WriteAsJsonAsync(new RunnerTriggerActionResponse(JsonSerializer.SerializeToElement(new { triggered = body?["actionName"]?.GetValue<string>(), input = body?["input"] })), RunnerJson.Options);
+                return;
+            case ("checkpoint", "GET"):
+                await context.Response.WriteAsJsonAsync(new JsonObject { ["checkpoint"] = Checkpoint?.DeepClone() });
+                return;
+            case ("checkpoint", "PUT"):
+                Checkpoint = body?["checkpoint"]?.DeepClone();
+                context.Response.StatusCode = 204;
+                return;
+            case ("checkpoint", "DELETE"):
+                Checkpoint = null;
+                context.Response.StatusCode = 204;
+                return;
+            case ("logs", "POST"):
+                context.Response.StatusCode = 204;
+                return;
+            default:
+                context.Response.StatusCode = 404;
+                return;
+        }
+    }
+}
