@@ -62,7 +62,7 @@ public sealed class RunnerTestHost : IAsyncDisposable
         var lost = new LostTaskRecorder();
         var pool = new RunnerPool(Options.Create(options), [lost], Logs.CreateLogger<RunnerPool>(), TimeProvider.System);
         api.Authenticate = pool.Authenticate;
-        return new RunnerTestHost(api, pool, new RunnerClient(pool, Options.Create(options)), lost);
+        return new RunnerTestHost(api, pool, new RunnerClient(pool, Options.Create(options), new Nango.Core.Functions.InternalApiAddress()), lost);
     }
 
     public static string Fixture(string name) => File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "Runner", "Fixtures", name));
