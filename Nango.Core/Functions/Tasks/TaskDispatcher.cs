@@ -33,7 +33,7 @@ public sealed class TaskDispatcher(
 
     private static readonly TimeSpan PollInterval = TimeSpan.FromSeconds(1);
 
-    private readonly string _instance = $"{Environment.MachineName}:{Environment.ProcessId}:{Guid.NewGuid():N}"[..48];
+    private readonly string _instance = $"{Environment.MachineName}:{Environment.ProcessId}:{Guid.NewGuid():N}";
     private readonly Channel<bool> _wake = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
     private readonly StoppingSignal _stopping = new();
     private Task? _loop;
