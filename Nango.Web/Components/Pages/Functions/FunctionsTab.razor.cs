@@ -38,7 +38,19 @@ public partial class FunctionsTab : ComponentBase
     [Inject]
     public required TimeProvider Clock { get; init; }
 
-    protected override Task OnParametersSetAsync() => LoadAsync();
+    private (int EnvironmentId, string IntegrationKey)? _loadedFor;
+
+    /// <summary>The host page re-renders for its own reasons (saving settings, a snackbar); reload only when what is shown changes.</summary>
+    protected override async Task OnParametersSetAsync()
+    {
+        var target = (Environment.EnvironmentId, IntegrationKey);
+        if (_loadedFor == target)
+        {
+            return;
+        }
+        _loadedFor = target;
+        await LoadAsync();
+    }
 
     private async Task LoadAsync()
     {
