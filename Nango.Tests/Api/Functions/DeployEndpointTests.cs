@@ -2,6 +2,7 @@ using System.Net;
 using System.Text.Json.Nodes;
 using Microsoft.Extensions.DependencyInjection;
 using Nango.Core.Functions.Store;
+using Nango.Core.Logs;
 using Nango.Tests.Api.Functions.Support;
 using Nango.Tests.Api.Support;
 using Nango.Tests.Infrastructure;
@@ -125,6 +126,37 @@ public sealed class DeployEndpointTests(NangoWebFactory factory) : IClassFixture
         var bundle = await factory.Services.GetRequiredService<IFunctionBundleReader>().ReadCurrentAsync(env.EnvironmentId, "github", "action", "a1", Ct);
         Assert.False(bundle!.Enabled);
         Assert.Equal("module.exports = 3;", bundle.Js);
+    }
+
+    [Fact]
+    public async Task A_deploy_is_one_operation_in_logs_and_a_refused_one_a_failed_operation()
+    {
+        var (client, env) = await NewAccountAsync("github");
+
+        await client.DeployAsync(DeployBodies.Body([DeployBodies.Action("a1"), DeployBodies.Action("a2")]));
+        await client.DeployAsync(DeployBodies.Body([DeployBodies.Action("x1", "no-such-integration")]));
+
+        var succeeded = await WaitForDeployOperationAsync(env, OperationStates.Success);
+        var messages = await factory.Services.GetRequiredService<LogQueryService>().SearchMessagesAsync(env, new LogMessageSearch { OperationId = succeeded.Id }, Ct);
+        Assert.Contains(messages.Items, m => m.Message.StartsWith("Successfully deployed 2 scripts: 2 created", StringComparison.Ordinal));
+        Assert.Contains(messages.Items, m => m.Message == "Created action github/a1 at version 1.0.0");
+        await WaitForDeployOperationAsync(env, OperationStates.Failed);
+    }
+
+    private async Task<LogOperationRow> WaitForDeployOperationAsync(Nango.Core.Environments.EnvironmentContext env, string state)
+    {
+        var query = factory.Services.GetRequiredService<LogQueryService>();
+        for (var attempt = 0; attempt < 200; attempt++)
+        {
+            var page = await query.SearchOperationsAsync(env, new LogOperationSearch { Types = ["deploy:custom"], States = [state] }, Ct);
+            if (page.Items.Count > 0)
+            {
+                return page.Items[0];
+            }
+            // Log writes are batched about every 200 ms; poll until this one is flushed.
+            await Task.Delay(50, Ct);
+        }
+        throw new Xunit.Sdk.XunitException($"No {state} deploy operation was logged.");
     }
 
     [Theory]
