@@ -44,7 +44,7 @@ public sealed record FunctionVersionInfo(
     string CodeHash,
     DateTimeOffset DeployedAt);
 
-public sealed record FunctionPage(IReadOnlyList<FunctionSummary> Rows, int Total);
+public sealed record FunctionListPage(IReadOnlyList<FunctionSummary> Rows, int Total);
 
 public enum FunctionCodeOutcome
 {
@@ -72,7 +72,7 @@ public sealed class FunctionService(
     ILogService logs)
 {
     /// <summary>One page of an integration's functions, ordered as Nango orders them (type, name, event, id); null when the integration does not exist.</summary>
-    public async Task<FunctionPage?> ListAsync(EnvironmentContext env, string integrationKey, string? type, string? search, int page, int limit, CancellationToken ct)
+    public async Task<FunctionListPage?> ListAsync(EnvironmentContext env, string integrationKey, string? type, string? search, int page, int limit, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(env);
         await using var db = await contextFactory.CreateDbContextAsync(ct);
@@ -93,7 +93,7 @@ public sealed class FunctionService(
         }
         var total = await query.CountAsync(ct);
         var rows = await Ordered(query).Skip(page * limit).Take(limit).ToListAsync(ct);
-        return new FunctionPage(rows.Select(r => ToSummary(r.Function, r.Version, integration)).ToList(), total);
+        return new FunctionListPage(rows.Select(r => ToSummary(r.Function, r.Version, integration)).ToList(), total);
     }
 
     /// <summary>Every live function of an integration, for the dashboard (no paging: an integration has a handful).</summary>

@@ -49,14 +49,14 @@ internal static partial class DeployBodyParser
             reader.ReadString(root, "nangoYamlBody", [], required: true);
         }
 
-        var flows = new List<FlowDefinition>();
+        var flows = new List<(int Index, FlowDefinition Flow)>();
         if (ReadArray(reader, root, "flowConfigs", [], required: true) is { } flowArray)
         {
             for (var index = 0; index < flowArray.Count; index++)
             {
                 if (ReadFlow(reader, flowArray[index], ["flowConfigs", index]) is { } flow)
                 {
-                    flows.Add(flow);
+                    flows.Add((index, flow));
                 }
             }
         }
@@ -89,9 +89,9 @@ internal static partial class DeployBodyParser
         ReadEnum(reader, root, "source", [], ["standalone", "repo"]);
 
         // Two entries for one function would both claim it; Nango's own CLI never sends that.
-        foreach (var duplicate in flows.Select((f, i) => (f, i)).GroupBy(x => (x.f.IntegrationKey, x.f.Type, x.f.Name)).Where(g => g.Count() > 1).SelectMany(g => g.Skip(1)))
+        foreach (var (index, duplicate) in flows.GroupBy(x => (x.Flow.IntegrationKey, x.Flow.Type, x.Flow.Name)).Where(g => g.Count() > 1).SelectMany(g => g.Skip(1)))
         {
-            reader.Add(new ValidationError("custom", $"The {duplicate.f.Type} '{duplicate.f.Name}' of '{duplicate.f.IntegrationKey}' is deployed twice", ["flowConfigs", duplicate.i, "syncName"]));
+            reader.Add(new ValidationError("custom", $"The {duplicate.Type} '{duplicate.Name}' of '{duplicate.IntegrationKey}' is deployed twice", ["flowConfigs", index, "syncName"]));
         }
 
         if (reader.HasErrors)
@@ -100,7 +100,7 @@ internal static partial class DeployBodyParser
             return null;
         }
         return new DeployRequest(
-            flows,
+            flows.Select(f => f.Flow).ToList(),
             onEvents,
             deployMode ?? (singleDeployMode == true ? DeployModes.Single : DeployModes.All),
             reconcile ?? false,

@@ -20,6 +20,13 @@ public static class DashboardUrls
 
     public static string Integration(string env, string uniqueKey) => $"{Root}/{Escape(env)}/integrations/{Escape(uniqueKey)}";
 
+    /// <summary>The integration page with its Functions tab open.</summary>
+    public static string IntegrationFunctions(string env, string uniqueKey) => Integration(env, uniqueKey) + "?tab=functions";
+
+    /// <summary>One deployed function; the type is part of the path because a sync and an action may share a name.</summary>
+    public static string Function(string env, string uniqueKey, string type, string name) =>
+        $"{Integration(env, uniqueKey)}/functions/{Escape(type)}/{Escape(name)}";
+
     public static string Connections(string env, string? integration = null, string? search = null)
     {
         var url = $"{Root}/{Escape(env)}/connections";

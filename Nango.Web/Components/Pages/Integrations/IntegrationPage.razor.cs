@@ -21,6 +21,10 @@ public partial class IntegrationPage : EnvironmentPage
     [Parameter]
     public string Key { get; set; } = "";
 
+    /// <summary><c>functions</c> opens the Functions tab (links from a function page come back to it).</summary>
+    [SupplyParameterFromQuery]
+    public string? Tab { get; set; }
+
     [Inject]
     public required IntegrationService Integrations { get; init; }
 
