@@ -98,6 +98,8 @@ public class NangoWebFactory : WebApplicationFactory<Program>, IAsyncLifetime
         builder.UseSetting("Nango:Bootstrap:AdminPassword", AdminPassword);
         builder.UseSetting("Nango:Bootstrap:SecretKey", SecretKey);
         builder.UseSetting("Nango:Bootstrap:ProdSecretKey", ProdSecretKey);
+        // Many instances run at once: each internal runner API takes a free port.
+        builder.UseSetting("Nango:InternalUrl", "http://127.0.0.1:0");
         if (ListenPort != 0)
         {
             builder.UseSetting("Nango:ServerUrl", $"http://127.0.0.1:{ListenPort.ToString(System.Globalization.CultureInfo.InvariantCulture)}");

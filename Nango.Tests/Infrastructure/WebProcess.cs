@@ -15,6 +15,8 @@ public static class WebProcess
             RedirectStandardError = true,
             WorkingDirectory = Path.GetTempPath(),
         };
+        // Tests run many instances at once: each internal runner API takes a free port unless the test names one.
+        start.Environment["Nango__InternalUrl"] = "http://127.0.0.1:0";
         foreach (var (key, value) in environment)
         {
             start.Environment[key] = value;
@@ -46,6 +48,8 @@ public static class WebProcess
             RedirectStandardError = true,
             WorkingDirectory = Path.GetTempPath(),
         };
+        // Tests run many instances at once: each internal runner API takes a free port unless the test names one.
+        start.Environment["Nango__InternalUrl"] = "http://127.0.0.1:0";
         foreach (var (key, value) in environment)
         {
             start.Environment[key] = value;

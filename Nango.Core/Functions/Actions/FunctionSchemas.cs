@@ -22,8 +22,10 @@ public static class FunctionSchemas
             return [];
         }
         var text = jsonSchema.ToJsonString();
+        // Draft 2020-12 names the section $defs (the validator refuses the older "definitions"); references move with it.
         var schema = _compiled.GetOrAdd(model + "\n" + text, _ => JsonSchema.FromText(
-            new JsonObject { ["$ref"] = "#/definitions/" + model, ["definitions"] = definitions.DeepClone() }.ToJsonString()));
+            new JsonObject { ["$ref"] = "#/$defs/" + model, ["$defs"] = definitions.DeepClone() }.ToJsonString()
+                .Replace("\"#/definitions/", "\"#/$defs/", StringComparison.Ordinal)));
         var instance = value is null ? JsonDocument.Parse("null").RootElement : JsonSerializer.SerializeToElement(value);
         var result = schema.Evaluate(instance, new EvaluationOptions { OutputFormat = OutputFormat.List });
         if (result.IsValid)

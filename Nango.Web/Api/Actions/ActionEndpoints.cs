@@ -71,7 +71,9 @@ public static class ActionEndpoints
         {
             var statusUrl = ActionPaths.Status(outcome.Id!.Value);
             http.Response.Headers.Location = statusUrl;
-            return Results.Json(new { id = outcome.Id.Value.ToString(), statusUrl }, statusCode: StatusCodes.Status202Accepted);
+            // Written as a JsonObject: the API's snake_case policy would rename statusUrl, which Nango sends camel-cased.
+            var accepted = new JsonObject { ["id"] = outcome.Id.Value.ToString(), ["statusUrl"] = statusUrl };
+            return Results.Text(accepted.ToJsonString(), "application/json", statusCode: StatusCodes.Status202Accepted);
         }
         return Answer(outcome);
     }
