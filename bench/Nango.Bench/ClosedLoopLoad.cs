@@ -6,8 +6,8 @@ namespace Nango.Bench;
 
 /// <summary>
 /// A closed-loop load generator: <c>concurrency</c> workers, each sending its next request as soon as the
-/// previous answer has been read to the end, until the time is up. A request counts when it answered 200 with
-/// exactly the expected number of bytes; anything else is an error.
+/// previous answer has been read to the end, until the time is up. A request counts when it answered the expected
+/// status with exactly the expected number of bytes (any number when none is expected); anything else is an error.
 /// </summary>
 internal static class ClosedLoopLoad
 {
@@ -25,14 +25,14 @@ internal static class ClosedLoopLoad
     };
 
     public static async Task<LoadResult> RunAsync(
-        HttpClient client, Func<HttpRequestMessage> request, int expectedBytes, int concurrency, TimeSpan duration, BenchProcess? server)
+        HttpClient client, Func<HttpRequestMessage> request, Expected expected, int concurrency, TimeSpan duration, BenchProcess? server)
     {
         var serverCpu = server?.CpuTime;
         var benchCpu = Process.GetCurrentProcess().TotalProcessorTime;
         var started = Stopwatch.GetTimestamp();
         var stopAt = started + (long)(duration.TotalSeconds * Stopwatch.Frequency);
         var workers = Enumerable.Range(0, concurrency)
-            .Select(_ => Task.Run(() => WorkerAsync(client, request, expectedBytes, stopAt)))
+            .Select(_ => Task.Run(() => WorkerAsync(client, request, expected, stopAt)))
             .ToArray();
         var results = await Task.WhenAll(workers);
         var elapsed = Stopwatch.GetElapsedTime(started);
@@ -51,7 +51,7 @@ internal static class ClosedLoopLoad
     }
 
     private static async Task<(List<long> Ticks, int Errors, string? FirstError)> WorkerAsync(
-        HttpClient client, Func<HttpRequestMessage> request, int expectedBytes, long stopAt)
+        HttpClient client, Func<HttpRequestMessage> request, Expected expected, long stopAt)
     {
         var buffer = new byte[64 * 1024];
         var ticks = new List<long>(1 << 14);
@@ -71,7 +71,7 @@ internal static class ClosedLoopLoad
                 {
                     received += read;
                 }
-                if (response.StatusCode == HttpStatusCode.OK && received == expectedBytes)
+                if (response.StatusCode == expected.Status && (expected.Bytes is null || received == expected.Bytes))
                 {
                     ticks.Add(Stopwatch.GetTimestamp() - sent);
                     continue;
@@ -86,6 +86,12 @@ internal static class ClosedLoopLoad
         }
         return (ticks, errors, firstError);
     }
+}
+
+/// <summary>What a good answer is: its status and, when given, its exact body length.</summary>
+internal sealed record Expected(HttpStatusCode Status, int? Bytes)
+{
+    public static Expected Ok(int bytes) => new(HttpStatusCode.OK, bytes);
 }
 
 /// <summary>One target at one body size and concurrency. Latencies are sorted, in milliseconds.</summary>

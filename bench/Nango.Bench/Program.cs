@@ -9,6 +9,6 @@ static int Usage()
 {
     Console.Error.WriteLine("usage: dotnet run -c Release --project bench/Nango.Bench -- logs [--messages 1000000] [--operations 50000] [--queries 200] [--keep]");
     Console.Error.WriteLine("       dotnet run -c Release --project bench/Nango.Bench -- webhooks [--events 1000] [--connections 100] [--latency-events 300] [--concurrency 32] [--keep]");
-    Console.Error.WriteLine("       dotnet run -c Release --project bench/Nango.Bench -- proxy [--duration 10] [--warmup 2] [--concurrency 1,32] [--keep]");
+    Console.Error.WriteLine("       dotnet run -c Release --project bench/Nango.Bench -- proxy [--duration 10] [--warmup 2] [--prewarm 30] [--concurrency 1,32] [--no-breakdown] [--keep]");
     return 2;
 }

@@ -28,6 +28,7 @@ internal static class ProxyBenchmark
     private const string IntegrationKey = "bench-upstream";
     private const string ConnectionName = "bench-connection";
     private const string AxiosVersion = "1.18.0";
+    private const string WebEnvironmentPrefix = "NANGO_BENCH_WEB_";
 
     private static readonly int[] _sizes = [1024, 100 * 1024];
 
@@ -35,14 +36,16 @@ internal static class ProxyBenchmark
     {
         var duration = TimeSpan.FromSeconds(BenchSupport.IntArg(args, "--duration", 10));
         var warmup = TimeSpan.FromSeconds(BenchSupport.IntArg(args, "--warmup", 2));
+        var prewarm = TimeSpan.FromSeconds(BenchSupport.IntArg(args, "--prewarm", 30));
         var concurrencies = BenchSupport.IntListArg(args, "--concurrency", [1, 32]);
         var keep = args.Contains("--keep");
+        var breakdown = !args.Contains("--no-breakdown");
         var server = BenchSupport.Server;
         var stamp = DateTimeOffset.UtcNow.ToString("yyyyMMdd'T'HHmmss", CultureInfo.InvariantCulture);
         var database = $"nango_bench_proxy_{stamp.ToLowerInvariant()}";
         var workDirectory = Path.Combine(Path.GetTempPath(), database);
         Console.WriteLine($"proxy benchmark: GET of {string.Join(" and ", _sizes.Select(SizeLabel))} JSON, concurrency {string.Join(", ", concurrencies)}, " +
-            $"{duration.TotalSeconds:0} s per run after {warmup.TotalSeconds:0} s of warm-up, {System.Environment.ProcessorCount} cores, Postgres {BenchSupport.Redact(server)}");
+            $"{duration.TotalSeconds:0} s per run after {warmup.TotalSeconds:0} s of warm-up ({prewarm.TotalSeconds:0} s per target before the first), {System.Environment.ProcessorCount} cores, Postgres {BenchSupport.Redact(server)}");
 
         var nodeDirectory = Path.Combine(BenchSupport.RepositoryRoot(), "bench", "node");
         await EnsureNodeModulesAsync(nodeDirectory);
@@ -68,6 +71,7 @@ internal static class ProxyBenchmark
                 new("node", nodeClient, size => Get(new Uri(node.Url, "/proxy/"), size), node.Process),
             ];
             await CheckBodiesAsync(targets, upstream);
+            await PrewarmAsync(targets, prewarm, concurrencies.Max());
 
             var rows = new List<Row>();
             foreach (var size in _sizes)
@@ -77,12 +81,27 @@ internal static class ProxyBenchmark
                     var results = new Dictionary<string, LoadResult>(StringComparer.Ordinal);
                     foreach (var target in targets)
                     {
-                        await ClosedLoopLoad.RunAsync(target.Client, () => target.Request(size), size, concurrency, warmup, target.Server);
-                        results[target.Name] = await ClosedLoopLoad.RunAsync(target.Client, () => target.Request(size), size, concurrency, duration, target.Server);
+                        await ClosedLoopLoad.RunAsync(target.Client, () => target.Request(size), Expected.Ok(size), concurrency, warmup, target.Server);
+                        results[target.Name] = await ClosedLoopLoad.RunAsync(target.Client, () => target.Request(size), Expected.Ok(size), concurrency, duration, target.Server);
                     }
                     var row = new Row(size, concurrency, results["direct"], results["proxy"], results["node"]);
                     rows.Add(row);
                     Console.WriteLine($"  {SizeLabel(size)} × {concurrency}: direct {row.Direct.PerSecond:N0}/s, proxy {row.Proxy.PerSecond:N0}/s, node {row.Node.PerSecond:N0}/s");
+                }
+            }
+            var steps = new List<Step>();
+            if (breakdown)
+            {
+                var full = targets.Single(t => t.Name == "proxy");
+                foreach (var concurrency in concurrencies)
+                {
+                    foreach (var probe in Probes(web, secretKey))
+                    {
+                        await ClosedLoopLoad.RunAsync(proxyClient, probe.Request, probe.Expected, concurrency, warmup, web.Process);
+                        steps.Add(new Step(probe.Name, concurrency, await ClosedLoopLoad.RunAsync(proxyClient, probe.Request, probe.Expected, concurrency, duration, web.Process)));
+                    }
+                    steps.Add(new Step($"the same, through to the upstream ({SizeLabel(_sizes[0])})", concurrency,
+                        rows.Single(r => r.Size == _sizes[0] && r.Concurrency == concurrency).Proxy));
                 }
             }
             if (web.Process.HasExited || node.Process.HasExited)
@@ -101,13 +120,15 @@ internal static class ProxyBenchmark
                 ["loadAverage"] = File.Exists("/proc/loadavg") ? string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3)) : null,
                 ["durationSeconds"] = duration.TotalSeconds,
                 ["warmupSeconds"] = warmup.TotalSeconds,
+                ["prewarmSecondsPerTarget"] = prewarm.TotalSeconds,
                 ["node"] = node.Version,
                 ["axios"] = AxiosVersion,
                 ["upstreamRejectedRequests"] = upstream.Rejected,
                 ["rows"] = new JsonArray([.. rows.Select(r => r.ToJson())]),
                 ["goals"] = new JsonArray([.. goals.Select(g => g.ToJson())]),
+                ["breakdown"] = new JsonArray([.. steps.Select(s => s.ToJson())]),
             };
-            Print(result, rows, goals);
+            Print(result, rows, goals, steps);
             Console.WriteLine($"results: {BenchSupport.WriteResult(result, "proxy", stamp)}");
             return 0;
         }
@@ -148,6 +169,33 @@ internal static class ProxyBenchmark
         };
     }
 
+    /// <summary>A request to Nango.Web that stops after one more part of the proxy's work than the one before.</summary>
+    private sealed record Probe(string Name, Func<HttpRequestMessage> Request, Expected Expected);
+
+    private sealed record Step(string Name, int Concurrency, LoadResult Result)
+    {
+        public JsonObject ToJson()
+        {
+            var json = Result.ToJson();
+            json["step"] = Name;
+            json["concurrency"] = Concurrency;
+            return json;
+        }
+    }
+
+    /// <summary>
+    /// The proxy's work in layers: Kestrel and the middleware alone, then the secret-key check (a database query),
+    /// then the connection lookup and the call's log operation (refused before any upstream call).
+    /// </summary>
+    private static Probe[] Probes(RunningServer web, string secretKey) =>
+    [
+        new("GET /health: Kestrel and middleware, no auth, no database", () => Get(new Uri(web.Url, "/health"), null), new Expected(HttpStatusCode.OK, null)),
+        new("/proxy without Connection-Id: + secret key check → 400", () => Get(new Uri(web.Url, "/proxy/"), _sizes[0],
+            ("Authorization", $"Bearer {secretKey}")), new Expected(HttpStatusCode.BadRequest, null)),
+        new("/proxy, unknown connection: + connection lookup + log operation → 404", () => Get(new Uri(web.Url, "/proxy/"), _sizes[0],
+            ("Authorization", $"Bearer {secretKey}"), ("Connection-Id", "no-such-connection"), ("Provider-Config-Key", IntegrationKey)), new Expected(HttpStatusCode.NotFound, null)),
+    ];
+
     private sealed record Goal(string Text, string Measured, bool? Met)
     {
         public string Verdict => Met switch { true => "PASS", false => "MISS", null => "n/a" };
@@ -180,7 +228,7 @@ internal static class ProxyBenchmark
         return goals;
     }
 
-    private static void Print(JsonObject result, List<Row> rows, List<Goal> goals)
+    private static void Print(JsonObject result, List<Row> rows, List<Goal> goals, List<Step> steps)
     {
         Console.WriteLine();
         Console.WriteLine("| body | concurrency | direct req/s | proxy req/s | node req/s | proxy/direct | node/direct | proxy/node |");
@@ -213,6 +261,20 @@ internal static class ProxyBenchmark
             Console.WriteLine();
             Console.WriteLine($"errors (not counted above): {string.Join("; ", failed)}; upstream refused {result["upstreamRejectedRequests"]} requests for a wrong API key");
         }
+        if (steps.Count > 0)
+        {
+            Console.WriteLine();
+            Console.WriteLine("Where the proxy's time goes: requests to Nango.Web that stop after each part of its work.");
+            Console.WriteLine("| concurrency | request | req/s | p50 / p99 ms | p50 over the line above | Nango.Web CPU ms/req |");
+            Console.WriteLine("|---|---|---|---|---|---|");
+            Step? above = null;
+            foreach (var step in steps)
+            {
+                var added = above is not null && above.Concurrency == step.Concurrency ? Ms(step.Result.P50 - above.Result.P50) : "";
+                Console.WriteLine($"| {step.Concurrency} | {step.Name} | {step.Result.PerSecond:N0} | {Ms(step.Result.P50)} / {Ms(step.Result.P99)} | {added} | {Ms(step.Result.ServerCpuMsPerRequest ?? double.NaN)} |");
+                above = step;
+            }
+        }
         Console.WriteLine();
         Console.WriteLine("| goal (issue 6) | measured | result |");
         Console.WriteLine("|---|---|---|");
@@ -228,14 +290,39 @@ internal static class ProxyBenchmark
 
     private static string SizeLabel(int bytes) => $"{bytes / 1024} KB";
 
-    private static HttpRequestMessage Get(Uri baseUrl, int size, params (string Name, string Value)[] headers)
+    /// <summary>GET of the upstream path for <paramref name="size"/> under <paramref name="baseUrl"/> (or of <paramref name="baseUrl"/> itself).</summary>
+    private static HttpRequestMessage Get(Uri baseUrl, int? size, params (string Name, string Value)[] headers)
     {
-        var request = new HttpRequestMessage(HttpMethod.Get, new Uri(baseUrl, Upstream.PathFor(size).TrimStart('/')));
+        var request = new HttpRequestMessage(HttpMethod.Get, size is { } bytes ? new Uri(baseUrl, Upstream.PathFor(bytes).TrimStart('/')) : baseUrl);
         foreach (var (name, value) in headers)
         {
             request.Headers.TryAddWithoutValidation(name, value);
         }
         return request;
+    }
+
+    /// <summary>
+    /// Load on every target, both body sizes in turn, before the first measurement. Nango.Web starts on tier-0 code
+    /// and recompiles its hot path in the background: under load on two busy cores that went on for about a minute
+    /// (dotnet-counters: JIT time ≈ process CPU time throughout the first 1 KB run), which a run's own short warm-up
+    /// does not cover. Node and the bench process get the same, so no target is measured cold.
+    /// </summary>
+    private static async Task PrewarmAsync(Target[] targets, TimeSpan prewarm, int concurrency)
+    {
+        if (prewarm <= TimeSpan.Zero)
+        {
+            return;
+        }
+        Console.WriteLine($"  warming up: {prewarm.TotalSeconds:0} s per target at concurrency {concurrency}");
+        var slice = TimeSpan.FromSeconds(2);
+        foreach (var target in targets)
+        {
+            for (var (spent, i) = (TimeSpan.Zero, 0); spent < prewarm; spent += slice, i++)
+            {
+                var size = _sizes[i % _sizes.Length];
+                await ClosedLoopLoad.RunAsync(target.Client, () => target.Request(size), Expected.Ok(size), concurrency, slice, null);
+            }
+        }
     }
 
     /// <summary>Each target must return the upstream's bytes exactly before anything is timed.</summary>
@@ -287,7 +374,7 @@ internal static class ProxyBenchmark
         var port = BenchProcess.FreePort();
         var url = new Uri($"http://127.0.0.1:{port}/");
         var web = Path.Combine(AppContext.BaseDirectory, "Nango.Web.dll");
-        var process = BenchProcess.Start("Nango.Web", "dotnet", [web, "--urls", url.GetLeftPart(UriPartial.Authority)], AppContext.BaseDirectory, new Dictionary<string, string>
+        var environment = new Dictionary<string, string>(StringComparer.Ordinal)
         {
             ["ASPNETCORE_ENVIRONMENT"] = "Production",
             ["DOTNET_ENVIRONMENT"] = "Production",
@@ -301,7 +388,14 @@ internal static class ProxyBenchmark
             ["Nango__Bootstrap__SecretKey"] = secretKey,
             ["Nango__Catalog__ExtraFiles__0"] = catalogFile,
             ["Nango__Proxy__AllowedNetworks__0"] = "127.0.0.1/32",
-        });
+        };
+        // For profiling and experiments: NANGO_BENCH_WEB_<NAME>=value reaches Nango.Web (only) as <NAME>=value.
+        foreach (var (name, value) in System.Environment.GetEnvironmentVariables().Cast<System.Collections.DictionaryEntry>()
+            .Select(e => ((string)e.Key, (string?)e.Value ?? "")).Where(e => e.Item1.StartsWith(WebEnvironmentPrefix, StringComparison.Ordinal)))
+        {
+            environment[name[WebEnvironmentPrefix.Length..]] = value;
+        }
+        var process = BenchProcess.Start("Nango.Web", "dotnet", [web, "--urls", url.GetLeftPart(UriPartial.Authority)], AppContext.BaseDirectory, environment);
         try
         {
             await process.WaitUntilHealthyAsync(new Uri(url, "/health"), TimeSpan.FromMinutes(2));
