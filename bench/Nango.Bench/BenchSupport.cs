@@ -45,22 +45,37 @@ internal static class BenchSupport
     /// <summary>Writes <c>bench/results/{scenario}-{stamp}.json</c> next to Nango.sln and returns its path.</summary>
     public static string WriteResult(JsonObject result, string scenario, string stamp)
     {
-        var directory = new DirectoryInfo(AppContext.BaseDirectory);
-        while (directory is not null && !File.Exists(Path.Combine(directory.FullName, "Nango.sln")))
-        {
-            directory = directory.Parent;
-        }
-        var folder = Path.Combine(directory?.FullName ?? Directory.GetCurrentDirectory(), "bench", "results");
+        var folder = Path.Combine(RepositoryRoot(), "bench", "results");
         Directory.CreateDirectory(folder);
         var file = Path.Combine(folder, $"{scenario}-{stamp}.json");
         File.WriteAllText(file, result.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
         return file;
     }
 
+    /// <summary>The folder holding Nango.sln, found upwards from the build output (the current directory if none is).</summary>
+    public static string RepositoryRoot()
+    {
+        var directory = new DirectoryInfo(AppContext.BaseDirectory);
+        while (directory is not null && !File.Exists(Path.Combine(directory.FullName, "Nango.sln")))
+        {
+            directory = directory.Parent;
+        }
+        return directory?.FullName ?? Directory.GetCurrentDirectory();
+    }
+
     public static int IntArg(string[] args, string name, int fallback)
     {
         var index = Array.IndexOf(args, name);
         return index >= 0 && index + 1 < args.Length ? int.Parse(args[index + 1], CultureInfo.InvariantCulture) : fallback;
+    }
+
+    /// <summary>A comma-separated list of integers, such as <c>--concurrency 1,32</c>.</summary>
+    public static int[] IntListArg(string[] args, string name, int[] fallback)
+    {
+        var index = Array.IndexOf(args, name);
+        return index >= 0 && index + 1 < args.Length
+            ? args[index + 1].Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(v => int.Parse(v, CultureInfo.InvariantCulture)).ToArray()
+            : fallback;
     }
 
     public static double Round(double value) => Math.Round(value, 3);
