@@ -12,6 +12,7 @@ using Nango.Core.Environments;
 using Nango.Core.Integrations;
 using Nango.Core.Logs;
 using Nango.Core.Persistence;
+using Nango.Core.Proxy;
 using Nango.Core.Providers;
 using Nango.Core.Scheduling;
 using Nango.Core.Secrets;
@@ -68,6 +69,7 @@ public static class CoreServiceCollectionExtensions
         services.AddNangoScheduling(configuration, connectionString);
         services.AddNangoWebhooks(connectionString);
         services.AddNangoAuth();
+        services.AddNangoProxy();
         return services;
     }
 }

@@ -45,6 +45,24 @@ public sealed class ProxyOptions
 {
     /// <summary>Null means: true in Development, false elsewhere.</summary>
     public bool? AllowPrivateNetworks { get; set; }
+
+    /// <summary>
+    /// Private ranges (CIDR, e.g. <c>10.20.0.0/16</c>) that stay reachable while private networks are refused: an
+    /// internal API a self-hoster means to proxy to, without opening the whole private address space.
+    /// </summary>
+    public List<string> AllowedNetworks { get; set; } = [];
+
+    /// <summary>First wait between proxy attempts; it doubles on every retry (Nango: 3 s).</summary>
+    public TimeSpan RetryBaseDelay { get; set; } = TimeSpan.FromSeconds(3);
+
+    /// <summary>Longest wait between attempts, for computed backoff and for waits a provider asks for alike.</summary>
+    public TimeSpan RetryMaxDelay { get; set; } = TimeSpan.FromMinutes(10);
+
+    /// <summary>Request bodies up to this size are kept in memory so a retry can resend them; larger ones stream once.</summary>
+    public long MaxBufferedBodyBytes { get; set; } = 75 * 1024 * 1024;
+
+    /// <summary>How long one attempt may wait for the provider's response headers.</summary>
+    public TimeSpan Timeout { get; set; } = TimeSpan.FromMinutes(5);
 }
 
 public sealed class RunnerOptions

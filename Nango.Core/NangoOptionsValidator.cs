@@ -85,6 +85,19 @@ internal sealed class NangoOptionsValidator(IHostEnvironment hostEnvironment) : 
             failures.Add("Nango__Webhooks__RetryBaseDelay and __PollInterval must be positive and __RetryMaxDelay at least RetryBaseDelay.");
         }
 
+        var proxy = options.Proxy;
+        foreach (var network in proxy.AllowedNetworks)
+        {
+            if (!System.Net.IPNetwork.TryParse(network, out _))
+            {
+                failures.Add($"Nango__Proxy__AllowedNetworks: '{network}' is not a network in CIDR form (such as 10.20.0.0/16).");
+            }
+        }
+        if (proxy.RetryBaseDelay <= TimeSpan.Zero || proxy.RetryMaxDelay < proxy.RetryBaseDelay || proxy.Timeout <= TimeSpan.Zero || proxy.MaxBufferedBodyBytes < 0)
+        {
+            failures.Add("Nango__Proxy__RetryBaseDelay and __Timeout must be positive, __RetryMaxDelay at least RetryBaseDelay, and __MaxBufferedBodyBytes not negative.");
+        }
+
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }
 }

@@ -1,4 +1,3 @@
-using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json.Nodes;
 using Nango.Core.Http;
@@ -36,12 +35,7 @@ public sealed class CredentialVerifier(OutboundAddressGuard guard, TimeProvider 
         {
             return new VerificationResult(false, true, null);
         }
-        var context = new InterpolationContext
-        {
-            ConnectionConfig = connectionConfig,
-            Credentials = credentials,
-            ApiKey = credentials["apiKey"]?.ToString(),
-        };
+        var context = Proxy.ProviderRequestAuth.Context(credentials, connectionConfig);
         var baseTemplate = verification.BaseUrlOverride ?? provider.Proxy!.BaseUrl;
         if (baseTemplate is null)
         {
@@ -58,7 +52,9 @@ public sealed class CredentialVerifier(OutboundAddressGuard guard, TimeProvider 
         {
             var url = baseUrl.Value.TrimEnd('/') + "/" + ProviderInterpolation.InterpolateWithFallback(endpoint, context).TrimStart('/');
             using var request = new HttpRequestMessage(new HttpMethod(verification.Method), url);
-            foreach (var (name, value) in ProviderInterpolation.InterpolateAll(provider.Proxy!.Headers, context).Concat(ProviderInterpolation.InterpolateAll(verification.Headers, context)))
+            var headers = Proxy.ProviderRequestAuth.ProviderHeaders(provider.Proxy!.Headers, context)
+                .Concat(Proxy.ProviderRequestAuth.ProviderHeaders(verification.Headers, context));
+            foreach (var (name, value) in headers)
             {
                 if (!name.Equals("content-type", StringComparison.OrdinalIgnoreCase))
                 {
@@ -66,19 +62,12 @@ public sealed class CredentialVerifier(OutboundAddressGuard guard, TimeProvider 
                     request.Headers.TryAddWithoutValidation(name, value);
                 }
             }
-            if (provider.AuthMode == "BASIC" && request.Headers.Authorization is null)
-            {
-                var basic = Convert.ToBase64String(Encoding.UTF8.GetBytes($"{credentials["username"]}:{credentials["password"]}"));
-                request.Headers.Authorization = new AuthenticationHeaderValue("Basic", basic);
-            }
             if (verification.Data is { } data)
             {
                 request.Content = new StringContent(ProviderInterpolation.InterpolateNode(data, context)!.ToJsonString(), Encoding.UTF8, "application/json");
             }
-            if (oauth1Consumer is not null && request.Headers.Authorization is null)
-            {
-                SignOAuth1(request, provider, credentials, connectionConfig, oauth1Consumer);
-            }
+            // Basic credentials, or an OAuth 1 signature for TBA (realm = the account id), as the proxy sends them.
+            Proxy.ProviderRequestAuth.Apply(request, provider, credentials, connectionConfig, oauth1Consumer, clock.GetUtcNow());
             try
             {
                 using var response = await _http.SendAsync(request, ct);
@@ -98,17 +87,6 @@ public sealed class CredentialVerifier(OutboundAddressGuard guard, TimeProvider 
             }
         }
         return last;
-    }
-
-    private void SignOAuth1(HttpRequestMessage request, ProviderDefinition provider, JsonObject credentials, JsonObject connectionConfig, OAuthClient consumer)
-    {
-        var method = provider.SignatureMethod ?? OAuth1.OAuth1Signature.HmacSha256;
-        var signed = OAuth1.OAuth1Request.Sign(
-            request.Method.Method, request.RequestUri!,
-            new OAuth1.OAuth1Credentials(consumer.ClientId, consumer.ClientSecret, credentials["token_id"]?.ToString(), credentials["token_secret"]?.ToString()),
-            method, OAuth1.OAuth1Request.Timestamp(clock.GetUtcNow()), OAuth1.OAuth1Request.NewNonce(),
-            realm: connectionConfig["accountId"]?.ToString());
-        request.Headers.TryAddWithoutValidation("Authorization", signed.AuthorizationHeader);
     }
 
     public void Dispose() => _http.Dispose();

@@ -22,7 +22,8 @@ public sealed record EnvironmentSettings(
     bool AlwaysSendSyncCompletionWebhook,
     bool SendAsyncActionWebhook,
     string IncomingWebhookBaseUrl,
-    DateTimeOffset? PreviousWebhookSigningKeyExpiresAt);
+    DateTimeOffset? PreviousWebhookSigningKeyExpiresAt,
+    bool AllowBaseUrlOverride);
 
 public sealed record WebhookSettingsUpdate(
     string? WebhookUrl,
@@ -160,6 +161,16 @@ public sealed class EnvironmentService(
         await db.SaveChangesAsync(ct);
     }
 
+    /// <summary>Lets proxy callers choose the provider's base URL with <c>Base-Url-Override</c>, or forbids it.</summary>
+    public async Task SetBaseUrlOverrideAllowedAsync(EnvironmentContext env, bool allowed, CancellationToken ct)
+    {
+        await using var db = await contextFactory.CreateDbContextAsync(ct);
+        var e = await LoadAsync(db, env, ct);
+        e.AllowBaseUrlOverride = allowed;
+        e.UpdatedAt = clock.GetUtcNow();
+        await db.SaveChangesAsync(ct);
+    }
+
     public async Task<IReadOnlyList<EnvironmentVariableValue>> GetVariablesAsync(EnvironmentContext env, CancellationToken ct)
     {
         await using var db = await contextFactory.CreateDbContextAsync(ct);
@@ -213,7 +224,8 @@ public sealed class EnvironmentService(
         e.SendAuthWebhook, e.SendRefreshFailedWebhook, e.SendSyncErrorWebhook, e.AlwaysSendSyncCompletionWebhook, e.SendAsyncActionWebhook,
         $"{options.Value.ServerUrl.TrimEnd('/')}/webhook/{e.Uuid}",
         // Only while the grace period runs: after it the previous key signs nothing, whatever the row still holds.
-        e.PreviousWebhookSigningKeyExpiresAt > clock.GetUtcNow() ? e.PreviousWebhookSigningKeyExpiresAt : null);
+        e.PreviousWebhookSigningKeyExpiresAt > clock.GetUtcNow() ? e.PreviousWebhookSigningKeyExpiresAt : null,
+        e.AllowBaseUrlOverride);
 
     private static async Task<NangoEnvironment> LoadAsync(NangoDbContext db, EnvironmentContext env, CancellationToken ct) =>
         await db.Environments.SingleAsync(e => e.Id == env.EnvironmentId && e.AccountId == env.AccountId, ct);

@@ -45,6 +45,9 @@ public sealed class NangoEnvironment
 
     public bool SendAsyncActionWebhook { get; set; } = true;
 
+    /// <summary>Whether proxy callers may send <c>Base-Url-Override</c> (a leaked key could otherwise send credentials anywhere).</summary>
+    public bool AllowBaseUrlOverride { get; set; } = true;
+
     public DateTimeOffset CreatedAt { get; set; }
 
     public DateTimeOffset UpdatedAt { get; set; }

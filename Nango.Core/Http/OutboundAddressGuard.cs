@@ -8,11 +8,21 @@ namespace Nango.Core.Http;
 /// the machine's own networks. The check runs in <see cref="SocketsHttpHandler.ConnectCallback"/>, on the address
 /// actually connected to, so a DNS answer that changes between check and use (rebinding) and every redirect hop
 /// are covered. Refused: loopback, link-local (cloud metadata 169.254.169.254 included), private, CGNAT,
-/// unspecified, multicast and their IPv6 forms, including IPv4-mapped IPv6.
+/// unspecified, multicast and their IPv6 forms, including IPv4-mapped IPv6, except inside the configured
+/// allow-list of networks.
 /// </summary>
-public sealed class OutboundAddressGuard(bool allowPrivateNetworks)
+public sealed class OutboundAddressGuard(bool allowPrivateNetworks, IReadOnlyList<IPNetwork>? allowedNetworks = null)
 {
+    private readonly IReadOnlyList<IPNetwork> _allowedNetworks = allowedNetworks ?? [];
+
     public bool AllowPrivateNetworks { get; } = allowPrivateNetworks;
+
+    /// <summary>The guard the configuration describes (<c>Nango:Proxy:AllowPrivateNetworks</c>, <c>…:AllowedNetworks</c>).</summary>
+    public static OutboundAddressGuard FromOptions(ProxyOptions options, bool isDevelopment)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        return new OutboundAddressGuard(options.AllowPrivateNetworks ?? isDevelopment, options.AllowedNetworks.Select(n => IPNetwork.Parse(n)).ToList());
+    }
 
     /// <summary>A handler whose connections pass through this guard.</summary>
     public SocketsHttpHandler CreateHandler(bool allowAutoRedirect = false, int maxRedirects = 5) => new()
@@ -23,6 +33,8 @@ public sealed class OutboundAddressGuard(bool allowPrivateNetworks)
         AutomaticDecompression = DecompressionMethods.None,
         UseCookies = false,
         ConnectCallback = ConnectAsync,
+        // No W3C trace headers to third parties: our trace ids are nobody else's business.
+        ActivityHeadersPropagator = null,
     };
 
     public async ValueTask<Stream> ConnectAsync(SocketsHttpConnectionContext context, CancellationToken ct)
@@ -36,8 +48,7 @@ public sealed class OutboundAddressGuard(bool allowPrivateNetworks)
         var allowed = addresses.Where(IsAllowed).ToArray();
         if (allowed.Length == 0)
         {
-            throw new HttpRequestException(
-                HttpRequestError.ConnectionError,
+            throw new DestinationNotAllowedException(
                 $"Refused to connect to '{host}': it resolves only to private, loopback or link-local addresses (set Nango__Proxy__AllowPrivateNetworks=true to allow them).");
         }
 
@@ -54,7 +65,16 @@ public sealed class OutboundAddressGuard(bool allowPrivateNetworks)
         }
     }
 
-    public bool IsAllowed(IPAddress address) => AllowPrivateNetworks || IsPublic(address);
+    public bool IsAllowed(IPAddress address)
+    {
+        ArgumentNullException.ThrowIfNull(address);
+        if (AllowPrivateNetworks || IsPublic(address))
+        {
+            return true;
+        }
+        var plain = address.IsIPv4MappedToIPv6 ? address.MapToIPv4() : address;
+        return _allowedNetworks.Any(n => n.Contains(plain));
+    }
 
     /// <summary>True for addresses on the public internet.</summary>
     public static bool IsPublic(IPAddress address)
@@ -99,3 +119,9 @@ public sealed class OutboundAddressGuard(bool allowPrivateNetworks)
         return true;
     }
 }
+
+/// <summary>
+/// A connection refused by <see cref="OutboundAddressGuard"/>. It is an <see cref="HttpRequestException"/> so
+/// callers that only know "the request failed" keep working; the proxy tells it apart to answer 403.
+/// </summary>
+public sealed class DestinationNotAllowedException(string message) : HttpRequestException(HttpRequestError.ConnectionError, message);

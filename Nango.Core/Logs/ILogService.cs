@@ -12,6 +12,13 @@ public interface ILogService
 {
     IOperationLog StartOperation(OperationStart start);
 
+    /// <summary>
+    /// Adds messages to an operation another part opened (Nango's <c>Nango-Activity-Log-Id</c>: a function's proxy
+    /// calls land in the function's operation). The handle cannot end that operation; its owner does. Messages carry
+    /// the caller's own environment, so naming another tenant's operation shows that tenant nothing.
+    /// </summary>
+    IOperationLog ContinueOperation(Guid operationId, Environments.EnvironmentContext environment);
+
     LogWriterStats Stats { get; }
 }
 

@@ -43,9 +43,39 @@ internal sealed class LogService(LogBuffer buffer, IOptions<LogWriterOptions> op
         return new OperationLog(this, row);
     }
 
+    public IOperationLog ContinueOperation(Guid operationId, Environments.EnvironmentContext environment)
+    {
+        ArgumentNullException.ThrowIfNull(environment);
+        var row = new LogOperationRow
+        {
+            Id = operationId,
+            CreatedAt = CreatedAtOf(operationId),
+            Type = LogOperationKinds.ProxyCall.Type,
+            Action = LogOperationKinds.ProxyCall.Action,
+            State = OperationStates.Running,
+            AccountId = environment.AccountId,
+            EnvironmentId = environment.EnvironmentId,
+        };
+        return new OperationLog(this, row, owned: false);
+    }
+
+    /// <summary>The creation time a version 7 id carries (its first 48 bits), so messages are never dated before their operation.</summary>
+    private DateTimeOffset CreatedAtOf(Guid id)
+    {
+        Span<byte> bytes = stackalloc byte[16];
+        id.TryWriteBytes(bytes, bigEndian: true, out _);
+        long milliseconds = 0;
+        for (var i = 0; i < 6; i++)
+        {
+            milliseconds = (milliseconds << 8) | bytes[i];
+        }
+        var at = (bytes[6] >> 4) == 7 ? DateTimeOffset.FromUnixTimeMilliseconds(milliseconds) : Now();
+        return at > Now() ? Now() : at;
+    }
+
     private DateTimeOffset Now() => Clock.ToMicroseconds(clock.GetUtcNow());
 
-    private sealed class OperationLog(LogService service, LogOperationRow row) : IOperationLog
+    private sealed class OperationLog(LogService service, LogOperationRow row, bool owned = true) : IOperationLog
     {
         private int _ended;
         private DateTimeOffset? _startedAt = row.StartedAt;
@@ -118,7 +148,7 @@ internal sealed class LogService(LogBuffer buffer, IOptions<LogWriterOptions> op
 
         public void MarkRunning()
         {
-            if (Volatile.Read(ref _ended) != 0 || _startedAt is not null)
+            if (!owned || Volatile.Read(ref _ended) != 0 || _startedAt is not null)
             {
                 return;
             }
@@ -135,7 +165,7 @@ internal sealed class LogService(LogBuffer buffer, IOptions<LogWriterOptions> op
 
         private void End(string state, LogError? error, LogHttpResponse? response)
         {
-            if (Interlocked.Exchange(ref _ended, 1) != 0)
+            if (!owned || Interlocked.Exchange(ref _ended, 1) != 0)
             {
                 return;
             }

@@ -17,11 +17,8 @@ public static class WebhooksServiceCollectionExtensions
     {
         services.TryAddSingleton(_ => Npgsql.NpgsqlDataSource.Create(connectionString));
         services.TryAddSingleton(sp => sp.GetRequiredService<IOptions<NangoOptions>>().Value.Webhooks);
-        services.TryAddSingleton(sp =>
-        {
-            var configured = sp.GetRequiredService<IOptions<NangoOptions>>().Value.Proxy.AllowPrivateNetworks;
-            return new OutboundAddressGuard(configured ?? sp.GetRequiredService<IHostEnvironment>().IsDevelopment());
-        });
+        services.TryAddSingleton(sp => OutboundAddressGuard.FromOptions(
+            sp.GetRequiredService<IOptions<NangoOptions>>().Value.Proxy, sp.GetRequiredService<IHostEnvironment>().IsDevelopment()));
         services.TryAddSingleton<WebhookPublisher>();
         services.TryAddSingleton<WebhookDeliveryStore>();
         services.TryAddSingleton<WebhookDeliveryService>();

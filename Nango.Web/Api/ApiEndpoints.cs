@@ -3,6 +3,7 @@ using Nango.Web.Api.ConnectSessions;
 using Nango.Web.Api.Environments;
 using Nango.Web.Api.Integrations;
 using Nango.Web.Api.Providers;
+using Nango.Web.Api.Proxy;
 using Nango.Web.Api.Webhooks;
 
 namespace Nango.Web.Api;
@@ -27,6 +28,7 @@ public static class ApiEndpoints
         api.MapIntegrationEndpoints();
         api.MapConnectionEndpoints();
         api.MapEnvironmentEndpoints();
+        api.MapProxyEndpoints();
         app.MapConnectSessionEndpoints();
         app.MapProviderLogos();
         app.MapIncomingWebhookEndpoints();

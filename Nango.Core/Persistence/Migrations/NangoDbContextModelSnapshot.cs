@@ -693,6 +693,10 @@ namespace Nango.Core.Persistence.Migrations
                         .HasColumnType("integer")
                         .HasColumnName("account_id");
 
+                    b.Property<bool>("AllowBaseUrlOverride")
+                        .HasColumnType("boolean")
+                        .HasColumnName("allow_base_url_override");
+
                     b.Property<bool>("AlwaysSendSyncCompletionWebhook")
                         .HasColumnType("boolean")
                         .HasColumnName("always_send_sync_completion_webhook");

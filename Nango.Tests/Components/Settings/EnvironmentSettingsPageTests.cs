@@ -162,6 +162,20 @@ public sealed class EnvironmentSettingsPageTests(ComponentDatabase database) : D
     }
 
     [Fact]
+    public async Task Base_url_override_is_allowed_by_default_and_can_be_turned_off()
+    {
+        var env = await SignInNewAccountAsync();
+        Assert.True((await Environments.GetSettingsAsync(env, Ct)).AllowBaseUrlOverride);
+        var cut = RenderSettings();
+        Assert.NotNull(cut.Find("[data-testid=allow-base-url-override] input").GetAttribute("checked"));
+
+        await cut.Find("[data-testid=allow-base-url-override] input").ToggleAsync(false);
+
+        Assert.False((await Environments.GetSettingsAsync(env, Ct)).AllowBaseUrlOverride);
+        Assert.Null(cut.Find("[data-testid=allow-base-url-override] input").GetAttribute("checked"));
+    }
+
+    [Fact]
     public async Task A_webhook_url_that_is_not_http_is_refused()
     {
         var env = await SignInNewAccountAsync();

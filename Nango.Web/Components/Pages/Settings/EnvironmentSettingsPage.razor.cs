@@ -21,6 +21,7 @@ public partial class EnvironmentSettingsPage : EnvironmentPage
     private bool _sendSyncErrorWebhook;
     private bool _alwaysSendSyncCompletionWebhook;
     private bool _sendAsyncActionWebhook;
+    private bool _allowBaseUrlOverride;
     private Dictionary<string, string> _webhookErrors = [];
     private List<VariableRow> _variables = [];
     private IReadOnlyList<string> _variableProblems = [];
@@ -40,6 +41,7 @@ public partial class EnvironmentSettingsPage : EnvironmentPage
         _signingKey = null;
         _callbackUrl = settings.CallbackUrlIsDefault ? "" : settings.CallbackUrl;
         _callbackUrlError = null;
+        _allowBaseUrlOverride = settings.AllowBaseUrlOverride;
         ShowWebhooks(settings);
         _variables = variables.Select(v => new VariableRow { Name = v.Name, Value = v.Value }).ToList();
         _variableProblems = [];
@@ -154,6 +156,15 @@ public partial class EnvironmentSettingsPage : EnvironmentPage
         {
             _callbackUrl = _settings!.CallbackUrlIsDefault ? "" : _settings.CallbackUrl;
             Snackbar.Add(url.Length == 0 ? "Callback URL reset to the default" : "Callback URL saved", Severity.Success);
+        }
+    }
+
+    private async Task SetBaseUrlOverrideAsync(bool allowed)
+    {
+        if (await TryRunAsync("The proxy setting could not be saved.", ct => Environments.SetBaseUrlOverrideAllowedAsync(Environment!, allowed, ct)))
+        {
+            _allowBaseUrlOverride = allowed;
+            Snackbar.Add(allowed ? "Base-Url-Override allowed" : "Base-Url-Override turned off", Severity.Success);
         }
     }
 
