@@ -87,6 +87,7 @@ public sealed class ProxyAuthInjectionTests(ProxyWorld world) : IDisposable
             await ProxyUpstream.EchoAsync(context, request);
         });
         using var form = new FormUrlEncodedContent([new("status", "Hello Ladies + Gentlemen, a signed OAuth request!"), new("include_entities", "true")]);
+        var formText = await form.ReadAsStringAsync(Ct);
 
         var received = await CallAsync(ProxyCatalog.OAuth1, path + "?b5=%3D%253D&a3=a&c%40=&a2=r%20b", HttpMethod.Post, form);
 
@@ -100,7 +101,7 @@ public sealed class ProxyAuthInjectionTests(ProxyWorld world) : IDisposable
         var timestamp = DateTimeOffset.FromUnixTimeSeconds(long.Parse(parameters["oauth_timestamp"], CultureInfo.InvariantCulture));
         Assert.InRange(timestamp, DateTimeOffset.UtcNow.AddMinutes(-5), DateTimeOffset.UtcNow.AddMinutes(1));
         // The body the signature covered is the body the provider got.
-        Assert.Equal(await form.ReadAsStringAsync(Ct), received.BodyText);
+        Assert.Equal(formText, received.BodyText);
     }
 
     [Fact]

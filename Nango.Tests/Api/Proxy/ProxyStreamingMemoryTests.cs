@@ -23,19 +23,29 @@ public sealed class ProxyStreamingMemoryTests(ProxyStreamingWorld world) : IClas
 
     private int Pid => world.Process.ProcessId;
 
-    private static async Task<(long Length, string Sha256)> DownloadAsync(HttpClient api, long bytes, int seed)
+    /// <summary>Downloads through the proxy; also returns how much the upstream had sent when the answer's headers arrived.</summary>
+    private async Task<(long Length, string Sha256, long SentBeforeHeaders)> DownloadAsync(HttpClient api, long bytes, int seed)
     {
         var endpoint = $"/download?bytes={bytes.ToString(CultureInfo.InvariantCulture)}&seed={seed.ToString(CultureInfo.InvariantCulture)}";
         using var response = await api.ProxyAsync(HttpMethod.Get, endpoint, ProxyCatalog.ApiKey, ProxyWorld.ConnectionId, completion: HttpCompletionOption.ResponseHeadersRead);
-        Assert.True(response.StatusCode == HttpStatusCode.OK, $"Download answered {(int)response.StatusCode}: {await response.Content.ReadAsStringAsync(Ct)}");
+        if (response.StatusCode != HttpStatusCode.OK)
+        {
+            // Read only on failure: an interpolated message is built before Assert runs, and would buffer the whole body.
+            Assert.Fail($"Download answered {(int)response.StatusCode}: {await response.Content.ReadAsStringAsync(Ct)}");
+        }
+        var sentBeforeHeaders = world.BytesSent.GetValueOrDefault(seed);
         Assert.Equal(bytes, response.Content.Headers.ContentLength);
         await using var body = await response.Content.ReadAsStreamAsync(Ct);
-        return await GeneratedStream.HashAsync(body, Ct);
+        var (length, sha256) = await GeneratedStream.HashAsync(body, Ct);
+        return (length, sha256, sentBeforeHeaders);
     }
 
-    private static async Task<(long Length, string Sha256, string SentSha256)> UploadAsync(HttpClient api, long bytes, int seed)
+    /// <summary>Uploads through the proxy; also returns how much the caller had sent when the first bytes reached the upstream.</summary>
+    private async Task<(long Length, string Sha256, string SentSha256, long SentAtFirstBytes)> UploadAsync(HttpClient api, long bytes, int seed)
     {
         await using var source = new GeneratedStream(bytes, seed);
+        world.ResetUploadProgress();
+        world.CallerPosition = () => source.Position;
         using var content = new StreamContent(source, 81920);
         content.Headers.ContentLength = bytes;
         content.Headers.ContentType = new MediaTypeHeaderValue("application/octet-stream");
@@ -43,7 +53,7 @@ public sealed class ProxyStreamingMemoryTests(ProxyStreamingWorld world) : IClas
         var text = await response.Content.ReadAsStringAsync(Ct);
         Assert.True(response.StatusCode == HttpStatusCode.OK, $"Upload answered {(int)response.StatusCode}: {text}");
         var received = JsonNode.Parse(text)!;
-        return ((long)received["length"]!, (string)received["sha256"]!, source.Sha256);
+        return ((long)received["length"]!, (string)received["sha256"]!, source.Sha256, world.CallerSentAtFirstBytes);
     }
 
     /// <summary>Runs <paramref name="transfer"/> and returns how far the process's resident memory rose above where it was.</summary>
@@ -69,7 +79,7 @@ public sealed class ProxyStreamingMemoryTests(ProxyStreamingWorld world) : IClas
     }
 
     /// <summary>The proxy path, the JIT and the pools warmed up, so the measurement sees the transfer alone.</summary>
-    private static async Task WarmUpAsync(HttpClient api)
+    private async Task WarmUpAsync(HttpClient api)
     {
         await DownloadAsync(api, 16L * 1024 * 1024, seed: 100);
         await UploadAsync(api, 16L * 1024 * 1024, seed: 101);
@@ -80,12 +90,15 @@ public sealed class ProxyStreamingMemoryTests(ProxyStreamingWorld world) : IClas
     {
         using var api = world.CreateProcessClient();
         await WarmUpAsync(api);
-        (long Length, string Sha256) received = default;
+        (long Length, string Sha256, long SentBeforeHeaders) received = default;
 
         var growth = await GrowthDuringAsync(async () => received = await DownloadAsync(api, Download, seed: 1));
 
         Assert.Equal(Download, received.Length);
         Assert.Equal(world.SentSha256[1], received.Sha256);
+        // Streamed, not stored and forwarded (to disk, say, which memory alone would not show): the answer began
+        // while the provider was still sending.
+        Assert.True(received.SentBeforeHeaders < Download / 2, $"The answer's headers came only after the provider had sent {received.SentBeforeHeaders / 1048576} MB.");
         Assert.True(growth < MaxGrowth, $"Nango.Web's resident memory grew by {growth / 1048576} MB during a 1 GiB download.");
         Assert.False(world.Process.HasExited, world.Process.Output);
     }
@@ -95,12 +108,14 @@ public sealed class ProxyStreamingMemoryTests(ProxyStreamingWorld world) : IClas
     {
         using var api = world.CreateProcessClient();
         await WarmUpAsync(api);
-        (long Length, string Sha256, string SentSha256) result = default;
+        (long Length, string Sha256, string SentSha256, long SentAtFirstBytes) result = default;
 
         var growth = await GrowthDuringAsync(async () => result = await UploadAsync(api, Upload, seed: 2));
 
         Assert.Equal(Upload, result.Length);
         Assert.Equal(result.SentSha256, result.Sha256);
+        // Streamed, not stored and forwarded: the provider had the first bytes while the caller was still sending.
+        Assert.InRange(result.SentAtFirstBytes, 1, Upload / 2);
         Assert.True(growth < MaxGrowth, $"Nango.Web's resident memory grew by {growth / 1048576} MB during a 200 MiB upload.");
         Assert.False(world.Process.HasExited, world.Process.Output);
     }

@@ -18,6 +18,7 @@ public sealed class GeneratedStream : Stream
     private readonly long _length;
     private long _position;
     private long _stampedIndex = -1;
+    private string? _finalSha256;
 
     public GeneratedStream(long length, int seed = 1)
     {
@@ -26,8 +27,8 @@ public sealed class GeneratedStream : Stream
         new Random(seed).NextBytes(_block);
     }
 
-    /// <summary>The SHA-256 of everything read so far (of the whole body once it has been read to the end).</summary>
-    public string Sha256 => Convert.ToHexStringLower(_hash.GetCurrentHash());
+    /// <summary>The SHA-256 of the whole body once it has been read to the end (kept after the stream is disposed, as senders do).</summary>
+    public string Sha256 => _finalSha256 ?? throw new InvalidOperationException($"Only {_position} of {_length} bytes were read.");
 
     public override bool CanRead => true;
 
@@ -65,6 +66,10 @@ public sealed class GeneratedStream : Stream
             buffer = buffer[n..];
             _position += n;
             total += n;
+        }
+        if (_position == _length && _finalSha256 is null)
+        {
+            _finalSha256 = Convert.ToHexStringLower(_hash.GetHashAndReset());
         }
         return total;
     }

@@ -73,11 +73,14 @@ public static class ProxyCalls
         return text;
     }
 
-    /// <summary>A response header's values joined with ", ", content headers included, or null when absent.</summary>
+    /// <summary>
+    /// A response header as it came over the wire (not re-formatted by .NET's typed parsing), values joined with ", ",
+    /// content headers included, or null when absent.
+    /// </summary>
     public static string? Header(this HttpResponseMessage response, string name)
     {
         ArgumentNullException.ThrowIfNull(response);
-        if (response.Headers.TryGetValues(name, out var values) || response.Content.Headers.TryGetValues(name, out values))
+        if (response.Headers.NonValidated.TryGetValues(name, out var values) || response.Content.Headers.NonValidated.TryGetValues(name, out values))
         {
             return string.Join(", ", values);
         }

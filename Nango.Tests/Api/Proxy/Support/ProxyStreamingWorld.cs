@@ -28,6 +28,19 @@ public sealed class ProxyStreamingWorld : IAsyncLifetime
     /// <summary>SHA-256 of each download the upstream finished sending, by seed.</summary>
     public ConcurrentDictionary<int, string> SentSha256 { get; } = new();
 
+    /// <summary>Bytes of each download the upstream has written so far, by seed.</summary>
+    public ConcurrentDictionary<int, long> BytesSent { get; } = new();
+
+    private long _callerSentAtFirstBytes = -1;
+
+    /// <summary>How much of its body the uploading caller has handed over so far; set by the test before an upload.</summary>
+    public Func<long>? CallerPosition { get; set; }
+
+    /// <summary>What <see cref="CallerPosition"/> said when the first bytes of the last upload reached the upstream (-1 before).</summary>
+    public long CallerSentAtFirstBytes => Interlocked.Read(ref _callerSentAtFirstBytes);
+
+    public void ResetUploadProgress() => Interlocked.Exchange(ref _callerSentAtFirstBytes, -1);
+
     public async ValueTask InitializeAsync()
     {
         Upstream = await ProxyUpstream.StartAsync();
@@ -37,10 +50,25 @@ public sealed class ProxyStreamingWorld : IAsyncLifetime
             var seed = int.Parse(context.Request.Query["seed"]!, CultureInfo.InvariantCulture);
             context.Response.ContentType = "application/octet-stream";
             context.Response.ContentLength = length;
-            SentSha256[seed] = await GeneratedStream.WriteToAsync(context.Response.Body, length, seed, context.RequestAborted);
+            await using var source = new GeneratedStream(length, seed);
+            var buffer = new byte[81920];
+            int read;
+            while ((read = source.Read(buffer)) > 0)
+            {
+                await context.Response.Body.WriteAsync(buffer.AsMemory(0, read), context.RequestAborted);
+                BytesSent.AddOrUpdate(seed, read, (_, sent) => sent + read);
+            }
+            SentSha256[seed] = source.Sha256;
         });
-        Upstream.OnLarge("/api-key/upload", (context, request, _) =>
-            ProxyUpstream.JsonAsync(context, 200, new { length = request.BodyLength, sha256 = request.BodySha256 }));
+        Upstream.OnLarge("/api-key/upload",
+            (context, request, _) => ProxyUpstream.JsonAsync(context, 200, new { length = request.BodyLength, sha256 = request.BodySha256 }),
+            received =>
+            {
+                if (received > 0 && Interlocked.Read(ref _callerSentAtFirstBytes) < 0)
+                {
+                    Interlocked.Exchange(ref _callerSentAtFirstBytes, CallerPosition?.Invoke() ?? 0);
+                }
+            });
 
         var catalog = ProxyCatalog.WriteApiKeyOnly(_directory, Upstream);
         Setup = new SetupFactory(catalog);

@@ -58,7 +58,7 @@ public sealed class ProxyUpstream : IAsyncDisposable
     private readonly ConcurrentDictionary<string, Route> _routes = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, int> _attempts = new(StringComparer.Ordinal);
 
-    private sealed record Route(UpstreamHandler Handler, bool KeepBody);
+    private sealed record Route(UpstreamHandler Handler, bool KeepBody, Action<long>? Progress = null);
 
     private ProxyUpstream(WebApplication app, Uri baseUrl)
     {
@@ -97,8 +97,11 @@ public sealed class ProxyUpstream : IAsyncDisposable
     /// <summary>Answers <paramref name="path"/> (exact, as the upstream sees it) with <paramref name="handler"/>.</summary>
     public void On(string path, UpstreamHandler handler) => _routes[path] = new Route(handler, KeepBody: true);
 
-    /// <summary>Like <see cref="On"/> for bodies too large to keep: only their length and hash are recorded.</summary>
-    public void OnLarge(string path, UpstreamHandler handler) => _routes[path] = new Route(handler, KeepBody: false);
+    /// <summary>
+    /// Like <see cref="On"/> for bodies too large to keep: only their length and hash are recorded. <paramref name="progress"/>
+    /// is told the bytes received so far after each read, while the body is still arriving.
+    /// </summary>
+    public void OnLarge(string path, UpstreamHandler handler, Action<long>? progress = null) => _routes[path] = new Route(handler, KeepBody: false, progress);
 
     /// <summary>Requests received on <paramref name="path"/> (exact), in arrival order.</summary>
     public IReadOnlyList<UpstreamRequest> Received(string path) => _all.Where(r => r.Path == path).ToList();
@@ -111,7 +114,7 @@ public sealed class ProxyUpstream : IAsyncDisposable
         var path = context.Request.Path.Value ?? "/";
         _routes.TryGetValue(path, out var route);
         var keep = route?.KeepBody ?? true;
-        var (body, length, sha) = await ReadBodyAsync(context, keep);
+        var (body, length, sha) = await ReadBodyAsync(context, keep, route?.Progress);
         var rawTarget = context.Features.Get<IHttpRequestFeature>()?.RawTarget ?? path + context.Request.QueryString;
         var headers = context.Request.Headers.ToDictionary(h => h.Key.ToLowerInvariant(), h => h.Value.ToString(), StringComparer.Ordinal);
         var request = new UpstreamRequest(context.Request.Method, path, rawTarget, headers, body, length, sha, DateTimeOffset.UtcNow);
@@ -125,7 +128,7 @@ public sealed class ProxyUpstream : IAsyncDisposable
         await (route?.Handler ?? EchoHandler)(context, request, attempt);
     }
 
-    private static async Task<(byte[]? Body, long Length, string Sha256)> ReadBodyAsync(HttpContext context, bool keep)
+    private static async Task<(byte[]? Body, long Length, string Sha256)> ReadBodyAsync(HttpContext context, bool keep, Action<long>? progress)
     {
         using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         using var kept = keep ? new MemoryStream() : null;
@@ -136,6 +139,7 @@ public sealed class ProxyUpstream : IAsyncDisposable
         {
             hash.AppendData(buffer, 0, read);
             length += read;
+            progress?.Invoke(length);
             if (kept is not null)
             {
                 if (kept.Length + read > MaxKeptBody)
