@@ -63,6 +63,23 @@ public sealed class ProxyBodyTests(ProxyWorld world) : IDisposable
     }
 
     [Fact]
+    public async Task A_body_too_large_to_keep_for_retries_is_sent_once_and_whole()
+    {
+        var path = ProxyCalls.UniquePath("upload-too-large");
+        world.Upstream.On("/api-key" + path, (context, _, _) => ProxyUpstream.JsonAsync(context, 503, new { error = "unavailable" }));
+        var bytes = GeneratedStream.Bytes(ProxyWorld.MaxBufferedBodyBytes * 3 + 5, seed: 9);
+        using var content = Binary(bytes);
+
+        var response = await _api.ProxyAsync(HttpMethod.Post, path, ProxyCatalog.ApiKey, ProxyWorld.ConnectionId, [("Retries", "2")], content);
+
+        // It could not be sent again, so it was not retried; the provider's answer comes back as it was.
+        await response.AssertStatusAsync(HttpStatusCode.ServiceUnavailable);
+        var received = Assert.Single(world.Upstream.Received("/api-key" + path));
+        Assert.Equal(bytes.Length, received.BodyLength);
+        Assert.True(bytes.AsSpan().SequenceEqual(received.Body), "The body the provider got differs from the one sent.");
+    }
+
+    [Fact]
     public async Task A_multipart_upload_reaches_the_provider_byte_for_byte_with_its_boundary()
     {
         var path = ProxyCalls.UniquePath("multipart");

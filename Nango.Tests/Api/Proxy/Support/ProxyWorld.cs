@@ -21,12 +21,16 @@ public sealed class ProxyWorldGroup : ICollectionFixture<ProxyWorld>
 /// Everything a proxied call touches, for real: the recording <see cref="ProxyUpstream"/> on 127.0.0.1, the OpenIddict
 /// provider (<see cref="TestOAuthServer"/>) for tokens that really refresh, and one Nango.Web on its own database
 /// whose catalog holds <see cref="ProxyCatalog"/>'s providers, each with an integration and (mostly imported)
-/// connections. Retries back off from 50 ms so retry tests take milliseconds, not seconds.
+/// connections. Retries back off from 50 ms so retry tests take milliseconds, not seconds, and request bodies are
+/// kept for retries only up to <see cref="MaxBufferedBodyBytes"/>.
 /// </summary>
 public sealed class ProxyWorld : IAsyncLifetime
 {
     /// <summary>The connection id every integration has.</summary>
     public const string ConnectionId = "conn-1";
+
+    /// <summary><c>Nango:Proxy:MaxBufferedBodyBytes</c> here (75 MB by default): small, so a test can go over it cheaply.</summary>
+    public const int MaxBufferedBodyBytes = 1024 * 1024;
 
     public const string ApiKeyValue = "api-key-secret-1";
     public const string BasicUsername = "basic-user@example.com";
@@ -167,6 +171,7 @@ public sealed class ProxyWorld : IAsyncLifetime
             new("Nango:Scheduling:Enabled", "false"),
             new("Nango:Proxy:AllowPrivateNetworks", "true"),
             new("Nango:Proxy:RetryBaseDelay", ProxyCalls.RetryBaseDelaySetting),
+            new("Nango:Proxy:MaxBufferedBodyBytes", MaxBufferedBodyBytes.ToString(System.Globalization.CultureInfo.InvariantCulture)),
         ];
     }
 }
