@@ -9,6 +9,9 @@ using Nango.Core.Auth;
 using Nango.Core.Connections;
 using Nango.Core.ConnectSessions;
 using Nango.Core.Environments;
+using Nango.Core.Functions;
+using Nango.Core.Functions.Deploy;
+using Nango.Core.Functions.Runners;
 using Nango.Core.Integrations;
 using Nango.Core.Logs;
 using Nango.Core.Persistence;
@@ -70,6 +73,9 @@ public static class CoreServiceCollectionExtensions
         services.AddNangoWebhooks(connectionString);
         services.AddNangoAuth();
         services.AddNangoProxy();
+        services.AddNangoFunctionDeploy(configuration);
+        services.AddNangoRunners();
+        services.AddNangoFunctions();
         return services;
     }
 }

@@ -1,3 +1,5 @@
+using Nango.Core.Functions.Runners;
+
 namespace Nango.Core;
 
 /// <summary>Root of every setting under the <c>Nango</c> configuration section (DESIGN.md, configuration contract).</summary>
@@ -65,13 +67,6 @@ public sealed class ProxyOptions
     public TimeSpan Timeout { get; set; } = TimeSpan.FromMinutes(5);
 }
 
-public sealed class RunnerOptions
-{
-    public string Mode { get; set; } = "Local";
-
-    public List<string> Urls { get; set; } = [];
-}
-
 public sealed class LogsOptions
 {
     public string Store { get; set; } = "Postgres";
@@ -88,6 +83,12 @@ public sealed class FunctionsOptions
     public string? AzureBlobConnectionString { get; set; }
 
     public string AzureBlobContainer { get; set; } = "nango-functions";
+
+    /// <summary>
+    /// The Blob service API version the client speaks (a <c>BlobClientOptions.ServiceVersion</c> name). Pinned because the
+    /// client's newest can be ahead of what an emulator accepts: Azurite 3.37.0 takes at most 2026-06-06.
+    /// </summary>
+    public string AzureBlobServiceVersion { get; set; } = "V2026_06_06";
 }
 
 public sealed class BootstrapOptions
@@ -117,6 +118,9 @@ public sealed class SchedulingOptions
 
     /// <summary>How often expiring credentials are refreshed ahead of use (Nango: every 10 minutes).</summary>
     public TimeSpan CredentialRefreshInterval { get; set; } = TimeSpan.FromMinutes(10);
+
+    /// <summary>How often function tasks past their timeouts are expired (Nango: every second).</summary>
+    public TimeSpan TaskExpiryInterval { get; set; } = TimeSpan.FromSeconds(1);
 }
 
 /// <summary>Outgoing delivery and incoming ingress of webhooks (<c>Nango__Webhooks__*</c>).</summary>

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 using Nango.Core.Common;
+using Nango.Core.Functions.Runners;
 using Nango.Core.Secrets;
 
 namespace Nango.Core;
@@ -46,9 +47,28 @@ internal sealed class NangoOptionsValidator(IHostEnvironment hostEnvironment) : 
             }
         }
 
-        if (options.Runner.Mode is not ("Local" or "Remote"))
+        if (options.Runner.Mode is not (RunnerOptions.LocalMode or RunnerOptions.RemoteMode))
         {
             failures.Add($"Nango__Runner__Mode must be Local or Remote; got '{options.Runner.Mode}'.");
+        }
+        if (options.Runner.Mode == RunnerOptions.RemoteMode)
+        {
+            if (options.Runner.Urls.Count == 0 || options.Runner.Urls.Any(u => !Uri.TryCreate(u, UriKind.Absolute, out _)))
+            {
+                failures.Add("Nango__Runner__Mode is Remote: set Nango__Runner__Urls__0..n to the runners' absolute URLs.");
+            }
+            if (string.IsNullOrWhiteSpace(options.Runner.Token))
+            {
+                failures.Add("Nango__Runner__Mode is Remote: set Nango__Runner__Token to the NANGO_RUNNER_TOKEN the runners were started with.");
+            }
+        }
+        if (options.Runner.MaxProcesses < 1 || options.Runner.MaxProcessesPerAccount < 1 || options.Runner.TasksPerProcess < 1 || options.Runner.MaxTasksPerProcess < 1)
+        {
+            failures.Add("Nango__Runner__MaxProcesses, __MaxProcessesPerAccount, __TasksPerProcess and __MaxTasksPerProcess must be at least 1.");
+        }
+        if (options.Runner.CallbackUrl is { Length: > 0 } callbackUrl && !Uri.TryCreate(callbackUrl, UriKind.Absolute, out _))
+        {
+            failures.Add($"Nango__Runner__CallbackUrl must be an absolute URL; got '{callbackUrl}'.");
         }
         if (options.Logs.Store is not ("Postgres" or "Elasticsearch"))
         {
@@ -58,6 +78,7 @@ internal sealed class NangoOptionsValidator(IHostEnvironment hostEnvironment) : 
         {
             failures.Add($"Nango__Functions__Store must be FileSystem or AzureBlob; got '{options.Functions.Store}'.");
         }
+        failures.AddRange(Functions.Store.FunctionStoreOptionsCheck.Check(options.Functions));
         if (options.Logs.RetentionDays < 1)
         {
             failures.Add("Nango__Logs__RetentionDays must be at least 1.");

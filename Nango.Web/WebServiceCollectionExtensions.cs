@@ -15,6 +15,7 @@ public static class WebServiceCollectionExtensions
 {
     public static IServiceCollection AddNangoWeb(this IServiceCollection services)
     {
+        services.AddHostedService<Internal.InternalApiHost>();
         // Nango's wire format is snake_case; dictionary keys (metadata, tags) are left as the caller wrote them.
         services.ConfigureHttpJsonOptions(o =>
         {

@@ -108,3 +108,8 @@ random_alnum() {
     done
     printf '%s' "${value:0:$length}"
 }
+
+# free_loopback_port — a TCP port on 127.0.0.1 that nothing listens on now (the OS picks it; released at once).
+free_loopback_port() {
+    node -e 'const s = require("net").createServer(); s.listen(0, "127.0.0.1", () => { console.log(s.address().port); s.close(); });'
+}

@@ -9,6 +9,8 @@
 #                             already answers there, otherwise a throwaway cluster is started and removed
 #   NANGO_TEST_CONFIGURATION  Debug (default) or Release
 #   NANGO_TEST_LOG            where the build and test output is saved (default artifacts/test.log)
+#   NANGO_TEST_AZURITE        use this Azure Blob Storage (a connection string) as is; otherwise Azurite is installed
+#                             from npm into artifacts/tools (once per version) and started on a free port for the run
 # Extra arguments go to `dotnet test`, e.g. scripts/test.sh --filter-trait "Category=Integration".
 set -Eeuo pipefail
 
@@ -53,8 +55,25 @@ if [[ -f "$NODE_HARNESS/package-lock.json" ]]; then
     fi
 fi
 
+# Azurite, the Azure Blob Storage emulator, for the function-store tests: an npm package, installed once per version.
+AZURITE_VERSION=3.37.0
+AZURITE_HOME="$NANGO_REPO_ROOT/artifacts/tools/azurite"
+if [[ -z "${NANGO_TEST_AZURITE:-}" ]]; then
+    command -v npm >/dev/null 2>&1 || die "Node.js and npm are required to install Azurite"
+    if [[ "$(cat "$AZURITE_HOME/.installed-version" 2>/dev/null)" != "$AZURITE_VERSION" \
+        || ! -x "$AZURITE_HOME/node_modules/.bin/azurite-blob" ]]; then
+        say "npm install azurite@$AZURITE_VERSION into artifacts/tools/azurite"
+        rm -rf "$AZURITE_HOME"
+        mkdir -p "$AZURITE_HOME"
+        # It declares node >= 22 but its blob service runs on node 20; the engine warnings are expected.
+        (cd "$AZURITE_HOME" && printf '{"name":"nango-test-azurite","private":true}\n' >package.json \
+            && npm install --no-audit --no-fund --loglevel=error "azurite@$AZURITE_VERSION" >/dev/null)
+        echo "$AZURITE_VERSION" >"$AZURITE_HOME/.installed-version"
+    fi
+fi
+
 # ---------------------------------------------------------------------------------------------------------
-# The test PostgreSQL server.
+# The test PostgreSQL server and Azurite.
 # ---------------------------------------------------------------------------------------------------------
 TEST_PG_HOME=""
 TEST_PG_BIN=""
@@ -66,9 +85,28 @@ stop_test_cluster() {
         TEST_PG_HOME=""
     fi
 }
-trap stop_test_cluster EXIT
-trap 'stop_test_cluster; exit 130' INT
-trap 'stop_test_cluster; exit 143' TERM
+AZURITE_PID=""
+AZURITE_DATA=""
+
+stop_azurite() {
+    if [[ -n "$AZURITE_PID" ]]; then
+        kill "$AZURITE_PID" 2>/dev/null || true
+        wait "$AZURITE_PID" 2>/dev/null || true
+        AZURITE_PID=""
+    fi
+    if [[ -n "$AZURITE_DATA" ]]; then
+        rm -rf "$AZURITE_DATA"
+        AZURITE_DATA=""
+    fi
+}
+
+stop_services() {
+    stop_azurite
+    stop_test_cluster
+}
+trap stop_services EXIT
+trap 'stop_services; exit 130' INT
+trap 'stop_services; exit 143' TERM
 
 if [[ -n "${NANGO_TEST_POSTGRES:-}" ]]; then
     say "using NANGO_TEST_POSTGRES as given"
@@ -89,6 +127,26 @@ else
         start >/dev/null \
         || { cat "$TEST_PG_HOME/server.log" >&2; die "the test PostgreSQL did not start"; }
     export NANGO_TEST_POSTGRES="Host=127.0.0.1;Port=$PG_PORT;Username=postgres"
+fi
+
+if [[ -n "${NANGO_TEST_AZURITE:-}" ]]; then
+    say "using NANGO_TEST_AZURITE as given"
+else
+    AZURITE_PORT="$(free_loopback_port)"
+    AZURITE_DATA="$(mktemp -d "${TMPDIR:-/tmp}/nango-test-azurite.XXXXXX")"
+    say "starting Azurite $AZURITE_VERSION on 127.0.0.1:$AZURITE_PORT"
+    # No --skipApiVersionCheck: the client's pinned API version (Nango__Functions__AzureBlobServiceVersion) must be one Azurite accepts.
+    "$AZURITE_HOME/node_modules/.bin/azurite-blob" --blobHost 127.0.0.1 --blobPort "$AZURITE_PORT" --location "$AZURITE_DATA" \
+        --loose --disableTelemetry --silent >"$AZURITE_DATA/azurite.log" 2>&1 &
+    AZURITE_PID=$!
+    for _ in $(seq 1 600); do
+        if (exec 3<>"/dev/tcp/127.0.0.1/$AZURITE_PORT") 2>/dev/null; then break; fi
+        kill -0 "$AZURITE_PID" 2>/dev/null || { cat "$AZURITE_DATA/azurite.log" >&2; die "Azurite exited during start-up"; }
+        sleep 0.1
+    done
+    (exec 3<>"/dev/tcp/127.0.0.1/$AZURITE_PORT") 2>/dev/null || die "Azurite did not listen on 127.0.0.1:$AZURITE_PORT within 60 s"
+    # Azurite's fixed development account (public, documented by Microsoft); the endpoint is this run's port.
+    export NANGO_TEST_AZURITE="DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==;BlobEndpoint=http://127.0.0.1:$AZURITE_PORT/devstoreaccount1;"
 fi
 
 # ---------------------------------------------------------------------------------------------------------
@@ -115,7 +173,7 @@ else
     say "the build failed (exit $build_status); no tests ran"
 fi
 
-stop_test_cluster
+stop_services
 
 # ---------------------------------------------------------------------------------------------------------
 # Sum Microsoft.Testing.Platform's summaries (one block per "Test run summary") and print the closing line.

@@ -27,4 +27,8 @@ public static class ErrorCodes
     public const string WebhookMissingSignature = "webhook_missing_signature";
     public const string WebhookInvalidSignature = "webhook_invalid_signature";
     public const string WebhookRateLimitExceeded = "webhook_rate_limit_exceeded";
+    public const string InvalidCliVersion = "invalid_cli_version";
+    public const string ConcurrentDeployment = "concurrent_deployment";
+    public const string AmbiguousFunction = "ambiguous_function";
+    public const string FunctionManagedByDeploy = "function_managed_by_deploy";
 }

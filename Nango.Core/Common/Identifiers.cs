@@ -23,6 +23,9 @@ public static partial class Identifiers
 
     public static bool IsProvider(string? value) => IsValid(value, ProviderPattern());
 
+    /// <summary>Sync and action names and sync variants share the provider-name rule.</summary>
+    public static bool IsFunctionName(string? value) => IsValid(value, ProviderPattern());
+
     public static bool IsConnectionId(string? value) => IsValid(value, ConnectionIdPattern());
 
     public static bool IsEnvironmentVariableName(string? value) => IsValid(value, EnvironmentVariableNamePattern());

@@ -51,6 +51,14 @@ public sealed class EnvironmentService(
         return environment is null ? null : EnvironmentContext.From(environment);
     }
 
+    /// <summary>An environment by its row id (internal callers that hold one, such as function tasks).</summary>
+    public async Task<EnvironmentContext?> FindByIdAsync(int environmentId, CancellationToken ct)
+    {
+        await using var db = await contextFactory.CreateDbContextAsync(ct);
+        var environment = await db.Environments.AsNoTracking().SingleOrDefaultAsync(e => e.Id == environmentId, ct);
+        return environment is null ? null : EnvironmentContext.From(environment);
+    }
+
     /// <summary>The environment of a legacy frontend public key (<c>?public_key=</c>); null when none has it.</summary>
     public async Task<EnvironmentContext?> FindByPublicKeyAsync(Guid publicKey, CancellationToken ct)
     {

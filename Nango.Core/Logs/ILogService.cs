@@ -19,6 +19,13 @@ public interface ILogService
     /// </summary>
     IOperationLog ContinueOperation(Guid operationId, Environments.EnvironmentContext environment);
 
+    /// <summary>
+    /// Takes over an operation this code opened earlier, possibly on another instance (an action ends when its runner
+    /// reports): the handle writes messages and can end it. <paramref name="createdAt"/> is <see cref="IOperationLog.CreatedAt"/>
+    /// as it was when the operation started; it locates the row.
+    /// </summary>
+    IOperationLog ResumeOperation(Guid operationId, DateTimeOffset createdAt, Environments.EnvironmentContext environment);
+
     LogWriterStats Stats { get; }
 }
 

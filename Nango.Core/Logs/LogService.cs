@@ -46,6 +46,7 @@ internal sealed class LogService(LogBuffer buffer, IOptions<LogWriterOptions> op
     public IOperationLog ContinueOperation(Guid operationId, Environments.EnvironmentContext environment)
     {
         ArgumentNullException.ThrowIfNull(environment);
+        // Never written: the handle only needs the operation's identity.
         var row = new LogOperationRow
         {
             Id = operationId,
@@ -57,6 +58,24 @@ internal sealed class LogService(LogBuffer buffer, IOptions<LogWriterOptions> op
             EnvironmentId = environment.EnvironmentId,
         };
         return new OperationLog(this, row, owned: false);
+    }
+
+    public IOperationLog ResumeOperation(Guid operationId, DateTimeOffset createdAt, Environments.EnvironmentContext environment)
+    {
+        ArgumentNullException.ThrowIfNull(environment);
+        // Never written: the handle only needs the operation's identity (the row exists already).
+        var row = new LogOperationRow
+        {
+            Id = operationId,
+            CreatedAt = createdAt,
+            Type = LogOperationKinds.ActionRun.Type,
+            Action = LogOperationKinds.ActionRun.Action,
+            State = OperationStates.Running,
+            AccountId = environment.AccountId,
+            EnvironmentId = environment.EnvironmentId,
+            StartedAt = createdAt,
+        };
+        return new OperationLog(this, row);
     }
 
     /// <summary>The creation time a version 7 id carries (its first 48 bits), so messages are never dated before their operation.</summary>

@@ -7,6 +7,7 @@ using Nango.Core.Auth;
 using Nango.Core.Connections;
 using Nango.Core.ConnectSessions;
 using Nango.Core.Environments;
+using Nango.Core.Functions.Tasks;
 using Nango.Core.Integrations;
 using Nango.Core.Webhooks;
 
@@ -35,6 +36,8 @@ public sealed class NangoDbContext(DbContextOptions<NangoDbContext> options)
     public DbSet<WebhookTarget> WebhookTargets => Set<WebhookTarget>();
 
     public DbSet<ConnectSession> ConnectSessions => Set<ConnectSession>();
+
+    public DbSet<FunctionTask> FunctionTasks => Set<FunctionTask>();
 
     protected override void OnModelCreating(ModelBuilder builder)
     {

@@ -49,6 +49,12 @@ public static class SchedulingServiceCollectionExtensions
                     .StartAt(DateTimeOffset.UtcNow.AddMinutes(5))
                     .WithSimpleSchedule(s => s.WithInterval(TimeSpan.FromHours(1)).RepeatForever()),
                 job => job.WithIdentity(ConnectSessionCleanupJob.Key));
+            q.ScheduleJob<TaskExpiryJob>(
+                trigger => trigger
+                    .WithIdentity("task-expiry-trigger", "functions")
+                    .StartAt(DateTimeOffset.UtcNow.AddSeconds(5))
+                    .WithSimpleSchedule(s => s.WithInterval(options.Scheduling.TaskExpiryInterval).RepeatForever()),
+                job => job.WithIdentity(TaskExpiryJob.Key));
             LogJobs.Schedule(q);
         });
         services.AddQuartzHostedService(o => o.WaitForJobsToComplete = true);

@@ -61,7 +61,8 @@ public static class NodeClient
             {
                 return;
             }
-            if (!File.Exists(Path.Combine(HarnessDirectory, "node_modules", "@nangohq", "node", "package.json")))
+            if (!File.Exists(Path.Combine(HarnessDirectory, "node_modules", "@nangohq", "node", "package.json"))
+                || !File.Exists(Path.Combine(HarnessDirectory, "node_modules", "nango", "package.json")))
             {
                 var (exitCode, stdout, stderr) = await RunProcessAsync("npm", ["ci", "--no-audit", "--no-fund"], new Dictionary<string, string>(), _installTimeout, ct);
                 if (exitCode != 0)

@@ -1,6 +1,8 @@
+using Nango.Web.Api.Actions;
 using Nango.Web.Api.Connections;
 using Nango.Web.Api.ConnectSessions;
 using Nango.Web.Api.Environments;
+using Nango.Web.Api.Functions;
 using Nango.Web.Api.Integrations;
 using Nango.Web.Api.Providers;
 using Nango.Web.Api.Proxy;
@@ -29,6 +31,11 @@ public static class ApiEndpoints
         api.MapConnectionEndpoints();
         api.MapEnvironmentEndpoints();
         api.MapProxyEndpoints();
+        api.MapActionEndpoints();
+        api.MapFunctionEndpoints();
+        api.MapDeployEndpoints();
+        api.MapScriptsConfigEndpoints();
+        app.MapCliTelemetryEndpoints();
         app.MapConnectSessionEndpoints();
         app.MapProviderLogos();
         app.MapIncomingWebhookEndpoints();

@@ -796,6 +796,462 @@ namespace Nango.Core.Persistence.Migrations
                     b.ToTable("environments", (string)null);
                 });
 
+            modelBuilder.Entity("Nango.Core.Functions.Checkpoints.FunctionCheckpoint", b =>
+                {
+                    b.Property<int>("ConnectionId")
+                        .HasColumnType("integer")
+                        .HasColumnName("connection_id");
+
+                    b.Property<string>("FunctionName")
+                        .HasMaxLength(255)
+                        .HasColumnType("character varying(255)")
+                        .HasColumnName("function_name");
+
+                    b.Property<string>("Checkpoint")
+                        .IsRequired()
+                        .HasColumnType("jsonb")
+                        .HasColumnName("checkpoint");
+
+                    b.Property<int>("EnvironmentId")
+                        .HasColumnType("integer")
+                        .HasColumnName("environment_id");
+
+                    b.Property<DateTimeOffset>("UpdatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("updated_at");
+
+                    b.HasKey("ConnectionId", "FunctionName")
+                        .HasName("pk_function_checkpoints");
+
+                    b.ToTable("function_checkpoints", (string)null);
+                });
+
+            modelBuilder.Entity("Nango.Core.Functions.Deploy.DeployedFunction", b =>
+                {
+                    b.Property<int>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("integer")
+                        .HasColumnName("id");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<int>("Id"));
+
+                    b.Property<DateTimeOffset>("CreatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("created_at");
+
+                    b.Property<int>("CurrentRevision")
+                        .HasColumnType("integer")
+                        .HasColumnName("current_revision");
+
+                    b.Property<DateTimeOffset?>("DeletedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("deleted_at");
+
+                    b.Property<bool>("Enabled")
+                        .HasColumnType("boolean")
+                        .HasColumnName("enabled");
+
+                    b.Property<int>("EnvironmentId")
+                        .HasColumnType("integer")
+                        .HasColumnName("environment_id");
+
+                    b.Property<string>("Event")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("event");
+
+                    b.Property<int>("IntegrationId")
+                        .HasColumnType("integer")
+                        .HasColumnName("integration_id");
+
+                    b.Property<DateTimeOffset>("LastDeployedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("last_deployed_at");
+
+                    b.Property<string>("Name")
+                        .IsRequired()
+                        .HasMaxLength(255)
+                        .HasColumnType("character varying(255)")
+                        .HasColumnName("name");
+
+                    b.Property<string>("Source")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)")
+                        .HasColumnName("source");
+
+                    b.Property<string>("Type")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)")
+                        .HasColumnName("type");
+
+                    b.HasKey("Id")
+                        .HasName("pk_functions");
+
+                    b.HasIndex("EnvironmentId", "DeletedAt")
+                        .HasDatabaseName("ix_functions_environment_id_deleted_at");
+
+                    b.HasIndex("IntegrationId", "Type", "Name", "Event")
+                        .IsUnique()
+                        .HasDatabaseName("ix_functions_integration_id_type_name_event")
+                        .HasFilter("deleted_at IS NULL");
+
+                    NpgsqlIndexBuilderExtensions.AreNullsDistinct(b.HasIndex("IntegrationId", "Type", "Name", "Event"), false);
+
+                    b.ToTable("functions", (string)null);
+                });
+
+            modelBuilder.Entity("Nango.Core.Functions.Deploy.FunctionDeployment", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("bigint")
+                        .HasColumnName("id");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("Id"));
+
+                    b.Property<string>("CliVersion")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("cli_version");
+
+                    b.Property<int>("Created")
+                        .HasColumnType("integer")
+                        .HasColumnName("created");
+
+                    b.Property<int>("Deleted")
+                        .HasColumnType("integer")
+                        .HasColumnName("deleted");
+
+                    b.Property<string>("DeployMode")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)")
+                        .HasColumnName("deploy_mode");
+
+                    b.Property<int>("EnvironmentId")
+                        .HasColumnType("integer")
+                        .HasColumnName("environment_id");
+
+                    b.Property<string>("Error")
+                        .HasColumnType("text")
+                        .HasColumnName("error");
+
+                    b.Property<DateTimeOffset?>("FinishedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("finished_at");
+
+                    b.Property<string>("SdkVersion")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("sdk_version");
+
+                    b.Property<DateTimeOffset>("StartedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("started_at");
+
+                    b.Property<string>("State")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)")
+                        .HasColumnName("state");
+
+                    b.Property<int>("Unchanged")
+                        .HasColumnType("integer")
+                        .HasColumnName("unchanged");
+
+                    b.Property<int>("Updated")
+                        .HasColumnType("integer")
+                        .HasColumnName("updated");
+
+                    b.HasKey("Id")
+                        .HasName("pk_function_deployments");
+
+                    b.HasIndex("EnvironmentId", "StartedAt")
+                        .HasDatabaseName("ix_function_deployments_environment_id_started_at");
+
+                    b.ToTable("function_deployments", (string)null);
+                });
+
+            modelBuilder.Entity("Nango.Core.Functions.Deploy.FunctionVersion", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("bigint")
+                        .HasColumnName("id");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("Id"));
+
+                    b.Property<string>("Attributes")
+                        .IsRequired()
+                        .HasColumnType("jsonb")
+                        .HasColumnName("attributes");
+
+                    b.Property<bool>("AutoStart")
+                        .HasColumnType("boolean")
+                        .HasColumnName("auto_start");
+
+                    b.Property<string>("BundleKey")
+                        .IsRequired()
+                        .HasColumnType("text")
+                        .HasColumnName("bundle_key");
+
+                    b.Property<string>("CodeHash")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("code_hash");
+
+                    b.Property<string>("DefinitionHash")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("definition_hash");
+
+                    b.Property<DateTimeOffset>("DeployedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("deployed_at");
+
+                    b.Property<long?>("DeploymentId")
+                        .HasColumnType("bigint")
+                        .HasColumnName("deployment_id");
+
+                    b.Property<string>("Description")
+                        .HasColumnType("text")
+                        .HasColumnName("description");
+
+                    b.Property<string>("Endpoints")
+                        .IsRequired()
+                        .HasColumnType("jsonb")
+                        .HasColumnName("endpoints");
+
+                    b.Property<string>("Features")
+                        .IsRequired()
+                        .HasColumnType("jsonb")
+                        .HasColumnName("features");
+
+                    b.Property<int>("FunctionId")
+                        .HasColumnType("integer")
+                        .HasColumnName("function_id");
+
+                    b.Property<string>("Input")
+                        .HasMaxLength(255)
+                        .HasColumnType("character varying(255)")
+                        .HasColumnName("input");
+
+                    b.Property<string>("JsonSchema")
+                        .HasColumnType("jsonb")
+                        .HasColumnName("json_schema");
+
+                    b.Property<string>("Models")
+                        .IsRequired()
+                        .HasColumnType("jsonb")
+                        .HasColumnName("models");
+
+                    b.Property<int>("Revision")
+                        .HasColumnType("integer")
+                        .HasColumnName("revision");
+
+                    b.Property<string>("Runs")
+                        .HasColumnType("text")
+                        .HasColumnName("runs");
+
+                    b.Property<string>("Scopes")
+                        .IsRequired()
+                        .HasColumnType("jsonb")
+                        .HasColumnName("scopes");
+
+                    b.Property<string>("SdkVersion")
+                        .HasColumnType("text")
+                        .HasColumnName("sdk_version");
+
+                    b.Property<string>("SourceKey")
+                        .HasColumnType("text")
+                        .HasColumnName("source_key");
+
+                    b.Property<string>("SyncType")
+                        .HasColumnType("text")
+                        .HasColumnName("sync_type");
+
+                    b.Property<bool>("TrackDeletes")
+                        .HasColumnType("boolean")
+                        .HasColumnName("track_deletes");
+
+                    b.Property<string>("Version")
+                        .IsRequired()
+                        .HasMaxLength(255)
+                        .HasColumnType("character varying(255)")
+                        .HasColumnName("version");
+
+                    b.Property<string>("WebhookSubscriptions")
+                        .IsRequired()
+                        .HasColumnType("jsonb")
+                        .HasColumnName("webhook_subscriptions");
+
+                    b.HasKey("Id")
+                        .HasName("pk_function_versions");
+
+                    b.HasIndex("DeploymentId")
+                        .HasDatabaseName("ix_function_versions_deployment_id");
+
+                    b.HasIndex("FunctionId", "Revision")
+                        .IsUnique()
+                        .HasDatabaseName("ix_function_versions_function_id_revision");
+
+                    b.ToTable("function_versions", (string)null);
+                });
+
+            modelBuilder.Entity("Nango.Core.Functions.Tasks.FunctionTask", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("uuid")
+                        .HasColumnName("id");
+
+                    b.Property<int>("AccountId")
+                        .HasColumnType("integer")
+                        .HasColumnName("account_id");
+
+                    b.Property<string>("ClaimedBy")
+                        .HasColumnType("text")
+                        .HasColumnName("claimed_by");
+
+                    b.Property<int>("ConnectionId")
+                        .HasColumnType("integer")
+                        .HasColumnName("connection_id");
+
+                    b.Property<DateTimeOffset>("CreatedAt")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("created_at")
+                        .HasDefaultValueSql("now()");
+
+                    b.Property<int>("CreatedToStartedTimeoutSecs")
+                        .HasColumnType("integer")
+                        .HasColumnName("created_to_started_timeout_secs");
+
+                    b.Property<DateTimeOffset?>("EndedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("ended_at");
+
+                    b.Property<int>("EnvironmentId")
+                        .HasColumnType("integer")
+                        .HasColumnName("environment_id");
+
+                    b.Property<string>("Error")
+                        .HasColumnType("jsonb")
+                        .HasColumnName("error");
+
+                    b.Property<string>("FunctionName")
+                        .IsRequired()
+                        .HasMaxLength(255)
+                        .HasColumnType("character varying(255)")
+                        .HasColumnName("function_name");
+
+                    b.Property<string>("GroupKey")
+                        .IsRequired()
+                        .HasMaxLength(255)
+                        .HasColumnType("character varying(255)")
+                        .HasColumnName("group_key");
+
+                    b.Property<int>("GroupMaxConcurrency")
+                        .HasColumnType("integer")
+                        .HasColumnName("group_max_concurrency");
+
+                    b.Property<int>("HeartbeatTimeoutSecs")
+                        .HasColumnType("integer")
+                        .HasColumnName("heartbeat_timeout_secs");
+
+                    b.Property<int>("IntegrationId")
+                        .HasColumnType("integer")
+                        .HasColumnName("integration_id");
+
+                    b.Property<string>("Kind")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)")
+                        .HasColumnName("kind");
+
+                    b.Property<DateTimeOffset?>("LastHeartbeatAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("last_heartbeat_at");
+
+                    b.Property<DateTimeOffset>("LastStateTransitionAt")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("last_state_transition_at")
+                        .HasDefaultValueSql("now()");
+
+                    b.Property<Guid?>("LogOperationId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("log_operation_id");
+
+                    b.Property<string>("Output")
+                        .HasColumnType("jsonb")
+                        .HasColumnName("output");
+
+                    b.Property<string>("Payload")
+                        .IsRequired()
+                        .HasColumnType("jsonb")
+                        .HasColumnName("payload");
+
+                    b.Property<int>("RetryCount")
+                        .HasColumnType("integer")
+                        .HasColumnName("retry_count");
+
+                    b.Property<Guid>("RetryKey")
+                        .HasColumnType("uuid")
+                        .HasColumnName("retry_key");
+
+                    b.Property<int>("RetryMax")
+                        .HasColumnType("integer")
+                        .HasColumnName("retry_max");
+
+                    b.Property<string>("RunnerId")
+                        .HasColumnType("text")
+                        .HasColumnName("runner_id");
+
+                    b.Property<DateTimeOffset?>("StartedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("started_at");
+
+                    b.Property<int>("StartedToCompletedTimeoutSecs")
+                        .HasColumnType("integer")
+                        .HasColumnName("started_to_completed_timeout_secs");
+
+                    b.Property<DateTimeOffset>("StartsAfter")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("starts_after")
+                        .HasDefaultValueSql("now()");
+
+                    b.Property<string>("State")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)")
+                        .HasColumnName("state");
+
+                    b.HasKey("Id")
+                        .HasName("pk_function_tasks");
+
+                    b.HasIndex("CreatedAt")
+                        .HasDatabaseName("ix_function_tasks_waiting")
+                        .HasFilter("state = 'CREATED'");
+
+                    b.HasIndex("GroupKey")
+                        .HasDatabaseName("ix_function_tasks_running")
+                        .HasFilter("state = 'STARTED'");
+
+                    b.HasIndex("RetryKey")
+                        .HasDatabaseName("ix_function_tasks_retry_key");
+
+                    b.HasIndex("EnvironmentId", "CreatedAt")
+                        .HasDatabaseName("ix_function_tasks_environment_id_created_at");
+
+                    b.ToTable("function_tasks", (string)null);
+                });
+
             modelBuilder.Entity("Nango.Core.Integrations.Integration", b =>
                 {
                     b.Property<int>("Id")
@@ -1189,6 +1645,69 @@ namespace Nango.Core.Persistence.Migrations
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired()
                         .HasConstraintName("fk_environments_accounts_account_id");
+                });
+
+            modelBuilder.Entity("Nango.Core.Functions.Checkpoints.FunctionCheckpoint", b =>
+                {
+                    b.HasOne("Nango.Core.Connections.Connection", null)
+                        .WithMany()
+                        .HasForeignKey("ConnectionId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_function_checkpoints_connections_connection_id");
+                });
+
+            modelBuilder.Entity("Nango.Core.Functions.Deploy.DeployedFunction", b =>
+                {
+                    b.HasOne("Nango.Core.Environments.NangoEnvironment", null)
+                        .WithMany()
+                        .HasForeignKey("EnvironmentId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_functions_environments_environment_id");
+
+                    b.HasOne("Nango.Core.Integrations.Integration", null)
+                        .WithMany()
+                        .HasForeignKey("IntegrationId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_functions_integrations_integration_id");
+                });
+
+            modelBuilder.Entity("Nango.Core.Functions.Deploy.FunctionDeployment", b =>
+                {
+                    b.HasOne("Nango.Core.Environments.NangoEnvironment", null)
+                        .WithMany()
+                        .HasForeignKey("EnvironmentId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_function_deployments_environments_environment_id");
+                });
+
+            modelBuilder.Entity("Nango.Core.Functions.Deploy.FunctionVersion", b =>
+                {
+                    b.HasOne("Nango.Core.Functions.Deploy.FunctionDeployment", null)
+                        .WithMany()
+                        .HasForeignKey("DeploymentId")
+                        .OnDelete(DeleteBehavior.SetNull)
+                        .HasConstraintName("fk_function_versions_function_deployments_deployment_id");
+
+                    b.HasOne("Nango.Core.Functions.Deploy.DeployedFunction", null)
+                        .WithMany()
+                        .HasForeignKey("FunctionId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_function_versions_functions_function_id");
+                });
+
+            modelBuilder.Entity("Nango.Core.Functions.Tasks.FunctionTask", b =>
+                {
+                    b.HasOne("Nango.Core.Environments.NangoEnvironment", null)
+                        .WithMany()
+                        .HasForeignKey("EnvironmentId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_function_tasks_environments_environment_id");
                 });
 
             modelBuilder.Entity("Nango.Core.Integrations.Integration", b =>

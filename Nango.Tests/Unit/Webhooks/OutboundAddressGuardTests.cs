@@ -68,4 +68,24 @@ public sealed class OutboundAddressGuardTests
         Assert.True(OutboundAddressGuard.IsPublic(ip), $"{address} is public");
         Assert.True(new OutboundAddressGuard(allowPrivateNetworks: false).IsAllowed(ip));
     }
+
+    [Theory]
+    [InlineData("10.20.3.4", true)]
+    [InlineData("::ffff:10.20.3.4", true)]
+    [InlineData("10.21.0.1", false)]
+    [InlineData("127.0.0.1", false)]
+    [InlineData("169.254.169.254", false)]
+    public void Only_the_allowed_networks_open_up_when_private_networks_are_refused(string address, bool allowed)
+    {
+        var guard = OutboundAddressGuard.FromOptions(new Nango.Core.ProxyOptions { AllowPrivateNetworks = false, AllowedNetworks = ["10.20.0.0/16"] }, isDevelopment: true);
+
+        Assert.Equal(allowed, guard.IsAllowed(IPAddress.Parse(address)));
+    }
+
+    [Fact]
+    public void Without_a_setting_private_networks_are_open_in_development_only()
+    {
+        Assert.True(OutboundAddressGuard.FromOptions(new Nango.Core.ProxyOptions(), isDevelopment: true).IsAllowed(IPAddress.Loopback));
+        Assert.False(OutboundAddressGuard.FromOptions(new Nango.Core.ProxyOptions(), isDevelopment: false).IsAllowed(IPAddress.Loopback));
+    }
 }

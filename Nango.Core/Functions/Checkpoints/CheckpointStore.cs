@@ -1,0 +1,100 @@
+using System.Text.Json.Nodes;
+using Microsoft.EntityFrameworkCore;
+using Npgsql;
+using NpgsqlTypes;
+
+namespace Nango.Core.Functions.Checkpoints;
+
+/// <summary>
+/// A function's checkpoint per connection (Nango's <c>getCheckpoint</c>/<c>saveCheckpoint</c>/<c>clearCheckpoint</c>):
+/// where a long run got to, so the next run resumes there. One row per (connection, function); saving replaces it.
+/// </summary>
+public sealed class CheckpointStore(NpgsqlDataSource dataSource)
+{
+    /// <summary>Nango's limits: a flat object of at most 16 fields, keys up to 255 characters, strings up to 4,000.</summary>
+    public static string? Problem(JsonNode? checkpoint)
+    {
+        if (checkpoint is not JsonObject fields)
+        {
+            return "A checkpoint must be an object.";
+        }
+        if (fields.Count > 16)
+        {
+            return "A checkpoint has at most 16 fields.";
+        }
+        foreach (var (key, value) in fields)
+        {
+            if (key.Length > 255)
+            {
+                return $"Checkpoint field names have at most 255 characters ('{key[..20]}…').";
+            }
+            if (value is JsonObject or JsonArray)
+            {
+                return $"Checkpoint field '{key}' must be a string, number, boolean or null.";
+            }
+            if (value is JsonValue v && v.TryGetValue<string>(out var text) && text.Length > 4000)
+            {
+                return $"Checkpoint field '{key}' is longer than 4,000 characters.";
+            }
+        }
+        return null;
+    }
+
+    public async Task<JsonObject?> GetAsync(int connectionId, string functionName, CancellationToken ct)
+    {
+        await using var command = dataSource.CreateCommand("SELECT checkpoint::text FROM function_checkpoints WHERE connection_id = @c AND function_name = @f");
+        command.Parameters.AddWithValue("c", connectionId);
+        command.Parameters.AddWithValue("f", functionName);
+        return await command.ExecuteScalarAsync(ct) is string text ? JsonNode.Parse(text) as JsonObject : null;
+    }
+
+    public async Task SaveAsync(int environmentId, int connectionId, string functionName, JsonObject checkpoint, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(checkpoint);
+        await using var command = dataSource.CreateCommand("""
+            INSERT INTO function_checkpoints (environment_id, connection_id, function_name, checkpoint, updated_at)
+            VALUES (@e, @c, @f, @json, now())
+            ON CONFLICT (connection_id, function_name) DO UPDATE SET checkpoint = excluded.checkpoint, updated_at = now()
+            """);
+        command.Parameters.AddWithValue("e", environmentId);
+        command.Parameters.AddWithValue("c", connectionId);
+        command.Parameters.AddWithValue("f", functionName);
+        command.Parameters.Add(new NpgsqlParameter("json", NpgsqlDbType.Jsonb) { Value = checkpoint.ToJsonString() });
+        await command.ExecuteNonQueryAsync(ct);
+    }
+
+    public async Task ClearAsync(int connectionId, string functionName, CancellationToken ct)
+    {
+        await using var command = dataSource.CreateCommand("DELETE FROM function_checkpoints WHERE connection_id = @c AND function_name = @f");
+        command.Parameters.AddWithValue("c", connectionId);
+        command.Parameters.AddWithValue("f", functionName);
+        await command.ExecuteNonQueryAsync(ct);
+    }
+}
+
+/// <summary>The row behind <see cref="CheckpointStore"/>; mapped so migrations create the table.</summary>
+public sealed class FunctionCheckpoint
+{
+    public int EnvironmentId { get; set; }
+
+    public int ConnectionId { get; set; }
+
+    public required string FunctionName { get; set; }
+
+    /// <summary>jsonb object.</summary>
+    public string Checkpoint { get; set; } = "{}";
+
+    public DateTimeOffset UpdatedAt { get; set; }
+}
+
+internal sealed class FunctionCheckpointConfiguration : IEntityTypeConfiguration<FunctionCheckpoint>
+{
+    public void Configure(Microsoft.EntityFrameworkCore.Metadata.Builders.EntityTypeBuilder<FunctionCheckpoint> builder)
+    {
+        builder.ToTable("function_checkpoints");
+        builder.HasKey(c => new { c.ConnectionId, c.FunctionName });
+        builder.HasOne<Connections.Connection>().WithMany().HasForeignKey(c => c.ConnectionId).OnDelete(DeleteBehavior.Cascade);
+        builder.Property(c => c.FunctionName).HasMaxLength(255);
+        builder.Property(c => c.Checkpoint).HasColumnType("jsonb");
+    }
+}

@@ -1,0 +1,186 @@
+using System.Collections.Concurrent;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using System.Threading.Channels;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Nango.Core.Common;
+using Nango.Core.Functions.Runners;
+using Nango.Core.Functions.Store;
+using Nango.Core.Persistence;
+using Nango.Core.Providers;
+using Nango.Runner.Protocol;
+using Npgsql;
+
+namespace Nango.Core.Functions.Tasks;
+
+/// <summary>
+/// This instance's share of the task queue (Nango's jobs service): woken by <c>NOTIFY nango_tasks</c> (or a poll),
+/// it claims due tasks up to <see cref="MaxInFlight"/> and starts each on a runner of the task's account. Results come
+/// back through the internal API; a task whose runner cannot take it, or dies running it, is failed here (and retried
+/// when it has retries left).
+/// </summary>
+public sealed class TaskDispatcher(
+    NpgsqlDataSource dataSource,
+    TaskStore store,
+    RunnerClient runners,
+    IFunctionBundleReader bundles,
+    IProviderCatalog catalog,
+    ILogger<TaskDispatcher> logger) : IHostedService, IRunnerTaskFailureSink, IDisposable
+{
+    /// <summary>Tasks this instance has running at once, all accounts together.</summary>
+    public const int MaxInFlight = 256;
+
+    private static readonly TimeSpan PollInterval = TimeSpan.FromSeconds(1);
+
+    private readonly string _instance = $"{Environment.MachineName}:{Environment.ProcessId}:{Guid.NewGuid():N}"[..48];
+    private readonly ConcurrentDictionary<Guid, bool> _inFlight = new();
+    private readonly Channel<bool> _wake = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
+    private readonly StoppingSignal _stopping = new();
+    private Task? _loop;
+    private Task? _listening;
+
+    /// <summary>Called when a task of this instance ended (its result arrived): frees its slot.</summary>
+    public void Finished(Guid taskId)
+    {
+        if (_inFlight.TryRemove(taskId, out _))
+        {
+            _wake.Writer.TryWrite(true);
+        }
+    }
+
+    public Task StartAsync(CancellationToken cancellationToken)
+    {
+        var ct = _stopping.Token;
+        _listening = Task.Run(() => PostgresListener.ListenAsync(dataSource, TaskStore.CreatedChannel, _ => _wake.Writer.TryWrite(true), () => _wake.Writer.TryWrite(true), logger, ct), CancellationToken.None);
+        _loop = Task.Run(() => RunAsync(ct), CancellationToken.None);
+        return Task.CompletedTask;
+    }
+
+    public async Task StopAsync(CancellationToken cancellationToken)
+    {
+        await _stopping.CancelAsync();
+        foreach (var task in new[] { _loop, _listening })
+        {
+            if (task is not null)
+            {
+                await task.WaitAsync(cancellationToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            }
+        }
+    }
+
+    public void Dispose() => _stopping.Dispose();
+
+    public async Task TaskLostAsync(RunnerLostTask task, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(task);
+        if (Guid.TryParse(task.TaskId, out var id))
+        {
+            await store.FailAsync(id, ErrorJson(task.Error), ct);
+            Finished(id);
+        }
+    }
+
+    private async Task RunAsync(CancellationToken ct)
+    {
+        while (!ct.IsCancellationRequested)
+        {
+            try
+            {
+                var free = MaxInFlight - _inFlight.Count;
+                var claimed = free > 0 ? await store.ClaimAsync(free, _instance, ct) : [];
+                foreach (var task in claimed)
+                {
+                    _inFlight[task.Id] = true;
+                    _ = DispatchAsync(task, ct);
+                }
+                if (claimed.Count == free && free > 0)
+                {
+                    continue;
+                }
+                using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
+                timeout.CancelAfter(PollInterval);
+                await ((Task)_wake.Reader.ReadAsync(timeout.Token).AsTask()).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            }
+            catch (OperationCanceledException) when (ct.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception ex) when (ex is NpgsqlException or InvalidOperationException or TimeoutException)
+            {
+                logger.LogWarning(ex, "Claiming function tasks failed; retrying");
+                await Task.Delay(PollInterval, ct).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            }
+        }
+    }
+
+    private async Task DispatchAsync(FunctionTask task, CancellationToken ct)
+    {
+        try
+        {
+            var payload = JsonNode.Parse(task.Payload) as JsonObject ?? [];
+            var integrationKey = payload["integrationKey"]?.GetValue<string>() ?? "";
+            var version = payload["version"]?.GetValue<string>() ?? "";
+            var bundle = await bundles.ReadAsync(task.EnvironmentId, integrationKey, task.FunctionName, version, ct);
+            if (bundle is null)
+            {
+                await FailAsync(task, new RunnerError { Type = "unknown_function", Message = $"The {task.Kind} '{task.FunctionName}' version {version} is no longer deployed.", Status = 404 }, ct);
+                return;
+            }
+            var provider = catalog.Find(payload["provider"]?.GetValue<string>() ?? "");
+            var request = new RunnerTaskRequest
+            {
+                TaskId = task.Id.ToString(),
+                Kind = task.Kind,
+                Function = new RunnerFunction { Name = bundle.Name, Version = bundle.Version, CodeHash = bundle.CodeHash, Code = bundle.Js },
+                Connection = new RunnerConnection
+                {
+                    ProviderConfigKey = integrationKey,
+                    ConnectionId = payload["connectionId"]?.GetValue<string>() ?? "",
+                    Environment = payload["environmentName"]?.GetValue<string>() ?? "",
+                    Provider = payload["provider"]?.GetValue<string>(),
+                },
+                Input = payload["input"] is { } input ? JsonSerializer.SerializeToElement(input) : null,
+                ProviderPaginate = provider?.Proxy?.Paginate?.Raw is { Count: > 0 } paginate ? JsonSerializer.SerializeToElement(paginate) : null,
+                CallbackUrl = "",
+            };
+            var endpoint = await runners.StartTaskAsync(task.AccountId, request, ct);
+            await store.AssignRunnerAsync(task.Id, endpoint.RunnerId, ct);
+        }
+        catch (RunnerUnavailableException ex)
+        {
+            await FailAsync(task, new RunnerError { Type = RunnerErrorTypes.RuntimeOther, Message = ex.Message }, ct);
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+            // Shutting down: the task stays STARTED and expires (or is retried) by its heartbeat timeout.
+        }
+        catch (Exception ex) when (ex is NpgsqlException or HttpRequestException or JsonException or IOException)
+        {
+            logger.LogError(ex, "Dispatching task {TaskId} failed", task.Id);
+            await FailAsync(task, new RunnerError { Type = RunnerErrorTypes.RuntimeOther, Message = $"The task could not be started: {ex.Message}" }, CancellationToken.None);
+        }
+    }
+
+    private async Task FailAsync(FunctionTask task, RunnerError error, CancellationToken ct)
+    {
+        await store.FailAsync(task.Id, ErrorJson(error), ct);
+        Finished(task.Id);
+    }
+
+    /// <summary>A runner error as stored on the task (<c>{type, message, status, payload?, upstream?}</c>).</summary>
+    public static JsonObject ErrorJson(RunnerError error)
+    {
+        ArgumentNullException.ThrowIfNull(error);
+        var json = new JsonObject { ["type"] = error.Type, ["message"] = error.Message, ["status"] = error.Status };
+        if (error.Payload is { } payload)
+        {
+            json["payload"] = JsonNode.Parse(payload.GetRawText());
+        }
+        if (error.AdditionalProperties is { } extra && JsonNode.Parse(extra.GetRawText()) is JsonObject properties)
+        {
+            json["upstream"] = properties["upstream_response"]?.DeepClone();
+        }
+        return json;
+    }
+}

@@ -1,0 +1,302 @@
+using System.Text.Json.Nodes;
+using Microsoft.EntityFrameworkCore;
+using Nango.Core.Persistence;
+using Npgsql;
+using NpgsqlTypes;
+
+namespace Nango.Core.Functions.Tasks;
+
+/// <summary>What a new task needs; timeouts per kind come from <see cref="TaskTimeouts"/>.</summary>
+public sealed record NewTask(
+    int AccountId,
+    int EnvironmentId,
+    int IntegrationId,
+    int ConnectionId,
+    string Kind,
+    string FunctionName,
+    JsonObject Payload,
+    TaskTimeouts Timeouts,
+    int GroupMaxConcurrency = 0,
+    int RetryMax = 0,
+    Guid? LogOperationId = null);
+
+/// <summary>Nango's per-type limits (reference §5.3), in seconds.</summary>
+public sealed record TaskTimeouts(int CreatedToStartedSecs, int StartedToCompletedSecs, int HeartbeatSecs)
+{
+    public static readonly TaskTimeouts SyncAction = new(30, 15 * 60, 5 * 60);
+    public static readonly TaskTimeouts AsyncAction = new(24 * 60 * 60, 15 * 60, 5 * 60);
+    public static readonly TaskTimeouts Sync = new(60 * 60, 24 * 60 * 60, 5 * 60);
+    public static readonly TaskTimeouts Webhook = new(5 * 60, 60 * 60, 5 * 60);
+    public static readonly TaskTimeouts OnEvent = new(30, 5 * 60, 99_999);
+}
+
+/// <summary>
+/// The task queue in Postgres. Every transition is one guarded statement (<c>WHERE state = …</c>) and announces itself
+/// with <c>NOTIFY</c>: <see cref="CreatedChannel"/> wakes dispatchers, <see cref="DoneChannel"/> (payload: the task id)
+/// wakes whoever waits for a result, on any instance.
+/// </summary>
+public sealed class TaskStore(NpgsqlDataSource dataSource, IDbContextFactory<NangoDbContext> contextFactory)
+{
+    public const string CreatedChannel = "nango_tasks";
+    public const string DoneChannel = "nango_task_done";
+
+    /// <summary>Advisory-lock key serialising claims, so group concurrency limits hold across instances.</summary>
+    private const long ClaimLock = 0x4e54_4153_4b53; // "NTASKS"
+
+    private const string Columns = "id, account_id, environment_id, connection_id, integration_id, kind, function_name, group_key, group_max_concurrency, state, payload::text, retry_max, retry_count, retry_key, log_operation_id, created_at";
+
+    public async Task<FunctionTask> CreateAsync(NewTask task, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(task);
+        var id = Guid.CreateVersion7();
+        return await InsertAsync(task, id, retryKey: id, retryCount: 0, ct);
+    }
+
+    /// <summary>
+    /// Takes up to <paramref name="limit"/> due tasks, oldest first, without exceeding any group's concurrency limit,
+    /// and marks them STARTED for this instance.
+    /// </summary>
+    public async Task<IReadOnlyList<FunctionTask>> ClaimAsync(int limit, string instance, CancellationToken ct)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(ct);
+        await using var transaction = await connection.BeginTransactionAsync(ct);
+        await using (var lockCommand = new NpgsqlCommand($"SELECT pg_advisory_xact_lock({ClaimLock})", connection, transaction))
+        {
+            await lockCommand.ExecuteNonQueryAsync(ct);
+        }
+        var claimed = new List<FunctionTask>();
+        await using (var command = new NpgsqlCommand($"""
+            WITH candidates AS (
+                SELECT id, group_key, group_max_concurrency, created_at FROM function_tasks
+                WHERE state = 'CREATED' AND starts_after <= now()
+                ORDER BY created_at
+                LIMIT 1000
+                FOR UPDATE SKIP LOCKED),
+            ranked AS (
+                SELECT id, group_key, group_max_concurrency, created_at,
+                       row_number() OVER (PARTITION BY group_key ORDER BY created_at) AS place
+                FROM candidates),
+            running AS (
+                SELECT group_key, count(*) AS n FROM function_tasks
+                WHERE state = 'STARTED' AND group_key IN (SELECT group_key FROM candidates)
+                GROUP BY group_key),
+            chosen AS (
+                SELECT r.id FROM ranked r LEFT JOIN running g ON g.group_key = r.group_key
+                WHERE r.group_max_concurrency = 0 OR coalesce(g.n, 0) + r.place <= r.group_max_concurrency
+                ORDER BY r.created_at
+                LIMIT @limit)
+            UPDATE function_tasks t
+            SET state = 'STARTED', started_at = now(), last_heartbeat_at = now(), last_state_transition_at = now(), claimed_by = @instance
+            FROM chosen WHERE t.id = chosen.id
+            RETURNING {Prefixed("t")}
+            """, connection, transaction))
+        {
+            command.Parameters.AddWithValue("limit", limit);
+            command.Parameters.AddWithValue("instance", instance);
+            await using var reader = await command.ExecuteReaderAsync(ct);
+            while (await reader.ReadAsync(ct))
+            {
+                claimed.Add(Read(reader));
+            }
+        }
+        await transaction.CommitAsync(ct);
+        return claimed.OrderBy(t => t.CreatedAt).ToList();
+    }
+
+    /// <summary>Records which runner took the task.</summary>
+    public async Task AssignRunnerAsync(Guid taskId, string runnerId, CancellationToken ct)
+    {
+        await using var command = dataSource.CreateCommand("UPDATE function_tasks SET runner_id = @runner WHERE id = @id");
+        command.Parameters.AddWithValue("id", taskId);
+        command.Parameters.AddWithValue("runner", runnerId);
+        await command.ExecuteNonQueryAsync(ct);
+    }
+
+    /// <summary>False when the task is no longer running (cancelled or expired): the runner should stop it.</summary>
+    public async Task<bool> HeartbeatAsync(Guid taskId, CancellationToken ct)
+    {
+        await using var command = dataSource.CreateCommand("UPDATE function_tasks SET last_heartbeat_at = now() WHERE id = @id AND state = 'STARTED'");
+        command.Parameters.AddWithValue("id", taskId);
+        return await command.ExecuteNonQueryAsync(ct) == 1;
+    }
+
+    public Task<bool> SucceedAsync(Guid taskId, JsonNode? output, CancellationToken ct) =>
+        EndAsync(taskId, TaskStates.Succeeded, output?.ToJsonString() ?? "null", null, [TaskStates.Started], ct);
+
+    /// <summary>Fails a running task; a retry is queued when the task has retries left.</summary>
+    public Task<bool> FailAsync(Guid taskId, JsonObject error, CancellationToken ct) =>
+        EndAsync(taskId, TaskStates.Failed, null, error.ToJsonString(), [TaskStates.Started], ct);
+
+    public Task<bool> CancelAsync(Guid taskId, JsonObject reason, CancellationToken ct) =>
+        EndAsync(taskId, TaskStates.Cancelled, null, reason.ToJsonString(), [TaskStates.Created, TaskStates.Started], ct);
+
+    /// <summary>
+    /// Expires tasks past their limits (reference §5.2): waiting past <c>starts_after + created→started</c>, running past
+    /// <c>last heartbeat + heartbeat</c> or <c>started + started→completed</c>. Expired tasks with retries left are retried.
+    /// </summary>
+    public async Task<int> ExpireAsync(CancellationToken ct)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(ct);
+        await using var transaction = await connection.BeginTransactionAsync(ct);
+        var expired = new List<FunctionTask>();
+        await using (var command = new NpgsqlCommand($"""
+            WITH due AS (
+                SELECT id,
+                    CASE
+                        WHEN state = 'CREATED' THEN 'createdToStartedTimeoutSecs_exceeded'
+                        WHEN last_heartbeat_at + make_interval(secs => heartbeat_timeout_secs) < now() THEN 'heartbeatTimeoutSecs_exceeded'
+                        ELSE 'startedToCompletedTimeoutSecs_exceeded'
+                    END AS reason
+                FROM function_tasks
+                WHERE (state = 'CREATED' AND starts_after + make_interval(secs => created_to_started_timeout_secs) < now())
+                   OR (state = 'STARTED' AND (last_heartbeat_at + make_interval(secs => heartbeat_timeout_secs) < now()
+                                           OR started_at + make_interval(secs => started_to_completed_timeout_secs) < now()))
+                LIMIT 1000
+                FOR UPDATE SKIP LOCKED)
+            UPDATE function_tasks t
+            SET state = 'EXPIRED', ended_at = now(), last_state_transition_at = now(),
+                error = jsonb_build_object('type', 'execution_timeout', 'message', 'The task expired: ' || due.reason, 'reason', due.reason)
+            FROM due WHERE t.id = due.id
+            RETURNING {Prefixed("t")}
+            """, connection, transaction))
+        {
+            await using var reader = await command.ExecuteReaderAsync(ct);
+            while (await reader.ReadAsync(ct))
+            {
+                expired.Add(Read(reader));
+            }
+        }
+        foreach (var task in expired)
+        {
+            await AfterEndAsync(connection, transaction, task, TaskStates.Expired, ct);
+        }
+        await transaction.CommitAsync(ct);
+        return expired.Count;
+    }
+
+    public async Task<FunctionTask?> GetAsync(Guid taskId, CancellationToken ct)
+    {
+        await using var db = await contextFactory.CreateDbContextAsync(ct);
+        return await db.FunctionTasks.AsNoTracking().SingleOrDefaultAsync(t => t.Id == taskId, ct);
+    }
+
+    /// <summary>The latest task of a retry chain (an async action and its retries), within one environment.</summary>
+    public async Task<FunctionTask?> GetLatestByRetryKeyAsync(int environmentId, Guid retryKey, CancellationToken ct)
+    {
+        await using var db = await contextFactory.CreateDbContextAsync(ct);
+        return await db.FunctionTasks.AsNoTracking()
+            .Where(t => t.RetryKey == retryKey && t.EnvironmentId == environmentId)
+            .OrderByDescending(t => t.RetryCount)
+            .FirstOrDefaultAsync(ct);
+    }
+
+    private async Task<bool> EndAsync(Guid taskId, string state, string? output, string? error, string[] from, CancellationToken ct)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(ct);
+        await using var transaction = await connection.BeginTransactionAsync(ct);
+        FunctionTask? ended = null;
+        await using (var command = new NpgsqlCommand($"""
+            UPDATE function_tasks
+            SET state = @state, output = @output::jsonb, error = @error::jsonb, ended_at = now(), last_state_transition_at = now()
+            WHERE id = @id AND state = ANY(@from)
+            RETURNING {Columns}
+            """, connection, transaction))
+        {
+            command.Parameters.AddWithValue("id", taskId);
+            command.Parameters.AddWithValue("state", state);
+            command.Parameters.Add(new NpgsqlParameter("output", NpgsqlDbType.Text) { Value = (object?)output ?? DBNull.Value });
+            command.Parameters.Add(new NpgsqlParameter("error", NpgsqlDbType.Text) { Value = (object?)error ?? DBNull.Value });
+            command.Parameters.AddWithValue("from", from);
+            await using var reader = await command.ExecuteReaderAsync(ct);
+            if (await reader.ReadAsync(ct))
+            {
+                ended = Read(reader);
+            }
+        }
+        if (ended is null)
+        {
+            return false;
+        }
+        await AfterEndAsync(connection, transaction, ended, state, ct);
+        await transaction.CommitAsync(ct);
+        return true;
+    }
+
+    /// <summary>Queues the retry of a failed or expired task that has retries left, and announces the end.</summary>
+    private static async Task AfterEndAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, FunctionTask task, string state, CancellationToken ct)
+    {
+        var retry = state is TaskStates.Failed or TaskStates.Expired && task.RetryCount < task.RetryMax;
+        if (retry)
+        {
+            await using var insert = new NpgsqlCommand("""
+                INSERT INTO function_tasks (id, account_id, environment_id, connection_id, integration_id, kind, function_name, group_key,
+                    group_max_concurrency, state, payload, retry_max, retry_count, retry_key, starts_after, created_to_started_timeout_secs,
+                    started_to_completed_timeout_secs, heartbeat_timeout_secs, created_at, last_state_transition_at, log_operation_id)
+                SELECT @newId, account_id, environment_id, connection_id, integration_id, kind, function_name, group_key,
+                    group_max_concurrency, 'CREATED', payload, retry_max, retry_count + 1, retry_key, now(), created_to_started_timeout_secs,
+                    started_to_completed_timeout_secs, heartbeat_timeout_secs, now(), now(), log_operation_id
+                FROM function_tasks WHERE id = @id;
+                SELECT pg_notify('nango_tasks', '');
+                """, connection, transaction);
+            insert.Parameters.AddWithValue("newId", Guid.CreateVersion7());
+            insert.Parameters.AddWithValue("id", task.Id);
+            await insert.ExecuteNonQueryAsync(ct);
+        }
+        await using var notify = new NpgsqlCommand($"SELECT pg_notify('{DoneChannel}', @id)", connection, transaction);
+        notify.Parameters.AddWithValue("id", task.Id.ToString());
+        await notify.ExecuteNonQueryAsync(ct);
+    }
+
+    private async Task<FunctionTask> InsertAsync(NewTask task, Guid id, Guid retryKey, int retryCount, CancellationToken ct)
+    {
+        var row = new FunctionTask
+        {
+            Id = id,
+            AccountId = task.AccountId,
+            EnvironmentId = task.EnvironmentId,
+            IntegrationId = task.IntegrationId,
+            ConnectionId = task.ConnectionId,
+            Kind = task.Kind,
+            FunctionName = task.FunctionName,
+            GroupKey = $"{task.Kind}:environment:{task.EnvironmentId}",
+            GroupMaxConcurrency = task.GroupMaxConcurrency,
+            Payload = task.Payload.ToJsonString(),
+            RetryMax = task.RetryMax,
+            RetryCount = retryCount,
+            RetryKey = retryKey,
+            CreatedToStartedTimeoutSecs = task.Timeouts.CreatedToStartedSecs,
+            StartedToCompletedTimeoutSecs = task.Timeouts.StartedToCompletedSecs,
+            HeartbeatTimeoutSecs = task.Timeouts.HeartbeatSecs,
+            LogOperationId = task.LogOperationId,
+        };
+        await using var db = await contextFactory.CreateDbContextAsync(ct);
+        await using var transaction = await db.Database.BeginTransactionAsync(ct);
+        db.FunctionTasks.Add(row);
+        await db.SaveChangesAsync(ct);
+        await db.Database.ExecuteSqlRawAsync($"SELECT pg_notify('{CreatedChannel}', '')", ct);
+        await transaction.CommitAsync(ct);
+        return row;
+    }
+
+    private static string Prefixed(string alias) => string.Join(", ", Columns.Split(", ").Select(c => $"{alias}.{c}"));
+
+    private static FunctionTask Read(NpgsqlDataReader r) => new()
+    {
+        Id = r.GetGuid(0),
+        AccountId = r.GetInt32(1),
+        EnvironmentId = r.GetInt32(2),
+        ConnectionId = r.GetInt32(3),
+        IntegrationId = r.GetInt32(4),
+        Kind = r.GetString(5),
+        FunctionName = r.GetString(6),
+        GroupKey = r.GetString(7),
+        GroupMaxConcurrency = r.GetInt32(8),
+        State = r.GetString(9),
+        Payload = r.GetString(10),
+        RetryMax = r.GetInt32(11),
+        RetryCount = r.GetInt32(12),
+        RetryKey = r.GetGuid(13),
+        LogOperationId = r.IsDBNull(14) ? null : r.GetGuid(14),
+        CreatedAt = r.GetFieldValue<DateTimeOffset>(15),
+    };
+}

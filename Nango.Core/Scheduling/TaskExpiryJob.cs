@@ -1,0 +1,22 @@
+using Nango.Core.Functions.Tasks;
+using Quartz;
+
+namespace Nango.Core.Scheduling;
+
+/// <summary>
+/// Expires function tasks past their timeouts (Nango's orchestrator daemon): a clustered job, so one instance sweeps
+/// at a time; a task of a crashed instance or runner ends here, and is retried when it has retries left.
+/// </summary>
+[DisallowConcurrentExecution]
+internal sealed class TaskExpiryJob(TaskStore tasks) : IJob
+{
+    public static readonly JobKey Key = new("task-expiry", "functions");
+
+    public async ValueTask Execute(IJobExecutionContext context, CancellationToken cancellationToken = default)
+    {
+        // Batches of 1,000: keep going while a batch comes back full.
+        while (await tasks.ExpireAsync(cancellationToken) == 1000)
+        {
+        }
+    }
+}

@@ -1,0 +1,191 @@
+using Acornima.Ast;
+using Jint;
+using Jint.Constraints;
+using Jint.Native;
+using Jint.Native.Object;
+using Jint.Runtime;
+using Jint.Runtime.Interop;
+
+namespace Nango.Runner.Execution;
+
+/// <summary>Limits fixed when an engine is built; engines are pooled per distinct value.</summary>
+internal readonly record struct EngineLimits(TimeSpan CpuSlice, int MaxStatements, long MemoryBytes, int MaxRecursion);
+
+/// <summary>
+/// One Jint engine with the runtime (nango-runtime.js) and zod loaded. It runs one task at a time; between tasks
+/// its globals are restored to the state after start-up, so what one run adds to globalThis is gone for the next.
+/// Loading zod takes tens of milliseconds in Jint, which is why engines are kept warm rather than built per task.
+/// </summary>
+internal sealed class ScriptEngine : IDisposable
+{
+    private static readonly Lazy<Prepared<Script>> Runtime = new(PrepareRuntime);
+    private static readonly CancellationTokenSource NeverCancelled = new();
+
+    private readonly Engine _engine;
+    private readonly CancellationConstraint _cancellation;
+    private readonly CpuSliceConstraint _cpuSlice;
+    private readonly JsValue _run;
+    private readonly JsValue _require;
+    private readonly Dictionary<string, ObjectInstance> _modules = new(StringComparer.Ordinal);
+    private readonly HashSet<string> _esModules = new(StringComparer.Ordinal);
+    private readonly GlobalSnapshot _snapshot;
+    private bool _zodModuleRegistered;
+
+    private ScriptEngine(EngineLimits limits)
+    {
+        Limits = limits;
+        _cpuSlice = new CpuSliceConstraint(limits.CpuSlice);
+        _engine = new Engine(options =>
+        {
+            options.ExperimentalFeatures = ExperimentalFeature.TaskInterop;
+            // No eval or new Function (Nango's sandbox forbids code generation from strings too).
+            options.Host.StringCompilationAllowed = false;
+            options.TimeZone = TimeZoneInfo.Utc;
+            options.Culture = System.Globalization.CultureInfo.InvariantCulture;
+            options.Constraint(_cpuSlice);
+            if (limits.MaxStatements > 0)
+            {
+                options.MaxStatements(limits.MaxStatements);
+            }
+            options.LimitMemory(limits.MemoryBytes);
+            options.LimitRecursion(limits.MaxRecursion);
+            // Without this a deep recursion below the recursion limit can still overflow the native stack,
+            // which kills the whole process; with it Jint throws a catchable RangeError first.
+            options.Constraints.StackOverflowGuard = true;
+            // Jint adds the constraint only for a token that can be cancelled; each task resets it to its own.
+            options.CancellationToken(NeverCancelled.Token);
+        });
+        _cancellation = _engine.Constraints.Find<CancellationConstraint>()
+            ?? throw new InvalidOperationException("The engine has no cancellation constraint.");
+
+        _require = new ClrFunction(_engine, "require", (_, arguments) => Require(from: null, SpecifierOf(arguments)), 1);
+        // zod is loaded before the snapshot: every task requires it and its module state must survive restores.
+        Require(from: null, ZodModules.PackageName);
+        _run = _engine.Evaluate(Runtime.Value).AsObject().Get("run");
+        _snapshot = _engine.Advanced.CaptureGlobalSnapshot();
+    }
+
+    public EngineLimits Limits { get; }
+
+    public static ScriptEngine Create(EngineLimits limits) => new(limits);
+
+    /// <summary>
+    /// Starts the function and returns the promise of its JSON outcome. Runs the synchronous part of the
+    /// function on the calling thread; the caller awaits the rest with <c>UnwrapIfPromiseAsync</c>.
+    /// </summary>
+    public JsValue Start(CompiledFunction function, Func<string, string, Task<string>> host, string contextJson, string? inputJson, CancellationToken cancellation)
+    {
+        // Jint resets constraints when a script is evaluated, not when a function is called: do it per task.
+        _engine.Constraints.Reset();
+        _cancellation.Reset(cancellation);
+        var loadExports = new ClrFunction(_engine, "loadExports", (_, _) => LoadExports(function), 0);
+        var hostFunction = JsValue.FromObject(_engine, host);
+        JsValue input = inputJson is null ? JsValue.Null : new JsString(inputJson);
+        return _engine.Call(_run, JsValue.Undefined, [loadExports, hostFunction, new JsString(contextJson), input]);
+    }
+
+    /// <summary>Called when a host call returns: the JavaScript that runs next gets a full slice.</summary>
+    public void RestartCpuSlice() => _cpuSlice.Reset();
+
+    /// <summary>Makes the engine ready for the next task. Only called after a run that ended normally.</summary>
+    public void Reset()
+    {
+        _engine.Advanced.RestoreGlobalSnapshot(_snapshot);
+        _cancellation.Reset(CancellationToken.None);
+    }
+
+    public void Dispose() => _engine.Dispose();
+
+    private JsValue LoadExports(CompiledFunction function)
+    {
+        if (function.Module is { } module)
+        {
+            return ImportModule(function, module);
+        }
+        var wrapper = _engine.Evaluate(function.Script!.Value);
+        var moduleObject = new JsObject(_engine);
+        var exports = new JsObject(_engine);
+        moduleObject.Set("exports", exports);
+        _engine.Call(wrapper, exports, [moduleObject, exports, _require, new JsString(function.FileName), new JsString("/")]);
+        return moduleObject.Get("exports");
+    }
+
+    private ObjectInstance ImportModule(CompiledFunction function, Prepared<Acornima.Ast.Module> module)
+    {
+        RegisterZodModule();
+        // Jint caches an imported module per engine, so a warm engine evaluates each module version once.
+        var name = "function:" + function.FileName;
+        if (_esModules.Add(name))
+        {
+            _engine.Modules.Add(name, builder => builder.AddModule(module));
+        }
+        return _engine.Modules.Import(name);
+    }
+
+    private void RegisterZodModule()
+    {
+        if (_zodModuleRegistered)
+        {
+            return;
+        }
+        var zod = Require(from: null, ZodModules.PackageName).AsObject();
+        _engine.Modules.Add(ZodModules.PackageName, builder =>
+        {
+            foreach (var key in zod.GetOwnPropertyKeys(Types.String))
+            {
+                builder.ExportValue(key.AsString(), zod.Get(key));
+            }
+        });
+        _zodModuleRegistered = true;
+    }
+
+    private static string SpecifierOf(JsValue[] arguments)
+        => arguments.Length > 0 && arguments[0].IsString() ? arguments[0].AsString() : TypeConverter.ToString(arguments.Length > 0 ? arguments[0] : JsValue.Undefined);
+
+    private JsValue Require(string? from, string specifier)
+    {
+        var isZod = specifier == ZodModules.PackageName || specifier.StartsWith(ZodModules.PackageName + "/", StringComparison.Ordinal);
+        string? path;
+        if (from is null)
+        {
+            path = isZod ? ZodModules.ResolvePackageSpecifier(specifier) : null;
+            if (path is null)
+            {
+                throw new JavaScriptException(_engine.Intrinsics.Error, $"Module '{specifier}' is not allowed: function code may only require zod");
+            }
+        }
+        else
+        {
+            path = specifier.StartsWith('.') ? ZodModules.ResolveRelative(from, specifier)
+                : isZod ? ZodModules.ResolvePackageSpecifier(specifier)
+                : null;
+            if (path is null)
+            {
+                throw new JavaScriptException(_engine.Intrinsics.Error, $"Cannot find module '{specifier}' from zod/{from}");
+            }
+        }
+
+        if (_modules.TryGetValue(path, out var loaded))
+        {
+            return loaded.Get("exports");
+        }
+        var moduleObject = new JsObject(_engine);
+        var exports = new JsObject(_engine);
+        moduleObject.Set("exports", exports);
+        // Registered before it runs, as Node does, so a require cycle sees the partly filled exports.
+        _modules[path] = moduleObject;
+        var directory = path.Contains('/', StringComparison.Ordinal) ? path[..path.LastIndexOf('/')] : "";
+        var localRequire = new ClrFunction(_engine, "require", (_, arguments) => Require(path, SpecifierOf(arguments)), 1);
+        var wrapper = _engine.Evaluate(ZodModules.GetPrepared(path));
+        _engine.Call(wrapper, exports, [exports, localRequire, moduleObject, new JsString("zod/" + path), new JsString("zod/" + directory)]);
+        return moduleObject.Get("exports");
+    }
+
+    private static Prepared<Script> PrepareRuntime()
+    {
+        using var stream = typeof(ScriptEngine).Assembly.GetManifestResourceStream("Nango.Runner.Execution.nango-runtime.js")
+            ?? throw new InvalidOperationException("nango-runtime.js is not embedded.");
+        using var reader = new StreamReader(stream);
+        return Engine.PrepareScript(reader.ReadToEnd(), "nango-runtime.js");
+    }
+}

@@ -1,0 +1,265 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace Nango.Runner.Protocol;
+
+// The runner protocol: HTTP + JSON (camelCase, RunnerJson.Options) on loopback or between hosts.
+// This folder is compiled into Nango.Runner and, as linked source, into Nango.Core; the runner never
+// references Nango.Core. Paths are in RunnerRoutes.
+//
+// Web -> runner (Authorization: Bearer <runner token>):
+//   POST /tasks                 RunnerTaskRequest  -> 202 RunnerTaskAccepted | 409 (same id running) | 503 (full)
+//   POST /tasks/{id}/abort                         -> 202 | 404 (not running)
+//   GET  /health                                   -> 200 RunnerHealth
+// Runner -> Web internal API (Authorization: Bearer <the same runner token>), under CallbackUrl:
+//   see RunnerRoutes.Callback*; a refusal is any non-2xx status with a RunnerError body.
+
+/// <summary>What a task runs: the function kinds Nango has.</summary>
+public static class RunnerTaskKinds
+{
+    public const string Action = "action";
+    public const string Sync = "sync";
+    public const string Webhook = "webhook";
+    public const string OnEvent = "on-event";
+
+    public static bool IsKnown(string? kind) => kind is Action or Sync or Webhook or OnEvent;
+}
+
+/// <summary>Starts one task. <see cref="RunnerFunction.Code"/> may be left out; the runner then fetches it from the callback API
+/// (GET <see cref="RunnerRoutes.CallbackCode"/>) unless it already holds that (name, version, hash).</summary>
+public sealed record RunnerTaskRequest
+{
+    public required string TaskId { get; init; }
+
+    /// <summary>One of <see cref="RunnerTaskKinds"/>.</summary>
+    public required string Kind { get; init; }
+
+    public required RunnerFunction Function { get; init; }
+
+    public required RunnerConnection Connection { get; init; }
+
+    /// <summary>Action input, webhook payload; absent for syncs.</summary>
+    public JsonElement? Input { get; init; }
+
+    public RunnerLimits? Limits { get; init; }
+
+    /// <summary>Base URL of the internal API the runner calls back on (e.g. http://127.0.0.1:3004).</summary>
+    public required string CallbackUrl { get; init; }
+
+    /// <summary>The provider's <c>proxy.paginate</c> from the catalog; <c>nango.paginate</c> merges the call's own over it.</summary>
+    public JsonElement? ProviderPaginate { get; init; }
+
+    public int HeartbeatIntervalMs { get; init; } = 30_000;
+}
+
+/// <summary>A deployed function version. <see cref="CodeHash"/> tells versions with the same number apart (redeploys).</summary>
+public sealed record RunnerFunction
+{
+    public required string Name { get; init; }
+
+    public required string Version { get; init; }
+
+    public required string CodeHash { get; init; }
+
+    /// <summary>The compiled bundle: CommonJS as the nango CLI emits it, or an ES module.</summary>
+    public string? Code { get; init; }
+}
+
+/// <summary>Whose connection the function acts for; the internal API checks every callback against the task's own.</summary>
+public sealed record RunnerConnection
+{
+    public required string ProviderConfigKey { get; init; }
+
+    public required string ConnectionId { get; init; }
+
+    /// <summary>Environment name (dev, prod, …).</summary>
+    public required string Environment { get; init; }
+
+    /// <summary>Provider name from the catalog (github, …).</summary>
+    public string? Provider { get; init; }
+}
+
+/// <summary>Execution limits of one task; a null field means the runner's default.</summary>
+public sealed record RunnerLimits
+{
+    /// <summary>Wall-clock time for the whole task, time spent awaiting host calls included.</summary>
+    public int? TimeoutMs { get; init; }
+
+    /// <summary>Longest stretch of JavaScript run without yielding (Jint TimeoutInterval).</summary>
+    public int? CpuSliceMs { get; init; }
+
+    /// <summary>Statements per run of JavaScript (Jint MaxStatements); 0 means no limit.</summary>
+    public int? MaxStatements { get; init; }
+
+    /// <summary>Bytes the script may allocate per run of JavaScript (Jint LimitMemory).</summary>
+    public long? MemoryBytes { get; init; }
+
+    /// <summary>Call depth (Jint LimitRecursion).</summary>
+    public int? MaxRecursion { get; init; }
+
+    /// <summary>Largest JSON output of the function, in UTF-8 bytes.</summary>
+    public int? MaxOutputBytes { get; init; }
+}
+
+public sealed record RunnerTaskAccepted(string TaskId, string RunnerId);
+
+public sealed record RunnerHealth
+{
+    public required string Status { get; init; }
+
+    public required string RunnerId { get; init; }
+
+    public required IReadOnlyList<string> RunningTasks { get; init; }
+
+    public required int MaxConcurrentTasks { get; init; }
+
+    public required long WorkingSetBytes { get; init; }
+
+    public required long ManagedHeapBytes { get; init; }
+
+    public required long UptimeMs { get; init; }
+}
+
+/// <summary>Why a task failed, in Nango's terms: <see cref="Type"/> is one of <see cref="RunnerErrorTypes"/> or a
+/// code of the internal API; <see cref="Status"/> is the HTTP status Nango reports it with.</summary>
+public sealed record RunnerError
+{
+    public required string Type { get; init; }
+
+    public required string Message { get; init; }
+
+    public JsonElement? Payload { get; init; }
+
+    public int Status { get; init; } = 500;
+
+    /// <summary>For script_http_error: {"upstream_response": {"status", "headers", "body"}}.</summary>
+    [JsonPropertyName("additional_properties")]
+    public JsonElement? AdditionalProperties { get; init; }
+}
+
+/// <summary>The error types the runner reports (Nango's names, nango-api.md §0.2 and the runner's exec).</summary>
+public static class RunnerErrorTypes
+{
+    /// <summary>The script threw <c>nango.ActionError</c>.</summary>
+    public const string ActionScriptRuntimeError = "action_script_runtime_error";
+
+    /// <summary>A proxy call answered with a non-2xx status and the script did not catch it.</summary>
+    public const string ScriptHttpError = "script_http_error";
+
+    public const string ScriptNetworkError = "script_network_error";
+
+    /// <summary>Any other uncaught error: TypeError, RangeError (call depth), a bad bundle.</summary>
+    public const string ScriptInternalError = "script_internal_error";
+
+    public const string ScriptOutputTooLarge = "script_output_too_large";
+
+    /// <summary>Aborted through POST /tasks/{id}/abort or a heartbeat answered 410.</summary>
+    public const string ScriptAborted = "script_aborted";
+
+    /// <summary>Wall-clock, CPU slice or statement limit.</summary>
+    public const string ExecutionTimeout = "execution_timeout";
+
+    public const string OutOfMemory = "function_runtime_out_of_memory";
+
+    /// <summary>The runner process died or could not be reached.</summary>
+    public const string RuntimeOther = "function_runtime_other";
+
+    public const string InvalidActionInput = "invalid_action_input";
+
+    public const string InvalidActionOutput = "invalid_action_output";
+}
+
+/// <summary>PUT <see cref="RunnerRoutes.CallbackResult"/>: exactly one of <see cref="Output"/> (JSON, null for
+/// undefined) or <see cref="Error"/>.</summary>
+public sealed record RunnerTaskResult
+{
+    public required string TaskId { get; init; }
+
+    public bool Success { get; init; }
+
+    public JsonElement? Output { get; init; }
+
+    public RunnerError? Error { get; init; }
+
+    public long DurationMs { get; init; }
+}
+
+public sealed record RunnerLogBatch(IReadOnlyList<RunnerLogEntry> Entries);
+
+/// <summary>Levels: debug, info, warn, error (Nango's verbose/silly map to debug, http to info).</summary>
+public sealed record RunnerLogEntry(string Level, string Message, DateTimeOffset Timestamp);
+
+/// <summary>POST <see cref="RunnerRoutes.CallbackProxy"/>: the same request the public proxy takes. Missing
+/// <see cref="ProviderConfigKey"/>/<see cref="ConnectionId"/> mean the task's own connection.</summary>
+public sealed record RunnerProxyRequest
+{
+    public required string Method { get; init; }
+
+    public required string Endpoint { get; init; }
+
+    public Dictionary<string, string>? Headers { get; init; }
+
+    public Dictionary<string, string>? Params { get; init; }
+
+    /// <summary>Request body: an object or array is sent as JSON, a string as is.</summary>
+    public JsonElement? Data { get; init; }
+
+    public int? Retries { get; init; }
+
+    public IReadOnlyList<string>? RetryOn { get; init; }
+
+    public string? BaseUrlOverride { get; init; }
+
+    public string? ProviderConfigKey { get; init; }
+
+    public string? ConnectionId { get; init; }
+}
+
+/// <summary>The upstream's answer, whatever its status. <see cref="Data"/> is the parsed body when it is JSON,
+/// otherwise the body as a string (null when empty). Header names are lower case.</summary>
+public sealed record RunnerProxyResponse
+{
+    public required int Status { get; init; }
+
+    public Dictionary<string, string> Headers { get; init; } = [];
+
+    public JsonElement? Data { get; init; }
+}
+
+/// <summary>POST <see cref="RunnerRoutes.CallbackConnection"/> → the connection as GET /connection/:id answers it
+/// (credentials included).</summary>
+public sealed record RunnerConnectionRequest
+{
+    public string? ProviderConfigKey { get; init; }
+
+    public string? ConnectionId { get; init; }
+
+    public bool ForceRefresh { get; init; }
+
+    public bool RefreshToken { get; init; }
+
+    public bool RefreshGithubAppJwtToken { get; init; }
+}
+
+/// <summary>PUT (replace) or PATCH (merge) <see cref="RunnerRoutes.CallbackMetadata"/>.</summary>
+public sealed record RunnerMetadataRequest(JsonElement Metadata);
+
+public sealed record RunnerEnvironmentVariable(string Name, string Value);
+
+/// <summary>POST <see cref="RunnerRoutes.CallbackTriggerAction"/> → <see cref="RunnerTriggerActionResponse"/>,
+/// or a RunnerError (the other action's failure).</summary>
+public sealed record RunnerTriggerActionRequest
+{
+    public required string ProviderConfigKey { get; init; }
+
+    public required string ConnectionId { get; init; }
+
+    public required string ActionName { get; init; }
+
+    public JsonElement? Input { get; init; }
+}
+
+public sealed record RunnerTriggerActionResponse(JsonElement? Output);
+
+/// <summary>GET answers it (null when none); PUT takes it; DELETE clears it.</summary>
+public sealed record RunnerCheckpoint(JsonElement? Checkpoint);

@@ -1,0 +1,377 @@
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Nango.Core.Auth;
+using Nango.Core.Common;
+using Nango.Core.Connections;
+using Nango.Core.Environments;
+using Nango.Core.Functions.Actions;
+using Nango.Core.Functions.Checkpoints;
+using Nango.Core.Functions.Deploy;
+using Nango.Core.Functions.Runners;
+using Nango.Core.Functions.Store;
+using Nango.Core.Functions.Tasks;
+using Nango.Core.Logs;
+using Nango.Core.Proxy;
+using Nango.Runner.Protocol;
+using Nango.Web.Api.Connections;
+
+namespace Nango.Web.Internal;
+
+/// <summary>
+/// What a running function may ask of Nango (the runner protocol's callbacks). Every call names its task; the caller's
+/// token must belong to a runner of the task's account and the task must still be running, so a function only ever
+/// acts inside its own environment, and a cancelled or expired task is told to stop (410).
+/// </summary>
+public static class RunnerCallbackEndpoints
+{
+    /// <summary>Largest action output (Nango: 2 MB outside enterprise plans).</summary>
+    public const int MaxOutputBytes = 2 * 1024 * 1024;
+
+    /// <summary>Largest provider response handed to a function in one piece.</summary>
+    private const int MaxProxyResponseBytes = 64 * 1024 * 1024;
+
+    public static void MapRunnerCallbacks(this IEndpointRouteBuilder app, IServiceProvider services)
+    {
+        var handlers = new Handlers(services);
+        app.MapPost(RunnerRoutes.CallbackHeartbeat, (string taskId, HttpContext http) => handlers.Run(http, taskId, handlers.HeartbeatAsync, allowEnded: true));
+        app.MapPut(RunnerRoutes.CallbackResult, (string taskId, HttpContext http) => handlers.Run(http, taskId, handlers.ResultAsync, allowEnded: true));
+        app.MapGet(RunnerRoutes.CallbackCode, (string taskId, HttpContext http) => handlers.Run(http, taskId, handlers.CodeAsync));
+        app.MapPost(RunnerRoutes.CallbackLogs, (string taskId, HttpContext http) => handlers.Run(http, taskId, handlers.LogsAsync, allowEnded: true));
+        app.MapPost(RunnerRoutes.CallbackProxy, (string taskId, HttpContext http) => handlers.Run(http, taskId, handlers.ProxyAsync));
+        app.MapPost(RunnerRoutes.CallbackConnection, (string taskId, HttpContext http) => handlers.Run(http, taskId, handlers.ConnectionAsync));
+        app.MapMethods(RunnerRoutes.CallbackMetadata, ["PUT", "PATCH"], (string taskId, HttpContext http) => handlers.Run(http, taskId, handlers.MetadataAsync));
+        app.MapGet(RunnerRoutes.CallbackEnvironmentVariables, (string taskId, HttpContext http) => handlers.Run(http, taskId, handlers.VariablesAsync));
+        app.MapPost(RunnerRoutes.CallbackTriggerAction, (string taskId, HttpContext http) => handlers.Run(http, taskId, handlers.TriggerActionAsync));
+        app.MapMethods(RunnerRoutes.CallbackCheckpoint, ["GET", "PUT", "DELETE"], (string taskId, HttpContext http) => handlers.Run(http, taskId, handlers.CheckpointAsync));
+    }
+
+    /// <summary>The task a callback is for, with what its payload says about it.</summary>
+    private sealed record TaskScope(FunctionTask Task, EnvironmentContext Environment, JsonObject Payload)
+    {
+        public string IntegrationKey => Payload["integrationKey"]?.GetValue<string>() ?? "";
+
+        public string ConnectionId => Payload["connectionId"]?.GetValue<string>() ?? "";
+
+        public Guid? LogId => Guid.TryParse(Payload["log"]?["id"]?.GetValue<string>(), out var id) ? id : null;
+
+        public DateTimeOffset? LogCreatedAt => DateTimeOffset.TryParse(Payload["log"]?["createdAt"]?.GetValue<string>(), System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.None, out var at) ? at : null;
+    }
+
+    private sealed class Handlers(IServiceProvider services)
+    {
+        private T Get<T>() where T : notnull => services.GetRequiredService<T>();
+
+        public async Task Run(HttpContext http, string taskId, Func<HttpContext, TaskScope, Task<IResult>> handler, bool allowEnded = false)
+        {
+            IResult result;
+            var header = http.Request.Headers.Authorization.ToString();
+            var identity = header.StartsWith("Bearer ", StringComparison.Ordinal) ? Get<RunnerPool>().Authenticate(header["Bearer ".Length..]) : null;
+            if (identity is null)
+            {
+                result = Error(401, "unauthorized", "Unknown runner token.");
+            }
+            else if (!Guid.TryParse(taskId, out var id) || await Get<TaskStore>().GetAsync(id, http.RequestAborted) is not { } task
+                || (identity.AccountId is { } account && account != task.AccountId))
+            {
+                result = Error(404, ErrorCodes.NotFound, "No such task for this runner.");
+            }
+            else if (task.State != TaskStates.Started && !allowEnded)
+            {
+                result = Error(410, "task_not_running", $"The task is {task.State.ToLowerInvariant()}.");
+            }
+            else if (await Get<EnvironmentService>().FindByIdAsync(task.EnvironmentId, http.RequestAborted) is not { } env)
+            {
+                result = Error(404, ErrorCodes.NotFound, "The task's environment no longer exists.");
+            }
+            else
+            {
+                result = await handler(http, new TaskScope(task, env, JsonNode.Parse(task.Payload) as JsonObject ?? []));
+            }
+            await result.ExecuteAsync(http);
+        }
+
+        public async Task<IResult> HeartbeatAsync(HttpContext http, TaskScope scope) =>
+            await Get<TaskStore>().HeartbeatAsync(scope.Task.Id, http.RequestAborted)
+                ? Results.NoContent()
+                : Error(410, "task_not_running", "The task was cancelled or expired: stop it.");
+
+        public async Task<IResult> ResultAsync(HttpContext http, TaskScope scope)
+        {
+            var result = await http.Request.ReadFromJsonAsync<RunnerTaskResult>(RunnerJson.Options, http.RequestAborted);
+            if (result is null)
+            {
+                return Error(400, ErrorCodes.InvalidBody, "A task result is required.");
+            }
+            var store = Get<TaskStore>();
+            var ct = CancellationToken.None; // A result must be stored even if the runner hangs up.
+            JsonObject? error = result.Success ? null : TaskDispatcher.ErrorJson(result.Error ?? new RunnerError { Type = RunnerErrorTypes.ScriptInternalError, Message = "The function failed without saying why." });
+            JsonNode? output = null;
+            if (result.Success)
+            {
+                var text = result.Output is { } o ? o.GetRawText() : "null";
+                output = JsonNode.Parse(text);
+                if (Encoding.UTF8.GetByteCount(text) > MaxOutputBytes)
+                {
+                    error = new JsonObject { ["type"] = "script_output_too_large", ["message"] = $"The output is larger than {MaxOutputBytes / 1024 / 1024} MB.", ["status"] = 400 };
+                }
+                else if (scope.Task.Kind == TaskKinds.Action && await OutputProblemsAsync(scope, output, ct) is { Count: > 0 } problems)
+                {
+                    error = new JsonObject
+                    {
+                        ["type"] = "invalid_action_output",
+                        ["message"] = "The action's output does not match its output model.",
+                        ["status"] = 400,
+                        ["payload"] = new JsonArray(problems.Select(p => (JsonNode)new JsonObject { ["code"] = p.Code, ["message"] = p.Message, ["path"] = new JsonArray(p.Path.Select(x => JsonValue.Create(x.ToString())).ToArray<JsonNode?>()) }).ToArray()),
+                    };
+                }
+            }
+            var stored = error is null ? await store.SucceedAsync(scope.Task.Id, output, ct) : await store.FailAsync(scope.Task.Id, error, ct);
+            Get<RunnerPool>().TaskFinished(scope.Task.Id.ToString());
+            Get<TaskDispatcher>().Finished(scope.Task.Id);
+            if (stored)
+            {
+                EndLog(scope, error, result.DurationMs);
+                await AnnounceAsyncActionAsync(scope, ct);
+            }
+            return Results.NoContent();
+        }
+
+        public async Task<IResult> CodeAsync(HttpContext http, TaskScope scope)
+        {
+            var bundle = await Get<IFunctionBundleReader>().ReadAsync(scope.Task.EnvironmentId, scope.IntegrationKey, scope.Task.FunctionName,
+                scope.Payload["version"]?.GetValue<string>() ?? "", http.RequestAborted);
+            return bundle is null ? Error(404, ErrorCodes.NotFound, "The function is no longer deployed.") : Results.Text(bundle.Js, "text/javascript", Encoding.UTF8);
+        }
+
+        public async Task<IResult> LogsAsync(HttpContext http, TaskScope scope)
+        {
+            var batch = await http.Request.ReadFromJsonAsync<RunnerLogBatch>(RunnerJson.Options, http.RequestAborted);
+            if (scope.LogId is { } logId && batch is not null)
+            {
+                var log = Get<ILogService>().ContinueOperation(logId, scope.Environment);
+                foreach (var entry in batch.Entries)
+                {
+                    log.Write(new LogEntry { Level = Level(entry.Level), Message = entry.Message, Source = MessageSources.User });
+                }
+            }
+            return Results.NoContent();
+        }
+
+        public async Task<IResult> ProxyAsync(HttpContext http, TaskScope scope)
+        {
+            var request = await http.Request.ReadFromJsonAsync<RunnerProxyRequest>(RunnerJson.Options, http.RequestAborted);
+            if (request is null)
+            {
+                return Error(400, ErrorCodes.InvalidBody, "A proxy request is required.");
+            }
+            var headers = (request.Headers ?? []).Select(h => KeyValuePair.Create(h.Key, h.Value)).ToList();
+            Stream? body = null;
+            if (request.Data is { ValueKind: not JsonValueKind.Null and not JsonValueKind.Undefined } data)
+            {
+                var isText = data.ValueKind == JsonValueKind.String;
+                body = new MemoryStream(Encoding.UTF8.GetBytes(isText ? data.GetString()! : data.GetRawText()));
+                if (!isText && !headers.Any(h => h.Key.Equals("Content-Type", StringComparison.OrdinalIgnoreCase)))
+                {
+                    headers.Add(KeyValuePair.Create("Content-Type", "application/json"));
+                }
+            }
+            var query = request.Params is { Count: > 0 } parameters
+                ? "?" + string.Join("&", parameters.Select(p => Uri.EscapeDataString(p.Key) + "=" + Uri.EscapeDataString(p.Value)))
+                : "";
+            var call = new ProxyCall
+            {
+                Environment = scope.Environment,
+                ProviderConfigKey = request.ProviderConfigKey ?? scope.IntegrationKey,
+                ConnectionId = request.ConnectionId ?? scope.ConnectionId,
+                Method = request.Method.ToUpperInvariant(),
+                Endpoint = "/" + request.Endpoint.TrimStart('/'),
+                QueryString = query,
+                Headers = headers,
+                Body = body,
+                BodyLength = body?.Length,
+                Retries = request.Retries ?? 0,
+                RetryOn = (request.RetryOn ?? []).Select(s => int.TryParse(s, out var n) ? n : 0).Where(n => n > 0).ToHashSet(),
+                BaseUrlOverride = request.BaseUrlOverride,
+                ActivityLogId = scope.LogId,
+            };
+            using var response = await Get<ProxyService>().SendAsync(call, http.RequestAborted);
+            if (response.Error is { } refused)
+            {
+                return Results.Json(new RunnerProxyResponse
+                {
+                    Status = refused.Status,
+                    Data = JsonSerializer.SerializeToElement(new { error = new { code = refused.Code, message = refused.Message } }),
+                }, RunnerJson.Options);
+            }
+            var responseHeaders = response.Headers.ToDictionary(h => h.Key.ToLowerInvariant(), h => string.Join(", ", h.Value), StringComparer.Ordinal);
+            await using var stream = await response.ReadBodyAsync(http.RequestAborted);
+            var buffer = await Core.Http.BoundedBuffer.ReadAsync(stream, MaxProxyResponseBytes, http.RequestAborted);
+            response.Finish();
+            if (!buffer.Fits)
+            {
+                return Error(413, "response_too_large", $"The provider's response is larger than {MaxProxyResponseBytes / 1024 / 1024} MB, the most a function receives in one piece.");
+            }
+            return Results.Json(new RunnerProxyResponse { Status = response.StatusCode, Headers = responseHeaders, Data = BodyAsJson(buffer.Bytes!, responseHeaders) }, RunnerJson.Options);
+        }
+
+        public async Task<IResult> ConnectionAsync(HttpContext http, TaskScope scope)
+        {
+            var request = await http.Request.ReadFromJsonAsync<RunnerConnectionRequest>(RunnerJson.Options, http.RequestAborted) ?? new RunnerConnectionRequest();
+            var key = request.ProviderConfigKey ?? scope.IntegrationKey;
+            var connectionId = request.ConnectionId ?? scope.ConnectionId;
+            var refresh = await Get<CredentialRefresher>().EnsureFreshAsync(scope.Environment, key, connectionId, request.ForceRefresh, http.RequestAborted);
+            if (refresh is { Outcome: RefreshOutcome.Failed, Error: { } refreshError })
+            {
+                return Error(424, refreshError.Code, refreshError.Message);
+            }
+            var result = await Get<ConnectionService>().GetAsync(scope.Environment, key, connectionId, markFetched: false, http.RequestAborted);
+            return result.Outcome == ConnectionOutcome.Ok
+                ? Results.Json(ConnectionResponse.From(result.Connection!, request.RefreshToken))
+                : Error(404, ErrorCodes.UnknownConnection, $"No connection '{connectionId}' for the integration '{key}'.");
+        }
+
+        public async Task<IResult> MetadataAsync(HttpContext http, TaskScope scope)
+        {
+            var request = await http.Request.ReadFromJsonAsync<RunnerMetadataRequest>(RunnerJson.Options, http.RequestAborted);
+            if (request is null || JsonNode.Parse(request.Metadata.GetRawText()) is not JsonObject metadata)
+            {
+                return Error(400, ErrorCodes.InvalidBody, "Metadata must be an object.");
+            }
+            var merge = HttpMethods.IsPatch(http.Request.Method);
+            var outcome = await Get<ConnectionService>().SetMetadataAsync(scope.Environment, scope.IntegrationKey, [scope.ConnectionId], metadata, merge, http.RequestAborted);
+            if (outcome != ConnectionOutcome.Ok)
+            {
+                return Error(404, ErrorCodes.UnknownConnection, "The task's connection no longer exists.");
+            }
+            var current = await Get<ConnectionService>().GetAsync(scope.Environment, scope.IntegrationKey, scope.ConnectionId, markFetched: false, http.RequestAborted);
+            return Results.Json(current.Connection?.Summary.Metadata ?? metadata);
+        }
+
+        public async Task<IResult> VariablesAsync(HttpContext http, TaskScope scope)
+        {
+            var variables = await Get<EnvironmentService>().GetVariablesAsync(scope.Environment, http.RequestAborted);
+            return Results.Json(variables.Select(v => new RunnerEnvironmentVariable(v.Name, v.Value)).ToList(), RunnerJson.Options);
+        }
+
+        public async Task<IResult> TriggerActionAsync(HttpContext http, TaskScope scope)
+        {
+            var request = await http.Request.ReadFromJsonAsync<RunnerTriggerActionRequest>(RunnerJson.Options, http.RequestAborted);
+            if (request is null)
+            {
+                return Error(400, ErrorCodes.InvalidBody, "An action name is required.");
+            }
+            var input = request.Input is { } i ? JsonNode.Parse(i.GetRawText()) : null;
+            var outcome = await Get<ActionService>().TriggerAsync(
+                new ActionTrigger(scope.Environment, request.ProviderConfigKey, request.ConnectionId, request.ActionName, input, Async: false, MaxRetries: 0), http.RequestAborted);
+            if (outcome.IsError)
+            {
+                return Results.Json(new RunnerError
+                {
+                    Type = outcome.ErrorCode!,
+                    Message = outcome.Message ?? outcome.ErrorCode!,
+                    Status = outcome.Status,
+                    Payload = outcome.Payload is null ? null : JsonSerializer.SerializeToElement(outcome.Payload),
+                }, RunnerJson.Options, statusCode: outcome.Status);
+            }
+            return Results.Json(new RunnerTriggerActionResponse(outcome.Output is null ? null : JsonSerializer.SerializeToElement(outcome.Output)), RunnerJson.Options);
+        }
+
+        public async Task<IResult> CheckpointAsync(HttpContext http, TaskScope scope)
+        {
+            var store = Get<CheckpointStore>();
+            var name = scope.Task.FunctionName;
+            switch (http.Request.Method)
+            {
+                case "GET":
+                    var saved = await store.GetAsync(scope.Task.ConnectionId, name, http.RequestAborted);
+                    return Results.Json(new RunnerCheckpoint(saved is null ? null : JsonSerializer.SerializeToElement(saved)), RunnerJson.Options);
+                case "DELETE":
+                    await store.ClearAsync(scope.Task.ConnectionId, name, http.RequestAborted);
+                    return Results.NoContent();
+                default:
+                    var body = await http.Request.ReadFromJsonAsync<RunnerCheckpoint>(RunnerJson.Options, http.RequestAborted);
+                    var checkpoint = body?.Checkpoint is { } c ? JsonNode.Parse(c.GetRawText()) : null;
+                    if (CheckpointStore.Problem(checkpoint) is { } problem)
+                    {
+                        return Error(400, "invalid_checkpoint", problem);
+                    }
+                    await store.SaveAsync(scope.Task.EnvironmentId, scope.Task.ConnectionId, name, (JsonObject)checkpoint!, http.RequestAborted);
+                    return Results.NoContent();
+            }
+        }
+
+        private async Task<IReadOnlyList<ValidationError>> OutputProblemsAsync(TaskScope scope, JsonNode? output, CancellationToken ct)
+        {
+            var (_, action) = await Get<FunctionService>().GetAsync(scope.Environment, scope.IntegrationKey, scope.Task.FunctionName, FunctionTypes.Action, ct);
+            var model = action?.Current.Models is { Count: > 0 } models ? models[0] : null;
+            return action is null ? [] : FunctionSchemas.Validate(action.Current.JsonSchema, model, output);
+        }
+
+        private void EndLog(TaskScope scope, JsonObject? error, long durationMs)
+        {
+            if (scope.LogId is not { } id || scope.LogCreatedAt is not { } createdAt)
+            {
+                return;
+            }
+            var log = Get<ILogService>().ResumeOperation(id, createdAt, scope.Environment);
+            if (error is null)
+            {
+                log.Info($"The {scope.Task.Kind} succeeded in {durationMs} ms.");
+                log.Succeed();
+            }
+            else
+            {
+                var logError = new LogError(error["type"]?.GetValue<string>() ?? "error", error["message"]?.GetValue<string>() ?? "", Payload: error["payload"]?.DeepClone());
+                log.Error(logError.Message, logError);
+                log.Fail(logError);
+            }
+        }
+
+        /// <summary>Async actions announce their end with an <c>async_action</c> webhook when the environment wants it.</summary>
+        private async Task AnnounceAsyncActionAsync(TaskScope scope, CancellationToken ct)
+        {
+            if (scope.Task.Kind != TaskKinds.Action || scope.Payload["async"]?.GetValue<bool>() != true)
+            {
+                return;
+            }
+            var ended = await Get<TaskStore>().GetAsync(scope.Task.Id, ct);
+            if (ended is null || (ended.State == TaskStates.Failed && ended.RetryCount < ended.RetryMax))
+            {
+                return; // A retry follows; the webhook waits for the last attempt.
+            }
+            await Get<ActionWebhooks>().AsyncActionEndedAsync(scope.Environment, ended, ct);
+        }
+
+        private static JsonElement? BodyAsJson(byte[] bytes, Dictionary<string, string> headers)
+        {
+            if (bytes.Length == 0)
+            {
+                return null;
+            }
+            if (headers.TryGetValue("content-type", out var type) && type.Contains("json", StringComparison.OrdinalIgnoreCase))
+            {
+                try
+                {
+                    return JsonDocument.Parse(bytes).RootElement.Clone();
+                }
+                catch (JsonException)
+                {
+                    // Not JSON after all: handed over as text below.
+                }
+            }
+            return JsonSerializer.SerializeToElement(Encoding.UTF8.GetString(bytes));
+        }
+
+        private static string Level(string level) => level switch
+        {
+            "error" => MessageLevels.Error,
+            "warn" => MessageLevels.Warn,
+            "debug" => MessageLevels.Debug,
+            _ => MessageLevels.Info,
+        };
+    }
+
+    private static IResult Error(int status, string code, string message) =>
+        Results.Json(new RunnerError { Type = code, Message = message, Status = status }, RunnerJson.Options, statusCode: status);
+}
