@@ -82,13 +82,19 @@ public sealed class ProxyRetryPolicy(ProxyOptions options, TimeProvider clock)
         return new RetryDecision(true, wait > options.RetryMaxDelay ? options.RetryMaxDelay : wait, reason);
     }
 
-    /// <summary><c>error_code</c> entries are statuses or classes such as <c>5xx</c>.</summary>
+    /// <summary><c>error_code</c> entries are statuses, classes such as <c>5xx</c>, or ranges such as <c>500-502</c> (both ends included), as Nango reads them.</summary>
     private static bool StatusMatches(int status, string code)
     {
         code = code.Trim();
         if (code.Length == 3 && code.EndsWith("xx", StringComparison.OrdinalIgnoreCase) && char.IsAsciiDigit(code[0]))
         {
             return status / 100 == code[0] - '0';
+        }
+        if (code.Split('-') is [var from, var to]
+            && int.TryParse(from, NumberStyles.None, CultureInfo.InvariantCulture, out var first)
+            && int.TryParse(to, NumberStyles.None, CultureInfo.InvariantCulture, out var last))
+        {
+            return status >= first && status <= last;
         }
         return int.TryParse(code, NumberStyles.None, CultureInfo.InvariantCulture, out var exact) && exact == status;
     }

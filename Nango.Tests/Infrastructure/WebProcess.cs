@@ -75,6 +75,9 @@ public sealed class RunningWebProcess : IAsyncDisposable
 
     public bool HasExited => _process.HasExited;
 
+    /// <summary>The OS process id (<c>dotnet Nango.Web.dll</c> runs the app in this process), e.g. to read its memory from /proc.</summary>
+    public int ProcessId => _process.Id;
+
     public string Output
     {
         get
