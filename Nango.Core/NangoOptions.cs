@@ -78,6 +78,9 @@ public sealed class LogsOptions
 
 public sealed class FunctionsOptions
 {
+    /// <summary>Whether this instance takes function tasks off the queue and runs them (other instances still do).</summary>
+    public bool DispatchEnabled { get; set; } = true;
+
     public string Store { get; set; } = "FileSystem";
 
     public string? AzureBlobConnectionString { get; set; }

@@ -3,6 +3,7 @@ using System.Text.Json.Nodes;
 using System.Threading.Channels;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 using Nango.Core.Common;
 using Nango.Core.Functions.Runners;
 using Nango.Core.Functions.Store;
@@ -26,6 +27,7 @@ public sealed class TaskDispatcher(
     RunnerClient runners,
     IFunctionBundleReader bundles,
     IProviderCatalog catalog,
+    IOptions<NangoOptions> options,
     ILogger<TaskDispatcher> logger) : IHostedService, IDisposable
 {
     /// <summary>Tasks this instance has running at once, all accounts together.</summary>
@@ -41,6 +43,10 @@ public sealed class TaskDispatcher(
 
     public Task StartAsync(CancellationToken cancellationToken)
     {
+        if (!options.Value.Functions.DispatchEnabled)
+        {
+            return Task.CompletedTask;
+        }
         var ct = _stopping.Token;
         _listening = Task.Run(() => PostgresListener.ListenAsync(dataSource, TaskStore.CreatedChannel, _ => _wake.Writer.TryWrite(true), () => _wake.Writer.TryWrite(true), logger, ct), CancellationToken.None);
         _loop = Task.Run(() => RunAsync(ct), CancellationToken.None);

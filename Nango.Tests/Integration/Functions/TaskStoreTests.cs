@@ -12,8 +12,9 @@ namespace Nango.Tests.Integration.Functions;
 [Trait("Category", "Integration")]
 public sealed class TaskStoreTests : IAsyncLifetime
 {
-    private readonly NangoWebFactory _web = new();
-    private readonly NangoWebFactory _other = new();
+    // No dispatcher: these tests drive the queue by hand, and a dispatcher would claim their tasks first.
+    private readonly QueueOnlyFactory _web = new();
+    private readonly QueueOnlyFactory _other = new();
     private EnvironmentContext _env = null!;
 
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
@@ -152,5 +153,10 @@ public sealed class TaskStoreTests : IAsyncLifetime
         Assert.Equal("42", ended.Output);
         await using var db = await _web.Services.GetRequiredService<IDbContextFactory<NangoDbContext>>().CreateDbContextAsync(Ct);
         Assert.Equal(1, await db.FunctionTasks.CountAsync(t => t.Id == task.Id, Ct));
+    }
+
+    private sealed class QueueOnlyFactory : NangoWebFactory
+    {
+        protected override IEnumerable<KeyValuePair<string, string?>> ExtraSettings => [KeyValuePair.Create("Nango:Functions:DispatchEnabled", (string?)"false")];
     }
 }
