@@ -225,7 +225,8 @@ public sealed class JsonBodyReader
         return true;
     }
 
-    private static ValidationError TypeError(string expected, JsonNode? node, object[] path) =>
+    /// <summary>zod's wording for a value of the wrong type, shared by every body parser.</summary>
+    public static ValidationError TypeError(string expected, JsonNode? node, object[] path) =>
         new("invalid_type", $"Invalid input: expected {expected}, received {TypeName(node)}", path);
 
     private static string TypeName(JsonNode? node) => node switch

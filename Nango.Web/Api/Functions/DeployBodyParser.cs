@@ -74,7 +74,7 @@ internal static partial class DeployBodyParser
         }
         if (root.TryGetPropertyValue("jsonSchema", out var jsonSchema) && jsonSchema is not JsonObject)
         {
-            reader.Add(new ValidationError("invalid_type", $"Invalid input: expected object, received {Describe(jsonSchema)}", ["jsonSchema"]));
+            reader.Add(JsonBodyReader.TypeError("object", jsonSchema, ["jsonSchema"]));
         }
         var reconcile = ReadBool(reader, root, "reconcile", [], required: true);
         ReadBool(reader, root, "debug", [], required: true);
@@ -113,7 +113,7 @@ internal static partial class DeployBodyParser
     {
         if (node is not JsonObject flow)
         {
-            reader.Add(new ValidationError("invalid_type", $"Invalid input: expected object, received {Describe(node)}", path));
+            reader.Add(JsonBodyReader.TypeError("object", node, path));
             return null;
         }
         var before = reader.Errors.Count;
@@ -179,7 +179,7 @@ internal static partial class DeployBodyParser
                 {
                     if (value is not JsonObject)
                     {
-                        reader.Add(new ValidationError("invalid_type", $"Invalid input: expected object, received {Describe(value)}", [.. path, "models_json_schema", "definitions", key]));
+                        reader.Add(JsonBodyReader.TypeError("object", value, [.. path, "models_json_schema", "definitions", key]));
                     }
                 }
                 // zod's plain object keeps only the keys it knows.
@@ -228,7 +228,7 @@ internal static partial class DeployBodyParser
             object[] at = [.. path, "endpoints", index];
             if (array[index] is not JsonObject endpoint)
             {
-                reader.Add(new ValidationError("invalid_type", $"Invalid input: expected object, received {Describe(array[index])}", at));
+                reader.Add(JsonBodyReader.TypeError("object", array[index], at));
                 continue;
             }
             if (endpoint.ContainsKey("path") || endpoint.ContainsKey("method"))
@@ -251,7 +251,7 @@ internal static partial class DeployBodyParser
             {
                 if (value is not JsonValue v || v.GetValueKind() != JsonValueKind.String)
                 {
-                    reader.Add(new ValidationError("invalid_type", $"Invalid input: expected string, received {Describe(value)}", [.. at, method]));
+                    reader.Add(JsonBodyReader.TypeError("string", value, [.. at, method]));
                 }
             }
             if (entries.Count > 0 && entries[0].Value is JsonValue first && first.GetValueKind() == JsonValueKind.String)
@@ -270,7 +270,7 @@ internal static partial class DeployBodyParser
             object[] at = [key, index];
             if (array[index] is not JsonObject provider)
             {
-                reader.Add(new ValidationError("invalid_type", $"Invalid input: expected object, received {Describe(array[index])}", at));
+                reader.Add(JsonBodyReader.TypeError("object", array[index], at));
                 continue;
             }
             reader.RejectUnknownKeys(provider, ["providerConfigKey", "scripts"], at);
@@ -289,7 +289,7 @@ internal static partial class DeployBodyParser
                 object[] scriptPath = [.. at, "scripts", scriptIndex];
                 if (scripts[scriptIndex] is not JsonObject script)
                 {
-                    reader.Add(new ValidationError("invalid_type", $"Invalid input: expected object, received {Describe(scripts[scriptIndex])}", scriptPath));
+                    reader.Add(JsonBodyReader.TypeError("object", scripts[scriptIndex], scriptPath));
                     continue;
                 }
                 reader.RejectUnknownKeys(script, legacy ? ["name", "fileBody"] : ["name", "fileBody", "event"], scriptPath);
@@ -332,7 +332,7 @@ internal static partial class DeployBodyParser
         {
             return array;
         }
-        reader.Add(new ValidationError("invalid_type", $"Invalid input: expected array, received {Describe(node)}", [.. path, key]));
+        reader.Add(JsonBodyReader.TypeError("array", node, [.. path, key]));
         return null;
     }
 
@@ -349,7 +349,7 @@ internal static partial class DeployBodyParser
             object[] at = [.. path, key, index];
             if (array[index] is not JsonValue v || v.GetValueKind() != JsonValueKind.String)
             {
-                reader.Add(new ValidationError("invalid_type", $"Invalid input: expected string, received {Describe(array[index])}", at));
+                reader.Add(JsonBodyReader.TypeError("string", array[index], at));
                 valid = false;
                 continue;
             }
@@ -383,7 +383,7 @@ internal static partial class DeployBodyParser
         {
             return v.GetValueKind() == JsonValueKind.True;
         }
-        reader.Add(new ValidationError("invalid_type", $"Invalid input: expected boolean, received {Describe(node)}", [.. path, key]));
+        reader.Add(JsonBodyReader.TypeError("boolean", node, [.. path, key]));
         return null;
     }
 
@@ -404,19 +404,4 @@ internal static partial class DeployBodyParser
         reader.Add(new ValidationError("invalid_value", $"Invalid option: expected one of {string.Join('|', allowed.Select(a => $"\"{a}\""))}", [.. path, key]));
         return null;
     }
-
-    private static string Describe(JsonNode? node) => node switch
-    {
-        null => "null",
-        JsonObject => "object",
-        JsonArray => "array",
-        JsonValue v => v.GetValueKind() switch
-        {
-            JsonValueKind.String => "string",
-            JsonValueKind.Number => "number",
-            JsonValueKind.True or JsonValueKind.False => "boolean",
-            _ => "unknown",
-        },
-        _ => "unknown",
-    };
 }
