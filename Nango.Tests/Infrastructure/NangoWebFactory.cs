@@ -43,12 +43,28 @@ public class NangoWebFactory : WebApplicationFactory<Program>, IAsyncLifetime
     /// </summary>
     public int ListenPort { get; set; }
 
-    /// <summary>A loopback port that is free now (the listener is released at once; a race is unlikely on a test machine).</summary>
+    /// <summary>
+    /// A loopback port that is free now, for a listener started a little later. It is drawn below the kernel's
+    /// ephemeral range (32768 and up): every listener bound to port 0 (internal APIs, runners, upstreams) and every
+    /// outgoing connection takes ports from that range, and one of them could take a port picked there before its
+    /// owner binds it.
+    /// </summary>
     public static int FreeLoopbackPort()
     {
-        using var listener = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
+        for (var attempt = 0; ; attempt++)
+        {
+            var port = Random.Shared.Next(20_000, 32_000);
+            try
+            {
+                using var listener = new System.Net.Sockets.TcpListener(IPAddress.Loopback, port);
+                listener.Start();
+                return port;
+            }
+            catch (System.Net.Sockets.SocketException) when (attempt < 100)
+            {
+                // Taken: try another.
+            }
+        }
     }
 
     private bool _ownsDatabase = true;
