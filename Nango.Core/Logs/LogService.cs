@@ -43,39 +43,31 @@ internal sealed class LogService(LogBuffer buffer, IOptions<LogWriterOptions> op
         return new OperationLog(this, row);
     }
 
-    public IOperationLog ContinueOperation(Guid operationId, Environments.EnvironmentContext environment)
+    public IOperationLog ContinueOperation(Guid operationId, Environments.EnvironmentContext environment) =>
+        HandleFor(operationId, CreatedAtOf(operationId), environment, owned: false);
+
+    public IOperationLog ResumeOperation(Guid operationId, DateTimeOffset createdAt, Environments.EnvironmentContext environment) =>
+        HandleFor(operationId, createdAt, environment, owned: true);
+
+    /// <summary>
+    /// A handle on an operation whose row exists already. The row built here is never written: messages and the end
+    /// only need its id, creation time (the row's key) and tenant; its type stands in for the unknown real one.
+    /// </summary>
+    private OperationLog HandleFor(Guid operationId, DateTimeOffset createdAt, Environments.EnvironmentContext environment, bool owned)
     {
         ArgumentNullException.ThrowIfNull(environment);
-        // Never written: the handle only needs the operation's identity.
         var row = new LogOperationRow
         {
             Id = operationId,
-            CreatedAt = CreatedAtOf(operationId),
+            CreatedAt = createdAt,
             Type = LogOperationKinds.ProxyCall.Type,
             Action = LogOperationKinds.ProxyCall.Action,
             State = OperationStates.Running,
             AccountId = environment.AccountId,
             EnvironmentId = environment.EnvironmentId,
-        };
-        return new OperationLog(this, row, owned: false);
-    }
-
-    public IOperationLog ResumeOperation(Guid operationId, DateTimeOffset createdAt, Environments.EnvironmentContext environment)
-    {
-        ArgumentNullException.ThrowIfNull(environment);
-        // Never written: the handle only needs the operation's identity (the row exists already).
-        var row = new LogOperationRow
-        {
-            Id = operationId,
-            CreatedAt = createdAt,
-            Type = LogOperationKinds.ActionRun.Type,
-            Action = LogOperationKinds.ActionRun.Action,
-            State = OperationStates.Running,
-            AccountId = environment.AccountId,
-            EnvironmentId = environment.EnvironmentId,
             StartedAt = createdAt,
         };
-        return new OperationLog(this, row);
+        return new OperationLog(this, row, owned);
     }
 
     /// <summary>The creation time a version 7 id carries (its first 48 bits), so messages are never dated before their operation.</summary>

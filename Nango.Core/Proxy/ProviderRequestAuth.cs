@@ -99,8 +99,11 @@ public static class ProviderRequestAuth
         }
     }
 
-    /// <summary>The consumer (client) credentials that sign OAuth 1 and TBA requests: the connection's override, else the integration's.</summary>
-    public static OAuthClient? Consumer(JsonObject credentials, string? integrationClientId, string? integrationClientSecret)
+    /// <summary>
+    /// The consumer (client) credentials that sign OAuth 1 and TBA requests: the connection's override, else the
+    /// integration's. The integration's secret is decrypted only when it is needed, not on every proxied request.
+    /// </summary>
+    public static OAuthClient? Consumer(JsonObject credentials, string? integrationClientId, Func<string?> integrationClientSecret)
     {
         ArgumentNullException.ThrowIfNull(credentials);
         var type = credentials["type"]?.ToString();
@@ -111,7 +114,7 @@ public static class ProviderRequestAuth
         var configOverride = credentials["config_override"] as JsonObject;
         return new OAuthClient(
             configOverride?["client_id"]?.ToString() ?? integrationClientId ?? "",
-            configOverride?["client_secret"]?.ToString() ?? integrationClientSecret);
+            configOverride?["client_secret"]?.ToString() ?? integrationClientSecret());
     }
 
     /// <summary>Whether the provider's header templates already place the token (a custom header, or its own Authorization).</summary>

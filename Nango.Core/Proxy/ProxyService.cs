@@ -196,7 +196,7 @@ public sealed class ProxyService : IDisposable
     private sealed record Target(Integration Integration, ProviderDefinition Provider, Connection Connection, JsonObject Credentials, JsonObject ConnectionConfig, bool AllowBaseUrlOverride)
     {
         public OAuthClient? Consumer(SecretProtector protector) =>
-            ProviderRequestAuth.Consumer(Credentials, Integration.ClientId, protector.UnprotectOrNull(Integration.ClientSecretCiphertext));
+            ProviderRequestAuth.Consumer(Credentials, Integration.ClientId, () => protector.UnprotectOrNull(Integration.ClientSecretCiphertext));
     }
 
     private async Task<(Target?, ProxyError?)> LoadAsync(ProxyCall call, CancellationToken ct)
