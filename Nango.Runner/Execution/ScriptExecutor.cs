@@ -37,6 +37,9 @@ internal sealed class ScriptExecutor(EnginePool engines, RunnerSettings settings
             provider = request.Connection.Provider,
             environment = request.Connection.Environment,
             providerPaginate = request.ProviderPaginate,
+            variant = request.Sync?.Variant ?? "base",
+            lastSyncDate = request.Sync?.LastSyncDate,
+            syncMode = request.Sync?.SyncMode,
         }, RunnerJson.Options);
         var input = request.Input is { ValueKind: not JsonValueKind.Undefined } value ? value.GetRawText() : null;
 

@@ -234,7 +234,7 @@
       provider: ctx.provider,
       environmentName: ctx.environment,
       scriptType: ctx.kind,
-      variant: 'base',
+      variant: ctx.variant || 'base',
       ActionError: ActionError,
 
       async proxy(config) {
@@ -405,7 +405,129 @@
         throw new SdkError('not_supported', 'uncontrolledFetch is not available: reach APIs through nango.proxy', {}, 400);
       }
     };
+    if (ctx.kind === 'sync' || ctx.kind === 'webhook') {
+      addSyncMembers(nango, call, ctx);
+    }
     return nango;
+  }
+
+  const RECORDS_PER_CALL = 1000;
+  const MERGING_STRATEGIES = ['override', 'ignore_if_modified_after'];
+
+  // The record calls of a sync (nango-api.md §4.2). Records go to the internal API in chunks of RECORDS_PER_CALL, each
+  // acknowledged (stored) before the next is sent, so a run that dies loses at most the chunk in flight.
+  function addSyncMembers(nango, call, ctx) {
+    const strategies = {};
+
+    function checkModel(model, method) {
+      if (typeof model !== 'string' || model.length === 0) {
+        throw new SdkError('invalid_model', method + ' needs the model name as its second argument', {}, 400);
+      }
+    }
+
+    function withoutMetadata(record) {
+      if (isPlainObject(record) && '_nango_metadata' in record) {
+        const copy = Object.assign({}, record);
+        delete copy._nango_metadata;
+        return copy;
+      }
+      return record;
+    }
+
+    async function send(action, records, model, method) {
+      checkModel(model, method);
+      if (!Array.isArray(records)) {
+        throw new SdkError('invalid_records', method + ' needs an array of records', {}, 400);
+      }
+      for (let i = 0; i < records.length; i += RECORDS_PER_CALL) {
+        await call('records', {
+          action: action,
+          model: model,
+          records: records.slice(i, i + RECORDS_PER_CALL).map(withoutMetadata),
+          mergingStrategy: strategies[model]
+        });
+      }
+      return true;
+    }
+
+    nango.lastSyncDate = ctx.lastSyncDate ? new Date(ctx.lastSyncDate) : undefined;
+    nango.syncMode = ctx.syncMode;
+    nango.getVariant = function () {
+      return nango.variant;
+    };
+    nango.batchSave = function (records, model) {
+      return send('save', records, model, 'batchSave');
+    };
+    nango.batchSend = nango.batchSave;
+    nango.batchUpdate = function (records, model) {
+      return send('update', records, model, 'batchUpdate');
+    };
+    nango.batchDelete = function (records, model) {
+      return send('delete', records, model, 'batchDelete');
+    };
+    nango.setMergingStrategy = async function (merging, model) {
+      checkModel(model, 'setMergingStrategy');
+      const strategy = merging && merging.strategy;
+      if (MERGING_STRATEGIES.indexOf(strategy) < 0) {
+        throw new SdkError('invalid_merging_strategy', 'The merging strategy must be one of ' + MERGING_STRATEGIES.join(', '), {}, 400);
+      }
+      strategies[model] = strategy;
+    };
+    nango.getRecordsByIds = async function (ids, model) {
+      checkModel(model, 'getRecordsByIds');
+      const found = new Map();
+      const byText = new Map();
+      for (const id of ids || []) {
+        byText.set(String(id), id);
+      }
+      const all = Array.from(byText.keys());
+      for (let i = 0; i < all.length; i += 100) {
+        const page = await call('getRecordsByIds', { model: model, ids: all.slice(i, i + 100) });
+        for (const record of page.records || []) {
+          const original = byText.get(String(record.id));
+          if (original !== undefined) {
+            found.set(original, record);
+          }
+        }
+      }
+      return found;
+    };
+    nango.listRecords = function (model, options) {
+      checkModel(model, 'listRecords');
+      let cursor = options && options.cursor ? options.cursor : null;
+      let buffer = [];
+      let finished = false;
+      const iterator = {
+        async next() {
+          while (buffer.length === 0 && !finished) {
+            const page = await call('listRecords', { model: model, cursor: cursor });
+            buffer = page.records || [];
+            cursor = page.nextCursor || null;
+            finished = !cursor;
+          }
+          return buffer.length > 0 ? { done: false, value: buffer.shift() } : { done: true, value: undefined };
+        },
+        async return(value) {
+          finished = true;
+          buffer = [];
+          return { done: true, value: value };
+        }
+      };
+      iterator[Symbol.asyncIterator] = function () {
+        return iterator;
+      };
+      return iterator;
+    };
+    nango.trackDeletesStart = async function (model) {
+      checkModel(model, 'trackDeletesStart');
+      await call('trackDeletes', { model: model, phase: 'start' });
+    };
+    nango.trackDeletesEnd = async function (model) {
+      checkModel(model, 'trackDeletesEnd');
+      const answer = await call('trackDeletes', { model: model, phase: 'end' });
+      return { deletedKeys: (answer && answer.deletedKeys) || [] };
+    };
+    nango.deleteRecordsFromPreviousExecutions = nango.trackDeletesEnd;
   }
 
   function paginate(nango, providerPaginate, config) {

@@ -34,6 +34,10 @@ internal sealed class TaskHost(HostClient client, string callbackUrl, string tas
             "getCheckpoint" => (HttpMethod.Get, RunnerRoutes.CallbackCheckpoint, false),
             "saveCheckpoint" => (HttpMethod.Put, RunnerRoutes.CallbackCheckpoint, true),
             "clearCheckpoint" => (HttpMethod.Delete, RunnerRoutes.CallbackCheckpoint, false),
+            "records" => (HttpMethod.Post, RunnerRoutes.CallbackRecords, true),
+            "getRecordsByIds" => (HttpMethod.Post, RunnerRoutes.CallbackRecordsByIds, true),
+            "listRecords" => (HttpMethod.Post, RunnerRoutes.CallbackRecordsList, true),
+            "trackDeletes" => (HttpMethod.Post, RunnerRoutes.CallbackTrackDeletes, true),
             _ => null,
         };
         if (target is not { } call)

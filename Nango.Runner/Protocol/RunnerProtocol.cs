@@ -50,6 +50,22 @@ public sealed record RunnerTaskRequest
     public JsonElement? ProviderPaginate { get; init; }
 
     public int HeartbeatIntervalMs { get; init; } = 30_000;
+
+    /// <summary>For sync and webhook tasks: which run of which sync this is.</summary>
+    public RunnerSync? Sync { get; init; }
+}
+
+/// <summary>What a sync's <c>nango</c> object knows about its run.</summary>
+public sealed record RunnerSync
+{
+    /// <summary><c>base</c> unless the connection runs a variant of the sync.</summary>
+    public string Variant { get; init; } = "base";
+
+    /// <summary>When the last successful run started (Nango's deprecated <c>lastSyncDate</c>); null on a first or full run.</summary>
+    public DateTimeOffset? LastSyncDate { get; init; }
+
+    /// <summary><c>incremental</c> or <c>full</c>.</summary>
+    public string SyncMode { get; init; } = "incremental";
 }
 
 /// <summary>A deployed function version. <see cref="CodeHash"/> tells versions with the same number apart (redeploys).</summary>
@@ -263,3 +279,48 @@ public sealed record RunnerTriggerActionResponse(JsonElement? Output);
 
 /// <summary>GET answers it (null when none); PUT takes it; DELETE clears it.</summary>
 public sealed record RunnerCheckpoint(JsonElement? Checkpoint);
+
+/// <summary>What <see cref="RunnerRecordsRequest.Action"/> does with the records: batchSave, batchUpdate, batchDelete.</summary>
+public static class RunnerRecordActions
+{
+    public const string Save = "save";
+    public const string Update = "update";
+    public const string Delete = "delete";
+
+    public static bool IsKnown(string? action) => action is Save or Update or Delete;
+}
+
+/// <summary>POST <see cref="RunnerRoutes.CallbackRecords"/>: one chunk (at most <see cref="MaxRecords"/>) of a sync's
+/// records, acknowledged with <see cref="RunnerRecordsResult"/> once stored. <see cref="Model"/> is the name the script
+/// uses; the variant is the task's.</summary>
+public sealed record RunnerRecordsRequest
+{
+    public const int MaxRecords = 1000;
+
+    public required string Action { get; init; }
+
+    public required string Model { get; init; }
+
+    /// <summary>A JSON array of objects, each with an <c>id</c>.</summary>
+    public required JsonElement Records { get; init; }
+
+    /// <summary><c>override</c> (default) or <c>ignore_if_modified_after</c>.</summary>
+    public string? MergingStrategy { get; init; }
+}
+
+public sealed record RunnerRecordsResult(int Added, int Updated, int Unchanged, int Deleted);
+
+/// <summary>POST <see cref="RunnerRoutes.CallbackRecordsByIds"/> → <see cref="RunnerRecordsPage"/> of the existing ones.</summary>
+public sealed record RunnerRecordsByIdsRequest(string Model, IReadOnlyList<string> Ids);
+
+/// <summary>POST <see cref="RunnerRoutes.CallbackRecordsList"/> → one page of the model's records in cursor order.</summary>
+public sealed record RunnerRecordsListRequest(string Model, string? Cursor, int? Limit);
+
+/// <summary>Records as GET /records answers them (with <c>_nango_metadata</c>).</summary>
+public sealed record RunnerRecordsPage(IReadOnlyList<JsonElement> Records, string? NextCursor);
+
+/// <summary>POST <see cref="RunnerRoutes.CallbackTrackDeletes"/>: <c>start</c> marks the point from which saved records
+/// count as seen; <c>end</c> soft-deletes every record of the model not seen since and answers their ids.</summary>
+public sealed record RunnerTrackDeletesRequest(string Model, string Phase);
+
+public sealed record RunnerTrackDeletesResult(IReadOnlyList<string> DeletedKeys);

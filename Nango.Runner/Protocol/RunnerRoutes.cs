@@ -43,6 +43,18 @@ public static class RunnerRoutes
     /// <summary>GET → RunnerCheckpoint; PUT RunnerCheckpoint → 204; DELETE → 204.</summary>
     public const string CallbackCheckpoint = "/internal/runner/tasks/{taskId}/checkpoint";
 
+    /// <summary>POST RunnerRecordsRequest → 200 RunnerRecordsResult (sync tasks only).</summary>
+    public const string CallbackRecords = "/internal/runner/tasks/{taskId}/records";
+
+    /// <summary>POST RunnerRecordsByIdsRequest → 200 RunnerRecordsPage.</summary>
+    public const string CallbackRecordsByIds = "/internal/runner/tasks/{taskId}/records/by-ids";
+
+    /// <summary>POST RunnerRecordsListRequest → 200 RunnerRecordsPage.</summary>
+    public const string CallbackRecordsList = "/internal/runner/tasks/{taskId}/records/list";
+
+    /// <summary>POST RunnerTrackDeletesRequest → 200 RunnerTrackDeletesResult.</summary>
+    public const string CallbackTrackDeletes = "/internal/runner/tasks/{taskId}/records/track-deletes";
+
     public static string ForTask(string route, string taskId) => route.Replace("{taskId}", Uri.EscapeDataString(taskId), StringComparison.Ordinal);
 }
 

@@ -57,6 +57,12 @@ public sealed class InternalApiStandIn : IAsyncDisposable
 
     public ConcurrentQueue<string> Heartbeats { get; } = new();
 
+    /// <summary>Records the stand-in holds per model, by id, as the sync's record calls left them.</summary>
+    public ConcurrentDictionary<string, ConcurrentDictionary<string, JsonObject>> Records { get; } = new();
+
+    /// <summary>What trackDeletesEnd answers.</summary>
+    public IReadOnlyList<string> DeletedKeys { get; set; } = [];
+
     public IEnumerable<InternalCall> CallsOf(string taskId) => Calls.Where(c => c.TaskId == taskId);
 
     public Task<RunnerTaskResult> ResultAsync(string taskId) => Waiter(taskId).Task.WaitAsync(TimeSpan.FromSeconds(60), TestContext.Current.CancellationToken);
@@ -97,7 +103,7 @@ public sealed class InternalApiStandIn : IAsyncDisposable
             return;
         }
         var taskId = Uri.UnescapeDataString(segments[3]);
-        var operation = segments.Length > 4 ? segments[4] : "result";
+        var operation = segments.Length > 5 ? segments[4] + "/" + segments[5] : segments.Length > 4 ? segments[4] : "result";
         var method = context.Request.Method;
         JsonNode? body = null;
         if (context.Request.ContentLength is > 0 || context.Request.Headers.TransferEncoding.Count > 0)
@@ -164,6 +170,39 @@ public sealed class InternalApiStandIn : IAsyncDisposable
             case ("checkpoint", "DELETE"):
                 Checkpoint = null;
                 context.Response.StatusCode = 204;
+                return;
+            case ("records", "POST"):
+                var stored = Records.GetOrAdd(body!["model"]!.GetValue<string>(), _ => new());
+                var written = 0;
+                foreach (var record in body["records"]!.AsArray())
+                {
+                    var id = record!["id"]!.ToString();
+                    if (body["action"]!.GetValue<string>() == RunnerRecordActions.Delete)
+                    {
+                        stored.TryRemove(id, out _);
+                    }
+                    else
+                    {
+                        stored[id] = (JsonObject)record.DeepClone();
+                    }
+                    written++;
+                }
+                await context.Response.WriteAsJsonAsync(new RunnerRecordsResult(written, 0, 0, 0), RunnerJson.Options);
+                return;
+            case ("records/by-ids", "POST"):
+                var ofModel = Records.GetOrAdd(body!["model"]!.GetValue<string>(), _ => new());
+                var found = body["ids"]!.AsArray().Select(i => i!.GetValue<string>()).Where(ofModel.ContainsKey).Select(i => JsonSerializer.SerializeToElement(ofModel[i])).ToList();
+                await context.Response.WriteAsJsonAsync(new RunnerRecordsPage(found, null), RunnerJson.Options);
+                return;
+            case ("records/list", "POST"):
+                // Pages of 2, the cursor being the next position.
+                var all = Records.GetOrAdd(body!["model"]!.GetValue<string>(), _ => new()).OrderBy(r => r.Key, StringComparer.Ordinal).Select(r => r.Value).ToList();
+                var from = int.TryParse(body["cursor"]?.GetValue<string>(), out var position) ? position : 0;
+                var page = all.Skip(from).Take(2).Select(r => JsonSerializer.SerializeToElement(r)).ToList();
+                await context.Response.WriteAsJsonAsync(new RunnerRecordsPage(page, from + 2 < all.Count ? (from + 2).ToString(System.Globalization.CultureInfo.InvariantCulture) : null), RunnerJson.Options);
+                return;
+            case ("records/track-deletes", "POST"):
+                await context.Response.WriteAsJsonAsync(new RunnerTrackDeletesResult(body!["phase"]!.GetValue<string>() == "end" ? DeletedKeys : []), RunnerJson.Options);
                 return;
             case ("logs", "POST"):
                 context.Response.StatusCode = 204;

@@ -1,0 +1,90 @@
+using System.Text.Json.Nodes;
+using Nango.Runner.Protocol;
+
+namespace Nango.Tests.Runner;
+
+/// <summary>A sync's record calls as the runner makes them: chunks of 1,000, each acknowledged before the next.</summary>
+public sealed class RunnerSyncTests(RunnerHostFixture fixture) : IClassFixture<RunnerHostFixture>
+{
+    private const int Account = 1;
+    private RunnerTestHost Host => fixture.Host;
+
+    private static string Sync(string exec) => $$"""
+        module.exports = { default: { type: "sync", description: "test", version: "1.0.0", frequency: "every hour", models: {}, exec: {{exec}} } };
+        """;
+
+    private static RunnerTaskRequest SyncTask(string code, RunnerSync? sync = null) =>
+        RunnerTestHost.Task(code, kind: RunnerTaskKinds.Sync) with { Sync = sync ?? new RunnerSync() };
+
+    [Fact]
+    public async Task BatchSave_sends_chunks_of_a_thousand_without_nango_metadata()
+    {
+        var request = SyncTask(Sync("""
+            async (nango) => {
+                const records = [];
+                for (let i = 0; i < 2500; i++) {
+                    records.push({ id: i, title: 'Record ' + i, _nango_metadata: { cursor: 'x' } });
+                }
+                const saved = await nango.batchSave(records, 'Ticket');
+                return saved;
+            }
+            """));
+
+        var result = await Host.RunAsync(Account, request);
+
+        Assert.True(result.Success, result.Error?.Message);
+        var chunks = Host.Api.CallsOf(request.TaskId).Where(c => c.Operation == "records").ToList();
+        Assert.Equal([1000, 1000, 500], chunks.Select(c => c.Body!["records"]!.AsArray().Count));
+        Assert.All(chunks, c => Assert.Equal("Ticket", c.Body!["model"]!.GetValue<string>()));
+        Assert.All(chunks, c => Assert.Equal(RunnerRecordActions.Save, c.Body!["action"]!.GetValue<string>()));
+        Assert.Equal("0", chunks[0].Body!["records"]![0]!["id"]!.ToString());
+        Assert.All(chunks.SelectMany(c => c.Body!["records"]!.AsArray()), r => Assert.False(r!.AsObject().ContainsKey("_nango_metadata")));
+        Assert.Equal(2500, Host.Api.Records["Ticket"].Count);
+    }
+
+    [Fact]
+    public async Task Sync_reads_back_by_ids_and_by_cursor_and_learns_its_run()
+    {
+        var request = SyncTask(Sync("""
+            async (nango) => {
+                await nango.setMergingStrategy({ strategy: 'ignore_if_modified_after' }, 'Contact');
+                await nango.batchSave([{ id: 1, name: 'a' }, { id: 'two', name: 'b' }, { id: 3, name: 'c' }], 'Contact');
+                await nango.batchUpdate([{ id: 1, name: 'a2' }], 'Contact');
+                await nango.batchDelete([{ id: 3 }], 'Contact');
+                const byId = await nango.getRecordsByIds([1, 'two', 99], 'Contact');
+                const listed = [];
+                for await (const record of nango.listRecords('Contact')) {
+                    listed.push(record.id);
+                }
+                await nango.trackDeletesStart('Contact');
+                const ended = await nango.trackDeletesEnd('Contact');
+                let refused = null;
+                try { await nango.batchSave([{ id: 1 }]); } catch (e) { refused = e.message; }
+                await nango.log('checked');
+                nango.__result = {
+                    found: Array.from(byId.keys()), name1: byId.get(1).name, listed, deletedKeys: ended.deletedKeys, refused,
+                    variant: nango.variant, lastSyncDate: nango.lastSyncDate.toISOString(),
+                };
+                await nango.saveCheckpoint({ result: JSON.stringify(nango.__result) });
+            }
+            """), new RunnerSync { Variant = "eu", LastSyncDate = new DateTimeOffset(2026, 1, 2, 3, 4, 5, TimeSpan.Zero), SyncMode = "incremental" });
+        Host.Api.DeletedKeys = ["gone-1"];
+
+        var result = await Host.RunAsync(Account, request);
+
+        Assert.True(result.Success, result.Error?.Message);
+        var calls = Host.Api.CallsOf(request.TaskId).ToList();
+        Assert.Equal("ignore_if_modified_after", calls.First(c => c.Operation == "records").Body!["mergingStrategy"]!.GetValue<string>());
+        Assert.Equal([RunnerRecordActions.Save, RunnerRecordActions.Update, RunnerRecordActions.Delete],
+            calls.Where(c => c.Operation == "records").Select(c => c.Body!["action"]!.GetValue<string>()));
+        var saved = JsonNode.Parse(calls.Last(c => c.Operation == "checkpoint").Body!["checkpoint"]!["result"]!.GetValue<string>())!;
+        Assert.Equal("[1,\"two\"]", saved["found"]!.ToJsonString());
+        Assert.Equal("a2", saved["name1"]!.GetValue<string>());
+        // Two pages of the stand-in (2 records each, the deleted one gone), ids as stored.
+        Assert.Equal("[1,\"two\"]", saved["listed"]!.ToJsonString());
+        Assert.Equal("[\"gone-1\"]", saved["deletedKeys"]!.ToJsonString());
+        Assert.Contains("needs the model name", saved["refused"]!.GetValue<string>(), StringComparison.Ordinal);
+        Assert.Equal("eu", saved["variant"]!.GetValue<string>());
+        Assert.Equal("2026-01-02T03:04:05.000Z", saved["lastSyncDate"]!.GetValue<string>());
+    }
+}
