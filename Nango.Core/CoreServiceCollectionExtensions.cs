@@ -17,6 +17,7 @@ using Nango.Core.Logs;
 using Nango.Core.Persistence;
 using Nango.Core.Proxy;
 using Nango.Core.Providers;
+using Nango.Core.Records;
 using Nango.Core.Scheduling;
 using Nango.Core.Secrets;
 using Nango.Core.Webhooks;
@@ -78,6 +79,7 @@ public static class CoreServiceCollectionExtensions
         services.AddNangoFunctionDeploy(configuration);
         services.AddNangoRunners();
         services.AddNangoFunctions();
+        services.AddNangoRecords(connectionString);
         return services;
     }
 }

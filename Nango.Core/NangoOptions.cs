@@ -1,4 +1,5 @@
 using Nango.Core.Functions.Runners;
+using Nango.Core.Records;
 
 namespace Nango.Core;
 
@@ -36,6 +37,8 @@ public sealed class NangoOptions
     public SchedulingOptions Scheduling { get; set; } = new();
 
     public WebhookOptions Webhooks { get; set; } = new();
+
+    public RecordsOptions Records { get; set; } = new();
 }
 
 public sealed class CatalogOptions

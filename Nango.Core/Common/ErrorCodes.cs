@@ -31,4 +31,6 @@ public static class ErrorCodes
     public const string ConcurrentDeployment = "concurrent_deployment";
     public const string AmbiguousFunction = "ambiguous_function";
     public const string FunctionManagedByDeploy = "function_managed_by_deploy";
+    public const string InvalidSyncRecord = "invalid_sync_record";
+    public const string RecordTooLarge = "record_too_large";
 }

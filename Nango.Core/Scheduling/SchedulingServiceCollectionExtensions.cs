@@ -56,6 +56,10 @@ public static class SchedulingServiceCollectionExtensions
                     .WithSimpleSchedule(s => s.WithInterval(options.Scheduling.TaskExpiryInterval).RepeatForever()),
                 job => job.WithIdentity(TaskExpiryJob.Key));
             LogJobs.Schedule(q);
+            q.ScheduleJob<RecordRetentionJob>(
+                trigger => trigger.WithIdentity("record-retention-trigger", "records")
+                    .WithCronSchedule("0 45 0 * * ?", cron => cron.InTimeZone(TimeZoneInfo.Utc)),
+                job => job.WithIdentity(RecordRetentionJob.Key));
         });
         services.AddQuartzHostedService(o => o.WaitForJobsToComplete = true);
         return services;

@@ -10,7 +10,7 @@ namespace Nango.Web.Api;
 public static class ApiContentType
 {
     /// <summary>The areas of Nango's list (its jsonContentTypeMiddleware mounts) that this server maps so far.</summary>
-    private static readonly PathString[] _jsonAreas = ["/providers", "/integrations", "/connection", "/connections", "/environment-variables", "/connect", "/sync", "/scripts", "/action"];
+    private static readonly PathString[] _jsonAreas = ["/providers", "/integrations", "/connection", "/connections", "/environment-variables", "/connect", "/sync", "/scripts", "/action", "/records"];
 
     public static IApplicationBuilder UseNangoApiContentType(this IApplicationBuilder app) => app.Use(async (context, next) =>
     {

@@ -1,0 +1,123 @@
+using System.Buffers;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+
+namespace Nango.Core.Records;
+
+/// <summary>
+/// Writes records in Nango's shape (<c>{...payload, "id": external id, "_nango_metadata": {...}}</c>) straight from
+/// the stored jsonb text: the payload is copied, not parsed, which is what keeps a 10,000-record page cheap.
+/// </summary>
+public static class RecordJson
+{
+    public static void Write(IBufferWriter<byte> output, RecordRow record)
+    {
+        ArgumentNullException.ThrowIfNull(output);
+        ArgumentNullException.ThrowIfNull(record);
+        Append(output, "{\"id\":"u8);
+        Append(output, JsonEncodedText.Encode(record.ExternalId).EncodedUtf8Bytes, quoted: true);
+        // jsonb text of an object: "{}" or "{"k": v, ...}"; its members go between the id and the metadata.
+        var payload = record.PayloadWithoutId.Span;
+        var inner = payload.Length >= 2 ? payload[1..^1].Trim(" "u8) : [];
+        if (inner.Length > 0)
+        {
+            Append(output, ","u8);
+            Append(output, inner);
+        }
+        Append(output, ",\"_nango_metadata\":{\"first_seen_at\":"u8);
+        Timestamp(output, record.CreatedAt);
+        Append(output, ",\"last_modified_at\":"u8);
+        Timestamp(output, record.UpdatedAt);
+        Append(output, record.DeletedAt is not null ? ",\"last_action\":\"DELETED\""u8
+            : record.CreatedAt == record.UpdatedAt ? ",\"last_action\":\"ADDED\""u8 : ",\"last_action\":\"UPDATED\""u8);
+        Append(output, ",\"deleted_at\":"u8);
+        Timestamp(output, record.DeletedAt);
+        Append(output, ",\"pruned_at\":"u8);
+        Timestamp(output, record.PrunedAt);
+        Append(output, ",\"cursor\":\""u8);
+        Append(output, System.Text.Encoding.ASCII.GetBytes(record.Cursor));
+        Append(output, "\"}}"u8);
+    }
+
+    /// <summary>A whole page as <c>GET /records</c> answers it.</summary>
+    public static void WritePage(IBufferWriter<byte> output, RecordPage page)
+    {
+        ArgumentNullException.ThrowIfNull(page);
+        Append(output, "{\"records\":["u8);
+        for (var i = 0; i < page.Records.Count; i++)
+        {
+            if (i > 0)
+            {
+                Append(output, ","u8);
+            }
+            Write(output, page.Records[i]);
+        }
+        WritePageEnd(output, page.NextCursor);
+    }
+
+    public static void WritePageEnd(IBufferWriter<byte> output, string? nextCursor)
+    {
+        Append(output, "],\"next_cursor\":"u8);
+        if (nextCursor is null)
+        {
+            Append(output, "null}"u8);
+        }
+        else
+        {
+            Append(output, System.Text.Encoding.ASCII.GetBytes(nextCursor), quoted: true);
+            Append(output, "}"u8);
+        }
+    }
+
+    /// <summary>
+    /// <c>batchUpdate</c>'s merge: objects are merged key by key, recursively; anything else in the partial (arrays,
+    /// scalars, null) replaces what was there.
+    /// </summary>
+    public static void DeepMerge(JsonObject target, JsonObject partial)
+    {
+        ArgumentNullException.ThrowIfNull(target);
+        ArgumentNullException.ThrowIfNull(partial);
+        foreach (var (key, value) in partial)
+        {
+            if (value is JsonObject partialChild && target[key] is JsonObject targetChild)
+            {
+                DeepMerge(targetChild, partialChild);
+            }
+            else
+            {
+                target[key] = value?.DeepClone();
+            }
+        }
+    }
+
+    private static void Timestamp(IBufferWriter<byte> output, DateTimeOffset? value)
+    {
+        if (value is not { } timestamp)
+        {
+            Append(output, "null"u8);
+            return;
+        }
+        var span = output.GetSpan(48);
+        span[0] = (byte)'"';
+        var length = RecordCursor.WriteTimestamp(span[1..], timestamp);
+        span[length + 1] = (byte)'"';
+        output.Advance(length + 2);
+    }
+
+    private static void Append(IBufferWriter<byte> output, ReadOnlySpan<byte> bytes, bool quoted = false)
+    {
+        var span = output.GetSpan(bytes.Length + 2);
+        if (quoted)
+        {
+            span[0] = (byte)'"';
+            bytes.CopyTo(span[1..]);
+            span[bytes.Length + 1] = (byte)'"';
+            output.Advance(bytes.Length + 2);
+        }
+        else
+        {
+            bytes.CopyTo(span);
+            output.Advance(bytes.Length);
+        }
+    }
+}

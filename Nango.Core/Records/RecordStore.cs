@@ -1,0 +1,740 @@
+using System.Buffers;
+using System.Runtime.InteropServices;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Nango.Core.Common;
+using Npgsql;
+using NpgsqlTypes;
+
+namespace Nango.Core.Records;
+
+/// <summary>
+/// The records syncs produce (reference §4.3), in the hash-partitioned <c>records</c> table. Every write of a
+/// (connection, model) runs in one transaction under a transaction-scoped advisory lock for that pair: batches are
+/// binary-COPied into a session temp table and applied with one upsert, and their timestamps come from the database
+/// clock taken under the lock, so <c>updated_at</c> only grows within a model and a reader paging by cursor
+/// never skips a record committed after it passed.
+/// </summary>
+public sealed class RecordStore : IDisposable
+{
+    public const int DefaultPageSize = 100;
+    public const int MaxPageSize = 10_000;
+    public const int MaxExternalIdLength = 255;
+
+    private const string StagingTable = """
+        CREATE TEMP TABLE IF NOT EXISTS records_staging (
+            id uuid NOT NULL,
+            external_id text NOT NULL,
+            data jsonb NOT NULL,
+            data_hash bytea NOT NULL,
+            size_bytes integer NOT NULL
+        ) ON COMMIT DELETE ROWS
+        """;
+
+    private const string LockModel =
+        "SELECT pg_advisory_xact_lock((@connection::bigint << 32) | (hashtext(@model)::bigint & 4294967295)), clock_timestamp()";
+
+    private const string CopyStaging = "COPY records_staging (id, external_id, data, data_hash, size_bytes) FROM STDIN (FORMAT BINARY)";
+
+    /// <summary>
+    /// Classifies every staged record against the stored one, writes only what changed (new, changed payload,
+    /// un-deleted, pruned), and touches an unchanged row only to mark it seen when deletion tracking is on. The
+    /// counts come from the classification, which the advisory lock keeps true until commit.
+    /// </summary>
+    private const string Upsert = """
+        WITH classified AS MATERIALIZED (
+            SELECT s.id, s.external_id, s.data, s.data_hash, s.size_bytes,
+                   r.external_id IS NULL AS is_new,
+                   r.deleted_at IS NOT NULL AS was_deleted,
+                   r.data_hash IS DISTINCT FROM s.data_hash AS hash_changed,
+                   (r.external_id IS NULL OR r.deleted_at IS NOT NULL OR r.pruned_at IS NOT NULL OR r.data_hash IS DISTINCT FROM s.data_hash)
+                   AND (r.external_id IS NULL OR @ignore_after::timestamptz IS NULL OR r.updated_at <= @ignore_after::timestamptz) AS must_write
+            FROM records_staging s
+            LEFT JOIN records r ON r.connection_id = @connection AND r.model = @model AND r.external_id = s.external_id
+        ),
+        written AS (
+            INSERT INTO records AS r (id, environment_id, connection_id, model, external_id, data, data_hash, size_bytes,
+                                      created_at, updated_at, seen_at, sync_name)
+            SELECT id, @environment, @connection, @model, external_id, data, data_hash, size_bytes, @now, @now, @seen_at, @sync_name
+            FROM classified
+            WHERE must_write
+            ON CONFLICT (connection_id, model, external_id) DO UPDATE SET
+                data = excluded.data,
+                data_hash = excluded.data_hash,
+                size_bytes = excluded.size_bytes,
+                created_at = CASE WHEN r.deleted_at IS NOT NULL THEN excluded.created_at ELSE r.created_at END,
+                updated_at = CASE WHEN r.deleted_at IS NOT NULL OR r.data_hash IS DISTINCT FROM excluded.data_hash
+                                  THEN excluded.updated_at ELSE r.updated_at END,
+                deleted_at = NULL,
+                pruned_at = NULL,
+                seen_at = COALESCE(excluded.seen_at, r.seen_at),
+                sync_name = COALESCE(excluded.sync_name, r.sync_name)
+        ),
+        seen AS (
+            UPDATE records r SET seen_at = @seen_at
+            FROM classified c
+            WHERE @seen_at::timestamptz IS NOT NULL AND NOT c.must_write
+              AND r.connection_id = @connection AND r.model = @model AND r.external_id = c.external_id
+        )
+        SELECT count(*) FILTER (WHERE must_write AND (is_new OR was_deleted))::int,
+               count(*) FILTER (WHERE must_write AND NOT is_new AND NOT was_deleted AND hash_changed)::int
+        FROM classified
+        """;
+
+    private const string SelectForMerge = """
+        SELECT external_id, data FROM records
+        WHERE connection_id = @connection AND model = @model AND external_id = ANY(@ids) AND deleted_at IS NULL
+        """;
+
+    private const string SoftDelete = """
+        UPDATE records SET deleted_at = @now, updated_at = @now,
+                           seen_at = COALESCE(@seen_at, seen_at), sync_name = COALESCE(@sync_name, sync_name)
+        WHERE connection_id = @connection AND model = @model AND external_id = ANY(@ids) AND deleted_at IS NULL
+        """;
+
+    private const string SelectByIds = """
+        SELECT external_id, data FROM records
+        WHERE connection_id = @connection AND model = @model AND external_id = ANY(@ids) AND deleted_at IS NULL
+        """;
+
+    private const string DeleteUnseen = """
+        UPDATE records SET deleted_at = @now, updated_at = @now
+        WHERE connection_id = @connection AND model = @model AND deleted_at IS NULL
+          AND (seen_at IS NULL OR seen_at < @seen_since)
+        RETURNING external_id
+        """;
+
+    private const string Prune = """
+        WITH target AS (
+            SELECT external_id FROM records
+            WHERE connection_id = @connection AND model = @model AND pruned_at IS NULL AND (updated_at, id) <= (@until_at, @until_id)
+            ORDER BY updated_at, id
+            LIMIT @limit
+        )
+        UPDATE records r SET data = '{}'::jsonb, pruned_at = @now, size_bytes = 0
+        FROM target
+        WHERE r.connection_id = @connection AND r.model = @model AND r.external_id = target.external_id
+        RETURNING r.updated_at, r.id
+        """;
+
+    private const string CountByModel = """
+        SELECT model, count(*) FROM records WHERE connection_id = @connection AND deleted_at IS NULL GROUP BY model
+        """;
+
+    /// <summary>A model is known to a connection when it has records, or a sync deployed to its integration returns it.</summary>
+    private const string KnownModel = """
+        SELECT EXISTS (SELECT 1 FROM records WHERE connection_id = @connection AND model = @model)
+            OR EXISTS (SELECT 1 FROM connections c
+                       JOIN functions f ON f.integration_id = c.integration_id AND f.type = 'sync' AND f.deleted_at IS NULL
+                       JOIN function_versions v ON v.function_id = f.id AND v.revision = f.current_revision
+                       WHERE c.id = @connection AND v.models ? @base_model)
+        """;
+
+    private readonly NpgsqlDataSource _dataSource;
+    private readonly RecordsOptions _options;
+
+    /// <summary>
+    /// The store keeps its own pool: its connections are not reset when returned (<c>No Reset On Close</c>), so the
+    /// session's staging table and prepared statements survive from one batch to the next. Nothing else of the
+    /// session changes: the staging table empties itself at every commit and every lock is transaction-scoped.
+    /// </summary>
+    public RecordStore(string connectionString, RecordsOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var builder = new NpgsqlConnectionStringBuilder(connectionString)
+        {
+            NoResetOnClose = true,
+            MaxAutoPrepare = 32,
+            AutoPrepareMinUsages = 2,
+        };
+        _dataSource = NpgsqlDataSource.Create(builder.ConnectionString);
+        _options = options;
+    }
+
+    public void Dispose() => _dataSource.Dispose();
+
+    public async Task<RecordWriteResult> SaveAsync(
+        int environmentId, int connectionId, string model, IReadOnlyList<JsonElement> records, RecordWriteOptions options, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(records);
+        ArgumentNullException.ThrowIfNull(options);
+        using var batch = StagedBatch.Create(connectionId, model, records, _options.MaxRecordBytes);
+        if (batch.Count == 0)
+        {
+            return RecordWriteResult.None;
+        }
+        await using var connection = await _dataSource.OpenConnectionAsync(ct);
+        await using var transaction = await connection.BeginTransactionAsync(ct);
+        var now = await LockAsync(connection, transaction, connectionId, model, ct);
+        var result = await UpsertAsync(connection, transaction, environmentId, connectionId, model, batch, options, now, ct);
+        await transaction.CommitAsync(ct);
+        return result;
+    }
+
+    public async Task<RecordWriteResult> UpdateAsync(
+        int environmentId, int connectionId, string model, IReadOnlyList<JsonElement> partials, RecordWriteOptions options, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(partials);
+        ArgumentNullException.ThrowIfNull(options);
+        // Validated like a save; several partials of one record in a batch apply in order.
+        var merged = new Dictionary<string, JsonObject>(StringComparer.Ordinal);
+        for (var i = 0; i < partials.Count; i++)
+        {
+            var externalId = StagedBatch.ExternalIdOf(partials[i], i, _options.MaxRecordBytes);
+            var partial = JsonObject.Create(partials[i])!;
+            if (merged.TryGetValue(externalId, out var earlier))
+            {
+                RecordJson.DeepMerge(earlier, partial);
+            }
+            else
+            {
+                merged[externalId] = (JsonObject)partial.DeepClone();
+            }
+        }
+        if (merged.Count == 0)
+        {
+            return RecordWriteResult.None;
+        }
+
+        await using var connection = await _dataSource.OpenConnectionAsync(ct);
+        await using var transaction = await connection.BeginTransactionAsync(ct);
+        var now = await LockAsync(connection, transaction, connectionId, model, ct);
+        var updated = new List<JsonElement>(merged.Count);
+        await using (var select = new NpgsqlCommand(SelectForMerge, connection, transaction))
+        {
+            select.Parameters.AddWithValue("connection", connectionId);
+            select.Parameters.AddWithValue("model", model);
+            select.Parameters.AddWithValue("ids", merged.Keys.ToArray());
+            await using var reader = await select.ExecuteReaderAsync(ct);
+            while (await reader.ReadAsync(ct))
+            {
+                var stored = JsonNode.Parse(reader.GetFieldValue<byte[]>(1)) as JsonObject ?? [];
+                RecordJson.DeepMerge(stored, merged[reader.GetString(0)]);
+                updated.Add(JsonSerializer.SerializeToElement(stored));
+            }
+        }
+        if (updated.Count == 0)
+        {
+            return RecordWriteResult.None;
+        }
+        using var batch = StagedBatch.Create(connectionId, model, updated, _options.MaxRecordBytes);
+        var result = await UpsertAsync(connection, transaction, environmentId, connectionId, model, batch, options, now, ct);
+        await transaction.CommitAsync(ct);
+        return result;
+    }
+
+    public async Task<RecordWriteResult> DeleteAsync(
+        int environmentId, int connectionId, string model, IReadOnlyList<JsonElement> records, RecordWriteOptions options, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(records);
+        ArgumentNullException.ThrowIfNull(options);
+        var ids = new HashSet<string>(StringComparer.Ordinal);
+        for (var i = 0; i < records.Count; i++)
+        {
+            ids.Add(StagedBatch.ExternalIdOf(records[i], i, _options.MaxRecordBytes));
+        }
+        if (ids.Count == 0)
+        {
+            return RecordWriteResult.None;
+        }
+        await using var connection = await _dataSource.OpenConnectionAsync(ct);
+        await using var transaction = await connection.BeginTransactionAsync(ct);
+        var now = await LockAsync(connection, transaction, connectionId, model, ct);
+        await using var command = new NpgsqlCommand(SoftDelete, connection, transaction);
+        command.Parameters.AddWithValue("connection", connectionId);
+        command.Parameters.AddWithValue("model", model);
+        command.Parameters.AddWithValue("ids", ids.ToArray());
+        command.Parameters.AddWithValue("now", now);
+        command.Parameters.Add(new NpgsqlParameter("seen_at", NpgsqlDbType.TimestampTz) { Value = (object?)options.SeenAt ?? DBNull.Value });
+        command.Parameters.Add(new NpgsqlParameter("sync_name", NpgsqlDbType.Text) { Value = (object?)options.SyncName ?? DBNull.Value });
+        var deleted = await command.ExecuteNonQueryAsync(ct);
+        await transaction.CommitAsync(ct);
+        return new RecordWriteResult(0, 0, 0, deleted);
+    }
+
+    public async Task<IReadOnlyDictionary<string, JsonElement>> GetByIdsAsync(
+        int connectionId, string model, IReadOnlyCollection<string> externalIds, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(externalIds);
+        var found = new Dictionary<string, JsonElement>(StringComparer.Ordinal);
+        if (externalIds.Count == 0)
+        {
+            return found;
+        }
+        await using var command = _dataSource.CreateCommand(SelectByIds);
+        command.Parameters.AddWithValue("connection", connectionId);
+        command.Parameters.AddWithValue("model", model);
+        command.Parameters.AddWithValue("ids", externalIds.Select(StripNul).ToArray());
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        while (await reader.ReadAsync(ct))
+        {
+            using var document = JsonDocument.Parse(reader.GetFieldValue<byte[]>(1));
+            found[reader.GetString(0)] = document.RootElement.Clone();
+        }
+        return found;
+    }
+
+    /// <summary>
+    /// One page in <c>(updated_at, id)</c> order after the cursor (reference §1.7), soft-deleted records included. Fetches
+    /// one record more than asked to know whether another page follows.
+    /// </summary>
+    public async Task<RecordPage> ListAsync(RecordQuery query, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        var limit = Math.Clamp(query.Limit, 1, MaxPageSize);
+        var sql = new StringBuilder("""
+            SELECT id, external_id, data - 'id', created_at, updated_at, deleted_at, pruned_at
+            FROM records
+            WHERE connection_id = @connection AND model = @model
+            """);
+        await using var command = _dataSource.CreateCommand();
+        command.Parameters.AddWithValue("connection", query.ConnectionId);
+        command.Parameters.AddWithValue("model", query.Model);
+        if (query.Cursor is not null)
+        {
+            if (!RecordCursor.TryDecode(query.Cursor, out var afterAt, out var afterId))
+            {
+                throw new ArgumentException("The cursor is not one this server issued.", nameof(query));
+            }
+            sql.Append(" AND (updated_at, id) > (@after_at, @after_id)");
+            command.Parameters.AddWithValue("after_at", afterAt);
+            command.Parameters.AddWithValue("after_id", afterId);
+        }
+        if (query.ExternalIds is { Count: > 0 } ids)
+        {
+            sql.Append(" AND external_id = ANY(@ids)");
+            command.Parameters.AddWithValue("ids", ids.Select(StripNul).ToArray());
+        }
+        if (query.ModifiedAfter is { } modifiedAfter)
+        {
+            sql.Append(" AND updated_at >= @modified_after");
+            command.Parameters.AddWithValue("modified_after", modifiedAfter);
+        }
+        sql.Append(FilterCondition(query.Filter));
+        sql.Append(" ORDER BY updated_at, id LIMIT @limit");
+        command.Parameters.AddWithValue("limit", limit + 1);
+        command.CommandText = sql.ToString();
+
+        var rows = new List<RecordRow>(Math.Min(limit + 1, 1024));
+        await using (var reader = await command.ExecuteReaderAsync(ct))
+        {
+            while (await reader.ReadAsync(ct))
+            {
+                rows.Add(new RecordRow(
+                    reader.GetGuid(0),
+                    reader.GetString(1),
+                    reader.GetFieldValue<byte[]>(2),
+                    reader.GetFieldValue<DateTimeOffset>(3),
+                    reader.GetFieldValue<DateTimeOffset>(4),
+                    reader.IsDBNull(5) ? null : reader.GetFieldValue<DateTimeOffset>(5),
+                    reader.IsDBNull(6) ? null : reader.GetFieldValue<DateTimeOffset>(6)));
+            }
+        }
+        if (rows.Count <= limit)
+        {
+            return new RecordPage(rows, null);
+        }
+        rows.RemoveAt(rows.Count - 1);
+        return new RecordPage(rows, rows[^1].Cursor);
+    }
+
+    /// <summary>
+    /// Nango's filter, quirks included (records.ts): a pair naming ADDED and UPDATED means "not deleted", and a pair
+    /// with DELETED keeps only the other action's non-deleted records rather than OR-ing in the deleted ones.
+    /// </summary>
+    internal static string FilterCondition(RecordActions filter)
+    {
+        const string NotDeleted = " AND deleted_at IS NULL";
+        var added = filter.HasFlag(RecordActions.Added);
+        var updated = filter.HasFlag(RecordActions.Updated);
+        var deleted = filter.HasFlag(RecordActions.Deleted);
+        return (added, updated, deleted) switch
+        {
+            (true, true, _) => NotDeleted,
+            (false, true, true) => NotDeleted + " AND created_at <> updated_at",
+            (true, false, true) => NotDeleted + " AND created_at = updated_at",
+            (true, false, false) => NotDeleted + " AND created_at = updated_at",
+            (false, true, false) => NotDeleted + " AND created_at <> updated_at",
+            (false, false, true) => " AND deleted_at IS NOT NULL",
+            _ => "",
+        };
+    }
+
+    /// <summary>
+    /// The internal id of a live connection of the environment, or null: the records API's tenant check (a secret
+    /// key of one environment never resolves another environment's connection).
+    /// </summary>
+    public async Task<int?> FindConnectionAsync(int environmentId, string providerConfigKey, string connectionId, CancellationToken ct)
+    {
+        await using var command = _dataSource.CreateCommand("""
+            SELECT c.id FROM connections c
+            JOIN integrations i ON i.id = c.integration_id AND i.environment_id = c.environment_id
+            WHERE c.environment_id = @environment AND i.unique_key = @key AND c.connection_id = @connection
+              AND c.deleted_at IS NULL AND i.deleted_at IS NULL
+            LIMIT 1
+            """);
+        command.Parameters.AddWithValue("environment", environmentId);
+        command.Parameters.AddWithValue("key", providerConfigKey);
+        command.Parameters.AddWithValue("connection", connectionId);
+        return await command.ExecuteScalarAsync(ct) is int id ? id : null;
+    }
+
+    /// <summary>True when the model has records for the connection or a sync deployed to its integration returns it.</summary>
+    public async Task<bool> IsKnownModelAsync(int connectionId, string model, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        await using var command = _dataSource.CreateCommand(KnownModel);
+        command.Parameters.AddWithValue("connection", connectionId);
+        command.Parameters.AddWithValue("model", model);
+        var separator = model.IndexOf("::", StringComparison.Ordinal);
+        command.Parameters.AddWithValue("base_model", separator < 0 ? model : model[..separator]);
+        return await command.ExecuteScalarAsync(ct) is true;
+    }
+
+    public async Task<IReadOnlyList<string>> DeleteUnseenAsync(int connectionId, string model, DateTimeOffset seenSince, CancellationToken ct)
+    {
+        await using var connection = await _dataSource.OpenConnectionAsync(ct);
+        await using var transaction = await connection.BeginTransactionAsync(ct);
+        var now = await LockAsync(connection, transaction, connectionId, model, ct);
+        var deleted = new List<string>();
+        await using (var command = new NpgsqlCommand(DeleteUnseen, connection, transaction))
+        {
+            command.Parameters.AddWithValue("connection", connectionId);
+            command.Parameters.AddWithValue("model", model);
+            command.Parameters.AddWithValue("now", now);
+            command.Parameters.AddWithValue("seen_since", seenSince);
+            await using var reader = await command.ExecuteReaderAsync(ct);
+            while (await reader.ReadAsync(ct))
+            {
+                deleted.Add(reader.GetString(0));
+            }
+        }
+        await transaction.CommitAsync(ct);
+        return deleted;
+    }
+
+    public async Task<int> DeleteAllAsync(int connectionId, IReadOnlyCollection<string>? models, CancellationToken ct)
+    {
+        await using var command = _dataSource.CreateCommand(models is null
+            ? "DELETE FROM records WHERE connection_id = @connection"
+            : "DELETE FROM records WHERE connection_id = @connection AND model = ANY(@models)");
+        command.Parameters.AddWithValue("connection", connectionId);
+        if (models is not null)
+        {
+            command.Parameters.AddWithValue("models", models.ToArray());
+        }
+        return await command.ExecuteNonQueryAsync(ct);
+    }
+
+    /// <summary>
+    /// Empties the payloads of the model's records up to and including the cursor, oldest first, at most
+    /// <paramref name="limit"/> (default 1,000); metadata stays and <c>pruned_at</c> is set. More may remain when the
+    /// last record pruned is not the cursor's (Nango's optimistic <c>has_more</c>).
+    /// </summary>
+    public async Task<PruneResult> PruneAsync(int connectionId, string model, string untilCursor, int? limit, CancellationToken ct)
+    {
+        if (!RecordCursor.TryDecode(untilCursor, out var untilAt, out var untilId))
+        {
+            throw new ArgumentException("The cursor is not one this server issued.", nameof(untilCursor));
+        }
+        await using var connection = await _dataSource.OpenConnectionAsync(ct);
+        await using var transaction = await connection.BeginTransactionAsync(ct);
+        var now = await LockAsync(connection, transaction, connectionId, model, ct);
+        var count = 0;
+        (DateTimeOffset At, Guid Id) last = default;
+        await using (var command = new NpgsqlCommand(Prune, connection, transaction))
+        {
+            command.Parameters.AddWithValue("connection", connectionId);
+            command.Parameters.AddWithValue("model", model);
+            command.Parameters.AddWithValue("until_at", untilAt);
+            command.Parameters.AddWithValue("until_id", untilId);
+            command.Parameters.AddWithValue("limit", Math.Clamp(limit ?? 1000, 1, MaxPageSize));
+            command.Parameters.AddWithValue("now", now);
+            await using var reader = await command.ExecuteReaderAsync(ct);
+            while (await reader.ReadAsync(ct))
+            {
+                count++;
+                var row = (reader.GetFieldValue<DateTimeOffset>(0), reader.GetGuid(1));
+                if (count == 1 || row.Item1 > last.At || (row.Item1 == last.At && CompareUuids(row.Item2, last.Id) > 0))
+                {
+                    last = row;
+                }
+            }
+        }
+        await transaction.CommitAsync(ct);
+        return new PruneResult(count, count > 0 && (last.At != untilAt || last.Id != untilId));
+    }
+
+    public async Task<IReadOnlyDictionary<string, long>> CountByModelAsync(int connectionId, CancellationToken ct)
+    {
+        await using var command = _dataSource.CreateCommand(CountByModel);
+        command.Parameters.AddWithValue("connection", connectionId);
+        var counts = new Dictionary<string, long>(StringComparer.Ordinal);
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        while (await reader.ReadAsync(ct))
+        {
+            counts[reader.GetString(0)] = reader.GetInt64(1);
+        }
+        return counts;
+    }
+
+    /// <summary>Empties payloads not updated since <paramref name="cutoff"/>; returns how many (retention).</summary>
+    public async Task<int> PruneNotUpdatedSinceAsync(DateTimeOffset cutoff, int batchSize, CancellationToken ct)
+    {
+        await using var command = _dataSource.CreateCommand("""
+            WITH target AS (
+                SELECT connection_id, model, external_id FROM records
+                WHERE pruned_at IS NULL AND updated_at < @cutoff
+                LIMIT @batch
+            )
+            UPDATE records r SET data = '{}'::jsonb, pruned_at = clock_timestamp(), size_bytes = 0
+            FROM target
+            WHERE r.connection_id = target.connection_id AND r.model = target.model AND r.external_id = target.external_id
+            """);
+        command.Parameters.AddWithValue("cutoff", cutoff);
+        command.Parameters.AddWithValue("batch", batchSize);
+        return await command.ExecuteNonQueryAsync(ct);
+    }
+
+    /// <summary>
+    /// Hard-deletes the records of connections that are gone, and of connections whose syncs have not run since
+    /// <paramref name="cutoff"/> (retention). "Has run" is read from the sync tasks of the connection, and, so that
+    /// records written without a task (or before task history existed) are never taken for idle, from the latest
+    /// write or sighting of any of its records.
+    /// </summary>
+    public async Task<int> DeleteIdleAsync(DateTimeOffset cutoff, CancellationToken ct)
+    {
+        await using var command = _dataSource.CreateCommand("""
+            WITH idle AS (
+                SELECT r.connection_id
+                FROM records r
+                LEFT JOIN connections c ON c.id = r.connection_id
+                GROUP BY r.connection_id, c.id, c.deleted_at
+                HAVING c.id IS NULL OR c.deleted_at IS NOT NULL
+                    OR (max(greatest(r.updated_at, r.seen_at)) < @cutoff
+                        AND NOT EXISTS (SELECT 1 FROM function_tasks t
+                                        WHERE t.connection_id = r.connection_id AND t.kind = 'sync' AND t.created_at >= @cutoff))
+            )
+            DELETE FROM records r USING idle WHERE r.connection_id = idle.connection_id
+            """);
+        command.Parameters.AddWithValue("cutoff", cutoff);
+        return await command.ExecuteNonQueryAsync(ct);
+    }
+
+    private static async Task<DateTimeOffset> LockAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, int connectionId, string model, CancellationToken ct)
+    {
+        await using var batch = new NpgsqlBatch(connection, transaction);
+        batch.BatchCommands.Add(new NpgsqlBatchCommand(StagingTable));
+        var lockCommand = new NpgsqlBatchCommand(LockModel);
+        lockCommand.Parameters.AddWithValue("connection", connectionId);
+        lockCommand.Parameters.AddWithValue("model", model);
+        batch.BatchCommands.Add(lockCommand);
+        await using var reader = await batch.ExecuteReaderAsync(ct);
+        do
+        {
+            if (reader.FieldCount == 2 && await reader.ReadAsync(ct))
+            {
+                return reader.GetFieldValue<DateTimeOffset>(1);
+            }
+        }
+        while (await reader.NextResultAsync(ct));
+        throw new InvalidOperationException("The records lock statement returned no clock.");
+    }
+
+    private static async Task<RecordWriteResult> UpsertAsync(
+        NpgsqlConnection connection, NpgsqlTransaction transaction, int environmentId, int connectionId, string model,
+        StagedBatch batch, RecordWriteOptions options, DateTimeOffset now, CancellationToken ct)
+    {
+        await using (var writer = await connection.BeginBinaryImportAsync(CopyStaging, ct))
+        {
+            for (var i = 0; i < batch.Count; i++)
+            {
+                await writer.StartRowAsync(ct);
+                await writer.WriteAsync(batch.Ids[i], NpgsqlDbType.Uuid, ct);
+                await writer.WriteAsync(batch.ExternalIds[i], NpgsqlDbType.Text, ct);
+                await writer.WriteAsync(batch.Json(i), NpgsqlDbType.Jsonb, ct);
+                await writer.WriteAsync(batch.Hash(i), NpgsqlDbType.Bytea, ct);
+                await writer.WriteAsync(batch.Sizes[i], NpgsqlDbType.Integer, ct);
+            }
+            await writer.CompleteAsync(ct);
+        }
+        await using var command = new NpgsqlCommand(Upsert, connection, transaction);
+        command.Parameters.AddWithValue("environment", environmentId);
+        command.Parameters.AddWithValue("connection", connectionId);
+        command.Parameters.AddWithValue("model", model);
+        command.Parameters.AddWithValue("now", now);
+        command.Parameters.Add(new NpgsqlParameter("seen_at", NpgsqlDbType.TimestampTz) { Value = (object?)options.SeenAt ?? DBNull.Value });
+        command.Parameters.Add(new NpgsqlParameter("sync_name", NpgsqlDbType.Text) { Value = (object?)options.SyncName ?? DBNull.Value });
+        var ignoreAfter = options.Strategy == MergingStrategy.IgnoreIfModifiedAfter ? options.ModifiedAfter : null;
+        command.Parameters.Add(new NpgsqlParameter("ignore_after", NpgsqlDbType.TimestampTz) { Value = (object?)ignoreAfter ?? DBNull.Value });
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        await reader.ReadAsync(ct);
+        var added = reader.GetInt32(0);
+        var updated = reader.GetInt32(1);
+        return new RecordWriteResult(added, updated, batch.Count - added - updated, 0);
+    }
+
+    /// <summary>Postgres orders uuids by their bytes in text order.</summary>
+    private static int CompareUuids(Guid a, Guid b) =>
+        string.CompareOrdinal(a.ToString("N"), b.ToString("N"));
+
+    private static string StripNul(string value) => value.Contains('\0', StringComparison.Ordinal) ? value.Replace("\0", "", StringComparison.Ordinal) : value;
+
+    /// <summary>
+    /// A validated batch ready for COPY: per record its stable id, external id, JSON text (in one pooled buffer) and
+    /// MD5. A later record with the same id replaces an earlier one.
+    /// </summary>
+    private sealed class StagedBatch : IDisposable
+    {
+        private byte[] _buffer;
+        private readonly int[] _offsets;
+        private readonly byte[] _hashes;
+
+        private StagedBatch(int count, int bytes)
+        {
+            _buffer = ArrayPool<byte>.Shared.Rent(Math.Max(bytes, 1));
+            _offsets = new int[count + 1];
+            _hashes = new byte[count * 16];
+            Ids = new Guid[count];
+            ExternalIds = new string[count];
+            Sizes = new int[count];
+        }
+
+        public int Count { get; private set; }
+
+        public Guid[] Ids { get; }
+
+        public string[] ExternalIds { get; }
+
+        public int[] Sizes { get; }
+
+        public ReadOnlyMemory<byte> Json(int i) => _buffer.AsMemory(_offsets[i], Sizes[i]);
+
+        public ReadOnlyMemory<byte> Hash(int i) => _hashes.AsMemory(i * 16, 16);
+
+        public static StagedBatch Create(int connectionId, string model, IReadOnlyList<JsonElement> records, int maxBytes)
+        {
+            // Validate everything first: a bad record anywhere means nothing of the batch is written.
+            var externalIds = new string[records.Count];
+            var last = new Dictionary<string, int>(records.Count, StringComparer.Ordinal);
+            var bytes = 0;
+            for (var i = 0; i < records.Count; i++)
+            {
+                externalIds[i] = ExternalIdOf(records[i], i, maxBytes);
+                if (last.TryGetValue(externalIds[i], out var earlier))
+                {
+                    bytes -= JsonMarshal.GetRawUtf8Value(records[earlier]).Length;
+                }
+                last[externalIds[i]] = i;
+                bytes += JsonMarshal.GetRawUtf8Value(records[i]).Length;
+            }
+
+            var batch = new StagedBatch(last.Count, bytes);
+            var @namespace = RecordIds.Namespace(connectionId, model);
+            var offset = 0;
+            for (var i = 0; i < records.Count; i++)
+            {
+                if (last[externalIds[i]] != i)
+                {
+                    continue;
+                }
+                var n = batch.Count++;
+                var raw = JsonMarshal.GetRawUtf8Value(records[i]);
+                raw.CopyTo(batch._buffer.AsSpan(offset));
+                // The id is derived from the id as sent, before NUL bytes are dropped (Nango's formatRecords).
+                batch.Ids[n] = RecordIds.For(@namespace, connectionId, model, RawIdText(records[i]));
+                batch.ExternalIds[n] = externalIds[i];
+                batch.Sizes[n] = raw.Length;
+                batch._offsets[n] = offset;
+                // MD5 names the payload to spot unchanged records; it is not a security boundary.
+#pragma warning disable CA5351
+                MD5.HashData(raw, batch._hashes.AsSpan(n * 16, 16));
+#pragma warning restore CA5351
+                offset += raw.Length;
+            }
+            return batch;
+        }
+
+        /// <summary>The record's external id, or the reason the record cannot be stored.</summary>
+        public static string ExternalIdOf(JsonElement record, int index, int maxBytes)
+        {
+            if (record.ValueKind != JsonValueKind.Object)
+            {
+                throw new RecordValidationException(ErrorCodes.InvalidSyncRecord, $"Record {index} is not an object.", index);
+            }
+            var raw = JsonMarshal.GetRawUtf8Value(record);
+            if (raw.Length > maxBytes)
+            {
+                throw new RecordValidationException(ErrorCodes.RecordTooLarge,
+                    $"Record {index} is {raw.Length:N0} bytes; the largest record is {maxBytes:N0} bytes.", index);
+            }
+            if (ContainsNulEscape(raw))
+            {
+                throw new RecordValidationException(ErrorCodes.InvalidSyncRecord,
+                    $"Record {index} contains a NUL character (\\u0000), which cannot be stored.", index);
+            }
+            if (!record.TryGetProperty("id"u8, out var id))
+            {
+                throw new RecordValidationException(ErrorCodes.InvalidSyncRecord, $"Record {index} has no id field.", index);
+            }
+            var text = id.ValueKind switch
+            {
+                JsonValueKind.String => StripNul(id.GetString()!),
+                JsonValueKind.Number => id.GetRawText(),
+                _ => throw new RecordValidationException(ErrorCodes.InvalidSyncRecord, $"Record {index}: id must be a string or a number.", index),
+            };
+            if (text.Length == 0)
+            {
+                throw new RecordValidationException(ErrorCodes.InvalidSyncRecord, $"Record {index} has an empty id.", index);
+            }
+            if (text.Length > MaxExternalIdLength && text.EnumerateRunes().Count() > MaxExternalIdLength)
+            {
+                throw new RecordValidationException(ErrorCodes.InvalidSyncRecord,
+                    $"Record {index}: id is longer than {MaxExternalIdLength} characters.", index);
+            }
+            return text;
+        }
+
+        private static string RawIdText(JsonElement record)
+        {
+            var id = record.GetProperty("id"u8);
+            return id.ValueKind == JsonValueKind.String ? id.GetString()! : id.GetRawText();
+        }
+
+        /// <summary>True when the JSON text holds an unescaped <c>\u0000</c> escape (jsonb refuses it).</summary>
+        private static bool ContainsNulEscape(ReadOnlySpan<byte> json)
+        {
+            var start = 0;
+            while (true)
+            {
+                var hit = json[start..].IndexOf("\\u0000"u8);
+                if (hit < 0)
+                {
+                    return false;
+                }
+                var at = start + hit;
+                var backslashes = 0;
+                while (at - backslashes - 1 >= 0 && json[at - backslashes - 1] == (byte)'\\')
+                {
+                    backslashes++;
+                }
+                if (backslashes % 2 == 0)
+                {
+                    return true;
+                }
+                start = at + 1;
+            }
+        }
+
+        public void Dispose()
+        {
+            if (_buffer.Length > 0)
+            {
+                ArrayPool<byte>.Shared.Return(_buffer);
+                _buffer = [];
+            }
+        }
+    }
+}
