@@ -19,6 +19,7 @@ using Nango.Core.Proxy;
 using Nango.Core.Providers;
 using Nango.Core.Scheduling;
 using Nango.Core.Secrets;
+using Nango.Core.Syncs.Schedules;
 using Nango.Core.Webhooks;
 
 namespace Nango.Core;
@@ -78,6 +79,7 @@ public static class CoreServiceCollectionExtensions
         services.AddNangoFunctionDeploy(configuration);
         services.AddNangoRunners();
         services.AddNangoFunctions();
+        services.AddNangoSyncSchedules();
         return services;
     }
 }

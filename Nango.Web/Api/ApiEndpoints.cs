@@ -6,6 +6,7 @@ using Nango.Web.Api.Functions;
 using Nango.Web.Api.Integrations;
 using Nango.Web.Api.Providers;
 using Nango.Web.Api.Proxy;
+using Nango.Web.Api.Syncs;
 using Nango.Web.Api.Webhooks;
 
 namespace Nango.Web.Api;
@@ -32,6 +33,7 @@ public static class ApiEndpoints
         api.MapEnvironmentEndpoints();
         api.MapProxyEndpoints();
         api.MapActionEndpoints();
+        api.MapSyncEndpoints();
         api.MapFunctionEndpoints();
         api.MapDeployEndpoints();
         api.MapScriptsConfigEndpoints();
