@@ -20,6 +20,7 @@ using Nango.Core.Providers;
 using Nango.Core.Records;
 using Nango.Core.Scheduling;
 using Nango.Core.Secrets;
+using Nango.Core.Syncs.Schedules;
 using Nango.Core.Webhooks;
 
 namespace Nango.Core;
@@ -80,6 +81,7 @@ public static class CoreServiceCollectionExtensions
         services.AddNangoRunners();
         services.AddNangoFunctions();
         services.AddNangoRecords(connectionString);
+        services.AddNangoSyncSchedules();
         return services;
     }
 }

@@ -127,6 +127,9 @@ public sealed class SchedulingOptions
 
     /// <summary>How often function tasks past their timeouts are expired (Nango: every second).</summary>
     public TimeSpan TaskExpiryInterval { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>How often the sync scheduler enqueues due schedules (<c>Nango__Scheduling__SyncTickInterval</c>).</summary>
+    public TimeSpan SyncTickInterval { get; set; } = TimeSpan.FromSeconds(1);
 }
 
 /// <summary>Outgoing delivery and incoming ingress of webhooks (<c>Nango__Webhooks__*</c>).</summary>

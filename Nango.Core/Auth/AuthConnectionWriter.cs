@@ -7,6 +7,7 @@ using Nango.Core.Environments;
 using Nango.Core.Integrations;
 using Nango.Core.Persistence;
 using Nango.Core.Secrets;
+using Nango.Core.Syncs.Schedules;
 using Nango.Core.Webhooks;
 
 namespace Nango.Core.Auth;
@@ -105,6 +106,7 @@ public sealed class AuthConnectionWriter(
         connection.Errors = "[]";
         connection.UpdatedAt = now;
         await db.SaveChangesAsync(ct);
+        await SyncScheduleWriter.EnsureForConnectionAsync(db, caller.Environment.EnvironmentId, integration.Id, connection.Id, ct);
 
         var provider = integration.Provider;
         await webhooks.PublishAsync(db, new WebhookMessage(

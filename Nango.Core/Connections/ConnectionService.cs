@@ -9,6 +9,7 @@ using Nango.Core.Logs;
 using Nango.Core.Persistence;
 using Nango.Core.Providers;
 using Nango.Core.Secrets;
+using Nango.Core.Syncs.Schedules;
 using Npgsql;
 
 namespace Nango.Core.Connections;
@@ -180,6 +181,7 @@ public sealed class ConnectionService(
         {
             return new ConnectionResult(ConnectionOutcome.Duplicate);
         }
+        await SyncScheduleWriter.EnsureForConnectionAsync(db, env.EnvironmentId, integration.Id, connection.Id, ct);
         Log(env, LogOperationKinds.ConnectionImport, integration, connection, $"Connection '{connection.ConnectionId}' imported ({request.Credentials["type"]} credentials)");
         return new ConnectionResult(ConnectionOutcome.Ok, ToDetails(connection, integration));
     }
@@ -221,6 +223,7 @@ public sealed class ConnectionService(
         }
         connection.DeletedAt = clock.GetUtcNow();
         await db.SaveChangesAsync(ct);
+        await SyncScheduleWriter.DeleteForConnectionsAsync(db, [connection.Id], ct);
         Log(env, LogOperationKinds.ConnectionDelete, integration, connection, $"Connection '{connection.ConnectionId}' deleted");
         return ConnectionOutcome.Ok;
     }

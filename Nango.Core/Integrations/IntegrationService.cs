@@ -5,6 +5,7 @@ using Nango.Core.Logs;
 using Nango.Core.Persistence;
 using Nango.Core.Providers;
 using Nango.Core.Secrets;
+using Nango.Core.Syncs.Schedules;
 
 namespace Nango.Core.Integrations;
 
@@ -259,6 +260,7 @@ public sealed class IntegrationService(
         await db.Connections
             .Where(c => c.IntegrationId == integration.Id && c.DeletedAt == null)
             .ExecuteUpdateAsync(s => s.SetProperty(c => c.DeletedAt, now), ct);
+        await SyncScheduleWriter.DeleteForIntegrationAsync(db, integration.Id, ct);
         await transaction.CommitAsync(ct);
         Log(env, LogOperationKinds.IntegrationDelete, integration.Id, integration.UniqueKey, integration.Provider, $"Integration '{integration.UniqueKey}' deleted with its connections");
         return true;

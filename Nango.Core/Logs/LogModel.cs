@@ -106,6 +106,7 @@ public static class LogOperationKinds
     public static readonly LogOperationKind ConnectionUpdate = new("connection", "update");
     public static readonly LogOperationKind ConnectionDelete = new("connection", "delete");
     public static readonly LogOperationKind ConnectionMetadata = new("connection", "metadata");
+    public static readonly LogOperationKind SyncUpdateFrequency = new("sync", "update_frequency");
 
     public static readonly IReadOnlyList<LogOperationKind> All =
     [
@@ -118,7 +119,7 @@ public static class LogOperationKinds
         DeployPrebuilt, DeployCustom,
         AgentSessionCreate, AgentSessionTerminate, AgentSessionToolSearch,
         IntegrationCreate, IntegrationUpdate, IntegrationDelete,
-        ConnectionImport, ConnectionUpdate, ConnectionDelete, ConnectionMetadata,
+        ConnectionImport, ConnectionUpdate, ConnectionDelete, ConnectionMetadata, SyncUpdateFrequency,
     ];
 
     /// <summary>How long an operation may stay open before the watchdog marks it <c>timeout</c> (Nango's defaults).</summary>

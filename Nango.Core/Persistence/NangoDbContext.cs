@@ -39,6 +39,8 @@ public sealed class NangoDbContext(DbContextOptions<NangoDbContext> options)
 
     public DbSet<FunctionTask> FunctionTasks => Set<FunctionTask>();
 
+    public DbSet<Syncs.Schedules.SyncSchedule> SyncSchedules => Set<Syncs.Schedules.SyncSchedule>();
+
     protected override void OnModelCreating(ModelBuilder builder)
     {
         base.OnModelCreating(builder);

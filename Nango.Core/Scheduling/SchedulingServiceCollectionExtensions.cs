@@ -55,6 +55,14 @@ public static class SchedulingServiceCollectionExtensions
                     .StartAt(DateTimeOffset.UtcNow.AddSeconds(5))
                     .WithSimpleSchedule(s => s.WithInterval(options.Scheduling.TaskExpiryInterval).RepeatForever()),
                 job => job.WithIdentity(TaskExpiryJob.Key));
+            q.ScheduleJob<SyncTickJob>(
+                trigger => trigger
+                    .WithIdentity("sync-tick-trigger", "syncs")
+                    .StartAt(SyncTickJob.FirstFireTime(DateTimeOffset.UtcNow))
+                    // A tick missed by more than the misfire threshold waits for its next slot (the grid stays): that tick enqueues
+                    // everything due since, so replaying missed ticks would add nothing.
+                    .WithSimpleSchedule(s => s.WithInterval(options.Scheduling.SyncTickInterval).RepeatForever().WithMisfireInstruction(SimpleTriggerMisfireInstruction.NextWithRemainingCount)),
+                job => job.WithIdentity(SyncTickJob.Key));
             LogJobs.Schedule(q);
             q.ScheduleJob<RecordRetentionJob>(
                 trigger => trigger.WithIdentity("record-retention-trigger", "records")

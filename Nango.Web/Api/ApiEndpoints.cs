@@ -7,6 +7,7 @@ using Nango.Web.Api.Integrations;
 using Nango.Web.Api.Providers;
 using Nango.Web.Api.Proxy;
 using Nango.Web.Api.Records;
+using Nango.Web.Api.Syncs;
 using Nango.Web.Api.Webhooks;
 
 namespace Nango.Web.Api;
@@ -34,6 +35,7 @@ public static class ApiEndpoints
         api.MapProxyEndpoints();
         api.MapActionEndpoints();
         api.MapRecordEndpoints();
+        api.MapSyncEndpoints();
         api.MapFunctionEndpoints();
         api.MapDeployEndpoints();
         api.MapScriptsConfigEndpoints();

@@ -48,6 +48,26 @@ public sealed class CheckpointStore(NpgsqlDataSource dataSource)
         return await command.ExecuteScalarAsync(ct) is string text ? JsonNode.Parse(text) as JsonObject : null;
     }
 
+    /// <summary>The checkpoints of several (connection, function) pairs at once (sync status over many connections).</summary>
+    public async Task<Dictionary<(int ConnectionId, string FunctionName), JsonObject>> GetManyAsync(IReadOnlyCollection<int> connectionIds, IReadOnlyCollection<string> functionNames, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(connectionIds);
+        ArgumentNullException.ThrowIfNull(functionNames);
+        var found = new Dictionary<(int, string), JsonObject>();
+        await using var command = dataSource.CreateCommand("SELECT connection_id, function_name, checkpoint::text FROM function_checkpoints WHERE connection_id = ANY(@c) AND function_name = ANY(@f)");
+        command.Parameters.AddWithValue("c", connectionIds.ToArray());
+        command.Parameters.AddWithValue("f", functionNames.ToArray());
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        while (await reader.ReadAsync(ct))
+        {
+            if (JsonNode.Parse(reader.GetString(2)) is JsonObject checkpoint)
+            {
+                found[(reader.GetInt32(0), reader.GetString(1))] = checkpoint;
+            }
+        }
+        return found;
+    }
+
     public async Task SaveAsync(int environmentId, int connectionId, string functionName, JsonObject checkpoint, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(checkpoint);

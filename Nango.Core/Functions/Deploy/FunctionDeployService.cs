@@ -8,6 +8,7 @@ using Nango.Core.Functions.Store;
 using Nango.Core.Integrations;
 using Nango.Core.Logs;
 using Nango.Core.Persistence;
+using Nango.Core.Syncs.Schedules;
 
 namespace Nango.Core.Functions.Deploy;
 
@@ -230,6 +231,7 @@ public sealed class FunctionDeployService(
             db.Set<FunctionVersion>().Add(version);
         }
         await db.SaveChangesAsync(ct);
+        await SyncScheduleWriter.ReconcileEnvironmentAsync(db, env.EnvironmentId, ct);
         await transaction.CommitAsync(ct);
 
         return new DeployResult(DeployOutcome.Ok, deployed)

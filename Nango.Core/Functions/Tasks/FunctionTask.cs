@@ -73,6 +73,9 @@ public sealed class FunctionTask
 
     /// <summary>The runner process running it.</summary>
     public string? RunnerId { get; set; }
+
+    /// <summary>The sync schedule a sync task runs for (<c>sync_schedules.id</c>); null for other kinds.</summary>
+    public Guid? ScheduleId { get; set; }
 }
 
 public static class TaskStates

@@ -6,6 +6,9 @@ namespace Nango.Core.Functions.Tasks;
 
 internal sealed class FunctionTaskConfiguration : IEntityTypeConfiguration<FunctionTask>
 {
+    /// <summary>The predicate of <c>ux_function_tasks_live_sync</c>; an ON CONFLICT clause must repeat it to use the index.</summary>
+    public const string SyncLiveTaskFilter = "kind = 'sync' AND state IN ('CREATED', 'STARTED')";
+
     public void Configure(EntityTypeBuilder<FunctionTask> builder)
     {
         builder.ToTable("function_tasks");
@@ -27,5 +30,10 @@ internal sealed class FunctionTaskConfiguration : IEntityTypeConfiguration<Funct
         builder.HasIndex(t => t.GroupKey).HasFilter("state = 'STARTED'").HasDatabaseName("ix_function_tasks_running");
         builder.HasIndex(t => t.RetryKey);
         builder.HasIndex(t => new { t.EnvironmentId, t.CreatedAt });
+        // A schedule's runs, newest first (sync status, the dashboard).
+        builder.HasIndex(t => new { t.ScheduleId, t.CreatedAt }).HasFilter("schedule_id IS NOT NULL");
+        // At most one waiting or running sync task per schedule, whichever instance or path (tick, trigger) inserts it:
+        // the scheduler's INSERT … ON CONFLICT DO NOTHING relies on this index (Syncs/Schedules/SyncScheduler.cs).
+        builder.HasIndex(t => t.ScheduleId).IsUnique().HasFilter(SyncLiveTaskFilter).HasDatabaseName("ux_function_tasks_live_sync");
     }
 }

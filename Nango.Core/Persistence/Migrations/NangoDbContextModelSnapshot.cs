@@ -1212,6 +1212,10 @@ namespace Nango.Core.Persistence.Migrations
                         .HasColumnType("text")
                         .HasColumnName("runner_id");
 
+                    b.Property<Guid?>("ScheduleId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("schedule_id");
+
                     b.Property<DateTimeOffset?>("StartedAt")
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("started_at");
@@ -1246,8 +1250,17 @@ namespace Nango.Core.Persistence.Migrations
                     b.HasIndex("RetryKey")
                         .HasDatabaseName("ix_function_tasks_retry_key");
 
+                    b.HasIndex("ScheduleId")
+                        .IsUnique()
+                        .HasDatabaseName("ux_function_tasks_live_sync")
+                        .HasFilter("kind = 'sync' AND state IN ('CREATED', 'STARTED')");
+
                     b.HasIndex("EnvironmentId", "CreatedAt")
                         .HasDatabaseName("ix_function_tasks_environment_id_created_at");
+
+                    b.HasIndex("ScheduleId", "CreatedAt")
+                        .HasDatabaseName("ix_function_tasks_schedule_id_created_at")
+                        .HasFilter("schedule_id IS NOT NULL");
 
                     b.ToTable("function_tasks", (string)null);
                 });
@@ -1348,6 +1361,108 @@ namespace Nango.Core.Persistence.Migrations
                         .HasFilter("deleted_at IS NULL");
 
                     b.ToTable("integrations", (string)null);
+                });
+
+            modelBuilder.Entity("Nango.Core.Syncs.Schedules.SyncSchedule", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("uuid")
+                        .HasColumnName("id");
+
+                    b.Property<int>("AccountId")
+                        .HasColumnType("integer")
+                        .HasColumnName("account_id");
+
+                    b.Property<int>("ConnectionId")
+                        .HasColumnType("integer")
+                        .HasColumnName("connection_id");
+
+                    b.Property<DateTimeOffset>("CreatedAt")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("created_at")
+                        .HasDefaultValueSql("now()");
+
+                    b.Property<int>("EnvironmentId")
+                        .HasColumnType("integer")
+                        .HasColumnName("environment_id");
+
+                    b.Property<string>("FrequencyOverride")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("frequency_override");
+
+                    b.Property<int?>("FrequencyOverrideSecs")
+                        .HasColumnType("integer")
+                        .HasColumnName("frequency_override_secs");
+
+                    b.Property<int>("FrequencySecs")
+                        .HasColumnType("integer")
+                        .HasColumnName("frequency_secs");
+
+                    b.Property<int>("FunctionId")
+                        .HasColumnType("integer")
+                        .HasColumnName("function_id");
+
+                    b.Property<int>("IntegrationId")
+                        .HasColumnType("integer")
+                        .HasColumnName("integration_id");
+
+                    b.Property<DateTimeOffset?>("LastSyncDate")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("last_sync_date");
+
+                    b.Property<DateTimeOffset>("NextRunAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("next_run_at");
+
+                    b.Property<string>("State")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)")
+                        .HasColumnName("state");
+
+                    b.Property<string>("SyncName")
+                        .IsRequired()
+                        .HasMaxLength(255)
+                        .HasColumnType("character varying(255)")
+                        .HasColumnName("sync_name");
+
+                    b.Property<DateTimeOffset>("UpdatedAt")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("updated_at")
+                        .HasDefaultValueSql("now()");
+
+                    b.Property<string>("Variant")
+                        .IsRequired()
+                        .HasMaxLength(255)
+                        .HasColumnType("character varying(255)")
+                        .HasColumnName("variant");
+
+                    b.HasKey("Id")
+                        .HasName("pk_sync_schedules");
+
+                    b.HasIndex("EnvironmentId")
+                        .HasDatabaseName("ix_sync_schedules_environment_id");
+
+                    b.HasIndex("FunctionId")
+                        .HasDatabaseName("ix_sync_schedules_function_id");
+
+                    b.HasIndex("NextRunAt")
+                        .HasDatabaseName("ix_sync_schedules_due")
+                        .HasFilter("state = 'STARTED'");
+
+                    b.HasIndex("IntegrationId", "SyncName")
+                        .HasDatabaseName("ix_sync_schedules_integration_id_sync_name");
+
+                    b.HasIndex("ConnectionId", "FunctionId", "Variant")
+                        .IsUnique()
+                        .HasDatabaseName("ix_sync_schedules_connection_id_function_id_variant")
+                        .HasFilter("state <> 'DELETED'");
+
+                    b.ToTable("sync_schedules", (string)null);
                 });
 
             modelBuilder.Entity("Nango.Core.Webhooks.WebhookDelivery", b =>
@@ -1718,6 +1833,30 @@ namespace Nango.Core.Persistence.Migrations
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired()
                         .HasConstraintName("fk_integrations_environments_environment_id");
+                });
+
+            modelBuilder.Entity("Nango.Core.Syncs.Schedules.SyncSchedule", b =>
+                {
+                    b.HasOne("Nango.Core.Connections.Connection", null)
+                        .WithMany()
+                        .HasForeignKey("ConnectionId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_sync_schedules_connections_connection_id");
+
+                    b.HasOne("Nango.Core.Environments.NangoEnvironment", null)
+                        .WithMany()
+                        .HasForeignKey("EnvironmentId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_sync_schedules_environments_environment_id");
+
+                    b.HasOne("Nango.Core.Functions.Deploy.DeployedFunction", null)
+                        .WithMany()
+                        .HasForeignKey("FunctionId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_sync_schedules_functions_function_id");
                 });
 
             modelBuilder.Entity("Nango.Core.Webhooks.WebhookDelivery", b =>

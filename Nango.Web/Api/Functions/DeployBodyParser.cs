@@ -3,6 +3,7 @@ using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using Nango.Core.Common;
 using Nango.Core.Functions.Deploy;
+using Nango.Core.Syncs.Schedules;
 
 namespace Nango.Web.Api.Functions;
 
@@ -132,6 +133,11 @@ internal static partial class DeployBodyParser
             if (runs is { Length: > 0 } && !FrequencyPattern().IsMatch(runs))
             {
                 reader.Add(new ValidationError("invalid_format", "Invalid string: must match pattern of a frequency such as 'every hour' or '30 minutes'", [.. path, "runs"]));
+            }
+            else if (runs is { Length: > 0 } && SyncFrequency.Parse(runs) is { IsValid: false } frequency)
+            {
+                // Matches the pattern but names no usable interval ('every minute' is no number for ms; '10s' is under 30 s).
+                reader.Add(new ValidationError("invalid_format", frequency.Error!, [.. path, "runs"]));
             }
         }
 

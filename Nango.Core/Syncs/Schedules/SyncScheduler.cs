@@ -1,0 +1,150 @@
+using System.Diagnostics;
+using Nango.Core.Functions.Tasks;
+using Npgsql;
+
+namespace Nango.Core.Syncs.Schedules;
+
+/// <summary>What one tick did: schedules it found due, tasks it enqueued, and the statement's time in the database.</summary>
+public readonly record struct TickResult(int Due, int Enqueued, TimeSpan Elapsed);
+
+/// <summary>
+/// Turns due schedules into sync tasks. <see cref="TickAsync"/> is the scheduler tick (a clustered Quartz job runs it
+/// every second); <c>EnqueueNowAsync</c> is a manual run (<c>POST /sync/trigger</c>). Both write tasks with the
+/// same statement shape, so the payload the runs read (<c>integrationKey, version, provider, connectionId,
+/// environmentName, syncName, variant, scheduleId, syncMode, emptyCache</c>) has one definition.
+/// </summary>
+public sealed class SyncScheduler(NpgsqlDataSource dataSource)
+{
+    /// <summary>Most schedules one statement enqueues; a larger backlog (a deploy onto many connections) takes several.</summary>
+    public const int BatchSize = 10_000;
+
+    /// <summary>
+    /// Due schedules that can run now, joined with everything the payload names. A schedule of a disabled or removed
+    /// sync, or of a deleted connection, is left out here: its due time still moves on, so it costs the scan nothing
+    /// until it becomes runnable again. A schedule whose previous task is still waiting or running is left out too
+    /// (missed intervals are skipped, not queued — Nango's rule).
+    /// </summary>
+    private const string Runnable = """
+        runnable AS (
+            SELECT gen_random_uuid() AS task_id, s.id AS schedule_id, s.environment_id, s.integration_id, s.connection_id, s.sync_name, s.variant,
+                   e.account_id, e.name AS environment_name, i.unique_key, i.provider, c.connection_id AS connection_name, v.version, picked.due_at
+            FROM picked
+            JOIN sync_schedules s ON s.id = picked.id
+            JOIN functions f ON f.id = s.function_id AND f.deleted_at IS NULL AND f.enabled
+            JOIN function_versions v ON v.function_id = f.id AND v.revision = f.current_revision
+            JOIN connections c ON c.id = s.connection_id AND c.deleted_at IS NULL
+            JOIN integrations i ON i.id = s.integration_id AND i.deleted_at IS NULL
+            JOIN environments e ON e.id = s.environment_id
+            WHERE NOT EXISTS (SELECT 1 FROM function_tasks t WHERE t.schedule_id = s.id AND t.kind = 'sync' AND t.state IN ('CREATED', 'STARTED'))),
+        inserted AS (
+            INSERT INTO function_tasks (id, account_id, environment_id, connection_id, integration_id, kind, function_name, group_key,
+                group_max_concurrency, state, payload, retry_max, retry_count, retry_key, starts_after, created_to_started_timeout_secs,
+                started_to_completed_timeout_secs, heartbeat_timeout_secs, created_at, last_state_transition_at, schedule_id)
+            SELECT task_id, account_id, environment_id, connection_id, integration_id, 'sync', sync_name, 'sync:environment:' || environment_id,
+                0, 'CREATED',
+                jsonb_build_object('integrationKey', unique_key, 'version', version, 'provider', provider, 'connectionId', connection_name,
+                    'environmentName', environment_name, 'syncName', sync_name, 'variant', variant, 'scheduleId', schedule_id,
+                    'syncMode', @mode, 'emptyCache', @emptyCache),
+                0, 0, task_id, due_at, @createdToStarted, @startedToCompleted, @heartbeat, clock_timestamp(), now(), schedule_id
+            FROM runnable
+            ON CONFLICT (schedule_id) WHERE kind = 'sync' AND state IN ('CREATED', 'STARTED') DO NOTHING
+            RETURNING 1),
+        notified AS (
+            SELECT pg_notify('nango_tasks', '') WHERE EXISTS (SELECT 1 FROM inserted))
+        """;
+
+    /// <summary>
+    /// One statement: lock every due STARTED schedule, move its due time to the first slot after now (on its own grid:
+    /// <c>due + k × frequency</c>), and enqueue a task for each that can run, then wake the dispatchers.
+    /// <para>
+    /// Why two instances never enqueue one run twice: the Quartz job is clustered and <c>DisallowConcurrentExecution</c>,
+    /// so normally one tick runs at a time across instances, but clustering is not a proof (an instance that misses its
+    /// check-ins is presumed dead while it may still be running). The statement itself is safe to run concurrently:
+    /// <c>FOR UPDATE SKIP LOCKED</c> gives two ticks disjoint sets of rows; a tick that reaches a row another tick has
+    /// just advanced and committed re-checks <c>next_run_at &lt;= now()</c> on the new row version (READ COMMITTED's
+    /// re-check of locked rows) and drops it. Whatever slips past both, the unique index on live sync tasks per
+    /// schedule (<c>ux_function_tasks_live_sync</c>) turns into <c>ON CONFLICT DO NOTHING</c>.
+    /// </para>
+    /// </summary>
+    private static readonly string TickSql = $"""
+        WITH due AS (
+            SELECT id, next_run_at, greatest(coalesce(frequency_override_secs, frequency_secs), 1) AS every
+            FROM sync_schedules
+            WHERE state = 'STARTED' AND next_run_at <= now()
+            ORDER BY next_run_at
+            LIMIT @batch
+            FOR UPDATE SKIP LOCKED),
+        advanced AS (
+            UPDATE sync_schedules s
+            SET next_run_at = due.next_run_at + make_interval(secs => due.every * (floor(extract(epoch FROM now() - due.next_run_at) / due.every) + 1)),
+                updated_at = now()
+            FROM due WHERE s.id = due.id
+            RETURNING s.id),
+        picked AS (SELECT id, next_run_at AS due_at FROM due),
+        {Runnable}
+        SELECT (SELECT count(*) FROM advanced)::int, (SELECT count(*) FROM inserted)::int, (SELECT count(*) FROM notified)::int
+        """;
+
+    private static readonly string EnqueueSql = $"""
+        WITH picked AS (SELECT id, now() AS due_at FROM sync_schedules WHERE id = ANY(@ids) AND state <> 'DELETED'),
+        {Runnable}
+        SELECT 0, (SELECT count(*) FROM inserted)::int, (SELECT count(*) FROM notified)::int
+        """;
+
+    /// <summary>Enqueues every due schedule (in batches of <see cref="BatchSize"/>).</summary>
+    public async Task<TickResult> TickAsync(CancellationToken ct)
+    {
+        var total = new TickResult(0, 0, TimeSpan.Zero);
+        while (true)
+        {
+            var started = Stopwatch.GetTimestamp();
+            await using var command = dataSource.CreateCommand(TickSql);
+            command.Parameters.AddWithValue("batch", BatchSize);
+            AddTaskParameters(command, SyncSchedule.IncrementalMode, emptyCache: false);
+            var (due, enqueued) = await ReadCountsAsync(command, ct);
+            total = new TickResult(total.Due + due, total.Enqueued + enqueued, total.Elapsed + Stopwatch.GetElapsedTime(started));
+            if (due < BatchSize)
+            {
+                return total;
+            }
+        }
+    }
+
+    /// <summary>
+    /// Enqueues a run of these schedules now, whatever their state (a paused schedule may be run by hand), unless
+    /// one is already waiting or running. Their due times do not move. Returns how many tasks were created.
+    /// </summary>
+    public async Task<int> EnqueueNowAsync(IReadOnlyCollection<Guid> scheduleIds, string syncMode, bool emptyCache, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(scheduleIds);
+        await using var command = dataSource.CreateCommand(EnqueueSql);
+        command.Parameters.AddWithValue("ids", scheduleIds.ToArray());
+        AddTaskParameters(command, syncMode, emptyCache);
+        return (await ReadCountsAsync(command, ct)).Enqueued;
+    }
+
+    /// <summary>The same, inside a caller's transaction (a full resync cancels the running task first).</summary>
+    internal static async Task<int> EnqueueNowAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, IReadOnlyCollection<Guid> scheduleIds, string syncMode, bool emptyCache, CancellationToken ct)
+    {
+        await using var command = new NpgsqlCommand(EnqueueSql, connection, transaction);
+        command.Parameters.AddWithValue("ids", scheduleIds.ToArray());
+        AddTaskParameters(command, syncMode, emptyCache);
+        return (await ReadCountsAsync(command, ct)).Enqueued;
+    }
+
+    private static void AddTaskParameters(NpgsqlCommand command, string syncMode, bool emptyCache)
+    {
+        command.Parameters.AddWithValue("mode", syncMode);
+        command.Parameters.AddWithValue("emptyCache", emptyCache);
+        command.Parameters.AddWithValue("createdToStarted", TaskTimeouts.Sync.CreatedToStartedSecs);
+        command.Parameters.AddWithValue("startedToCompleted", TaskTimeouts.Sync.StartedToCompletedSecs);
+        command.Parameters.AddWithValue("heartbeat", TaskTimeouts.Sync.HeartbeatSecs);
+    }
+
+    private static async Task<(int Due, int Enqueued)> ReadCountsAsync(NpgsqlCommand command, CancellationToken ct)
+    {
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        await reader.ReadAsync(ct);
+        return (reader.GetInt32(0), reader.GetInt32(1));
+    }
+}
