@@ -39,6 +39,8 @@ public sealed class NangoOptions
     public WebhookOptions Webhooks { get; set; } = new();
 
     public RecordsOptions Records { get; set; } = new();
+
+    public Syncs.SyncsOptions Syncs { get; set; } = new();
 }
 
 public sealed class CatalogOptions

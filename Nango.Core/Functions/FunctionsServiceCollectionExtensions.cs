@@ -17,6 +17,7 @@ public static class FunctionsServiceCollectionExtensions
         services.TryAddSingleton<TaskCompletions>();
         services.TryAddSingleton<TaskSlots>();
         services.TryAddSingleton<TaskDispatcher>();
+        services.TryAddSingleton<Syncs.Runs.SyncRunService>();
         services.AddSingleton<IRunnerTaskFailureSink>(sp => sp.GetRequiredService<TaskSlots>());
         services.TryAddSingleton<CheckpointStore>();
         services.TryAddSingleton<ActionService>();

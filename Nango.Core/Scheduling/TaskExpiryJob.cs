@@ -1,4 +1,5 @@
 using Nango.Core.Functions.Tasks;
+using Nango.Core.Syncs.Runs;
 using Quartz;
 
 namespace Nango.Core.Scheduling;
@@ -8,7 +9,7 @@ namespace Nango.Core.Scheduling;
 /// at a time; a task of a crashed instance or runner ends here, and is retried when it has retries left.
 /// </summary>
 [DisallowConcurrentExecution]
-internal sealed class TaskExpiryJob(TaskStore tasks) : IJob
+internal sealed class TaskExpiryJob(TaskStore tasks, SyncRunService syncRuns) : IJob
 {
     public static readonly JobKey Key = new("task-expiry", "functions");
 
@@ -18,5 +19,10 @@ internal sealed class TaskExpiryJob(TaskStore tasks) : IJob
         while (await tasks.ExpireAsync(cancellationToken) == 1000)
         {
         }
+        // Sync runs whose task ended elsewhere than in a runner's result (expired, lost runner) get their webhooks and log end here.
+        while (await syncRuns.FinishEndedAsync(cancellationToken) == 100)
+        {
+        }
+        await syncRuns.FlagStalledAsync(cancellationToken);
     }
 }

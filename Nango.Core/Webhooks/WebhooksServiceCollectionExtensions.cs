@@ -23,7 +23,8 @@ public static class WebhooksServiceCollectionExtensions
         services.TryAddSingleton<WebhookDeliveryStore>();
         services.TryAddSingleton<WebhookDeliveryService>();
         services.TryAddSingleton<WebhookWakeup>();
-        // No IIncomingWebhookHandler is registered yet: sync onWebhook handlers come with syncs.
+        // Sync onWebhook handlers: a webhook task per subscribed sync of the matched connection.
+        services.AddIncomingWebhookHandler<Syncs.Runs.SyncWebhookHandler>();
         services.TryAddSingleton<IncomingWebhookService>();
         services.TryAddSingleton<WebhookDeliveryWorker>();
         services.AddHostedService(sp => sp.GetRequiredService<WebhookWakeup>());

@@ -8,7 +8,9 @@ const results = [];
 for (const { method, args } of JSON.parse(process.env.CALLS)) {
     try {
         const value = await nango[method](...(args ?? []));
-        results.push({ value: value === undefined ? null : value });
+        // Some calls answer the whole axios response: keep what the server sent.
+        const answer = value && value.request && 'data' in value ? { status: value.status, data: value.data } : value;
+        results.push({ value: answer === undefined ? null : answer });
     } catch (error) {
         if (!error.response) {
             throw error;

@@ -13,6 +13,8 @@ using Nango.Core.Functions.Store;
 using Nango.Core.Functions.Tasks;
 using Nango.Core.Logs;
 using Nango.Core.Proxy;
+using Nango.Core.Records;
+using Nango.Core.Syncs.Runs;
 using Nango.Runner.Protocol;
 using Nango.Web.Api.Connections;
 
@@ -44,6 +46,10 @@ public static class RunnerCallbackEndpoints
         app.MapGet(RunnerRoutes.CallbackEnvironmentVariables, (string taskId, HttpContext http) => handlers.Run(http, taskId, handlers.VariablesAsync));
         app.MapPost(RunnerRoutes.CallbackTriggerAction, (string taskId, HttpContext http) => handlers.Run(http, taskId, handlers.TriggerActionAsync));
         app.MapMethods(RunnerRoutes.CallbackCheckpoint, ["GET", "PUT", "DELETE"], (string taskId, HttpContext http) => handlers.Run(http, taskId, handlers.CheckpointAsync));
+        app.MapPost(RunnerRoutes.CallbackRecords, (string taskId, HttpContext http) => handlers.Run(http, taskId, handlers.RecordsAsync));
+        app.MapPost(RunnerRoutes.CallbackRecordsByIds, (string taskId, HttpContext http) => handlers.Run(http, taskId, handlers.RecordsByIdsAsync));
+        app.MapPost(RunnerRoutes.CallbackRecordsList, (string taskId, HttpContext http) => handlers.Run(http, taskId, handlers.RecordsListAsync));
+        app.MapPost(RunnerRoutes.CallbackTrackDeletes, (string taskId, HttpContext http) => handlers.Run(http, taskId, handlers.TrackDeletesAsync));
     }
 
     /// <summary>The task a callback is for, with what its payload says about it.</summary>
@@ -115,6 +121,11 @@ public static class RunnerCallbackEndpoints
                 {
                     error = new JsonObject { ["type"] = "script_output_too_large", ["message"] = $"The output is larger than {MaxOutputBytes / 1024 / 1024} MB.", ["status"] = 400 };
                 }
+                else if (scope.Task.Kind == TaskKinds.Sync)
+                {
+                    // A sync's result is what it wrote, counted chunk by chunk as the records arrived.
+                    output = await Get<SyncRunService>().SummaryAsync(scope.Task.Id, ct);
+                }
                 else if (scope.Task.Kind == TaskKinds.Action && await OutputProblemsAsync(scope, output, ct) is { Count: > 0 } problems)
                 {
                     error = new JsonObject
@@ -129,7 +140,11 @@ public static class RunnerCallbackEndpoints
             var stored = error is null ? await store.SucceedAsync(scope.Task.Id, output, ct) : await store.FailAsync(scope.Task.Id, error, ct);
             Get<RunnerPool>().TaskFinished(scope.Task.Id.ToString());
             Get<TaskSlots>().Release(scope.Task.Id);
-            if (stored)
+            if (stored && scope.Task.Kind == TaskKinds.Sync)
+            {
+                await Get<SyncRunService>().FinishAsync(scope.Task.Id, ct);
+            }
+            else if (stored)
             {
                 EndLog(scope, error, result.DurationMs);
                 await AnnounceAsyncActionAsync(scope, ct);
@@ -297,7 +312,92 @@ public static class RunnerCallbackEndpoints
                         return Error(400, "invalid_checkpoint", problem);
                     }
                     await store.SaveAsync(scope.Task.EnvironmentId, scope.Task.ConnectionId, name, (JsonObject)checkpoint!, http.RequestAborted);
+                    if (scope.Task.Kind == TaskKinds.Sync)
+                    {
+                        await Get<SyncRunService>().ProgressAsync(scope.Task.Id, http.RequestAborted);
+                    }
                     return Results.NoContent();
+            }
+        }
+
+        public async Task<IResult> RecordsAsync(HttpContext http, TaskScope scope)
+        {
+            if (scope.Task.Kind is not (TaskKinds.Sync or TaskKinds.Webhook))
+            {
+                return Error(400, "not_a_sync", "Only syncs and their webhook handlers write records.");
+            }
+            var request = await http.Request.ReadFromJsonAsync<RunnerRecordsRequest>(RunnerJson.Options, http.RequestAborted);
+            if (request is null)
+            {
+                return Error(400, ErrorCodes.InvalidBody, "A records request is required.");
+            }
+            try
+            {
+                return Results.Json(await Get<SyncRunService>().WriteAsync(scope.Task, scope.Payload, request, http.RequestAborted), RunnerJson.Options);
+            }
+            catch (SyncRecordsException e)
+            {
+                return Error(e.Status, e.Code, e.Message);
+            }
+        }
+
+        public async Task<IResult> RecordsByIdsAsync(HttpContext http, TaskScope scope)
+        {
+            var request = await http.Request.ReadFromJsonAsync<RunnerRecordsByIdsRequest>(RunnerJson.Options, http.RequestAborted);
+            if (request is null || string.IsNullOrWhiteSpace(request.Model) || request.Ids is null || request.Ids.Count > 100)
+            {
+                return Error(400, ErrorCodes.InvalidBody, "A model and at most 100 ids are required.");
+            }
+            var page = await Get<RecordStore>().ListAsync(new RecordQuery
+            {
+                ConnectionId = scope.Task.ConnectionId,
+                Model = SyncVariants.StoredModel(request.Model, scope.Payload["variant"]?.GetValue<string>()),
+                ExternalIds = request.Ids,
+                Limit = 100,
+            }, http.RequestAborted);
+            return Results.Json(new RunnerRecordsPage(page.Records.Where(r => r.DeletedAt is null).Select(r => r.ToJson()).ToList(), null), RunnerJson.Options);
+        }
+
+        public async Task<IResult> RecordsListAsync(HttpContext http, TaskScope scope)
+        {
+            var request = await http.Request.ReadFromJsonAsync<RunnerRecordsListRequest>(RunnerJson.Options, http.RequestAborted);
+            if (request is null || string.IsNullOrWhiteSpace(request.Model))
+            {
+                return Error(400, ErrorCodes.InvalidBody, "A model is required.");
+            }
+            if (request.Cursor is not null && !RecordCursor.TryDecode(request.Cursor, out _, out _))
+            {
+                return Error(400, "invalid_cursor", "The cursor is not one this API gave out.");
+            }
+            var page = await Get<RecordStore>().ListAsync(new RecordQuery
+            {
+                ConnectionId = scope.Task.ConnectionId,
+                Model = SyncVariants.StoredModel(request.Model, scope.Payload["variant"]?.GetValue<string>()),
+                Cursor = request.Cursor,
+                Limit = Math.Clamp(request.Limit ?? 1000, 1, 10_000),
+            }, http.RequestAborted);
+            return Results.Json(new RunnerRecordsPage(page.Records.Select(r => r.ToJson()).ToList(), page.NextCursor), RunnerJson.Options);
+        }
+
+        public async Task<IResult> TrackDeletesAsync(HttpContext http, TaskScope scope)
+        {
+            if (scope.Task.Kind != TaskKinds.Sync)
+            {
+                return Error(400, "not_a_sync", "Only syncs track deletions.");
+            }
+            var request = await http.Request.ReadFromJsonAsync<RunnerTrackDeletesRequest>(RunnerJson.Options, http.RequestAborted);
+            if (request is null || string.IsNullOrWhiteSpace(request.Model))
+            {
+                return Error(400, ErrorCodes.InvalidBody, "A model and a phase are required.");
+            }
+            try
+            {
+                var deleted = await Get<SyncRunService>().TrackDeletesAsync(scope.Task, scope.Payload, request, http.RequestAborted);
+                return Results.Json(new RunnerTrackDeletesResult(deleted), RunnerJson.Options);
+            }
+            catch (SyncRecordsException e)
+            {
+                return Error(e.Status, e.Code, e.Message);
             }
         }
 

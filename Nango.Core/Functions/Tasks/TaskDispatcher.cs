@@ -5,10 +5,12 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Nango.Core.Common;
+using Nango.Core.Environments;
 using Nango.Core.Functions.Runners;
 using Nango.Core.Functions.Store;
 using Nango.Core.Persistence;
 using Nango.Core.Providers;
+using Nango.Core.Syncs.Runs;
 using Nango.Runner.Protocol;
 using Npgsql;
 
@@ -27,6 +29,8 @@ public sealed class TaskDispatcher(
     RunnerClient runners,
     IFunctionBundleReader bundles,
     IProviderCatalog catalog,
+    EnvironmentService environments,
+    SyncRunService syncRuns,
     IOptions<NangoOptions> options,
     ILogger<TaskDispatcher> logger) : IHostedService, IDisposable
 {
@@ -115,6 +119,19 @@ public sealed class TaskDispatcher(
                 return;
             }
             var provider = catalog.Find(payload["provider"]?.GetValue<string>() ?? "");
+            RunnerSync? sync = null;
+            RunnerLimits? limits = null;
+            if (task.Kind == TaskKinds.Sync)
+            {
+                var env = await environments.FindByIdAsync(task.EnvironmentId, ct);
+                if (env is null)
+                {
+                    await FailAsync(task, new RunnerError { Type = "unknown_environment", Message = "The sync's environment no longer exists.", Status = 404 }, ct);
+                    return;
+                }
+                sync = await syncRuns.StartAsync(env, task, payload, ct);
+                limits = new RunnerLimits { TimeoutMs = (int)Math.Min(int.MaxValue, options.Value.Syncs.MaxRunDuration.TotalMilliseconds) };
+            }
             var request = new RunnerTaskRequest
             {
                 TaskId = task.Id.ToString(),
@@ -130,6 +147,8 @@ public sealed class TaskDispatcher(
                 Input = payload["input"] is { } input ? JsonSerializer.SerializeToElement(input) : null,
                 ProviderPaginate = provider?.Proxy?.Paginate?.Raw is { Count: > 0 } paginate ? JsonSerializer.SerializeToElement(paginate) : null,
                 CallbackUrl = "",
+                Sync = sync,
+                Limits = limits,
             };
             var endpoint = await runners.StartTaskAsync(task.AccountId, request, ct);
             await store.AssignRunnerAsync(task.Id, endpoint.RunnerId, ct);

@@ -112,6 +112,20 @@ public sealed class TaskStore(NpgsqlDataSource dataSource, IDbContextFactory<Nan
         await command.ExecuteNonQueryAsync(ct);
     }
 
+    /// <summary>Names the log operation a task writes to when it was opened after the task was queued (scheduled syncs).</summary>
+    public async Task SetLogAsync(Guid taskId, Guid logOperationId, DateTimeOffset logCreatedAt, CancellationToken ct)
+    {
+        await using var command = dataSource.CreateCommand("""
+            UPDATE function_tasks SET log_operation_id = @log,
+                payload = payload || jsonb_build_object('log', jsonb_build_object('id', @log::text, 'createdAt', @createdAt))
+            WHERE id = @id
+            """);
+        command.Parameters.AddWithValue("id", taskId);
+        command.Parameters.AddWithValue("log", logOperationId);
+        command.Parameters.AddWithValue("createdAt", logCreatedAt.ToString("O", System.Globalization.CultureInfo.InvariantCulture));
+        await command.ExecuteNonQueryAsync(ct);
+    }
+
     /// <summary>False when the task is no longer running (cancelled or expired): the runner should stop it.</summary>
     public async Task<bool> HeartbeatAsync(Guid taskId, CancellationToken ct)
     {

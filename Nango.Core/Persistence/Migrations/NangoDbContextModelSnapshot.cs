@@ -1363,6 +1363,111 @@ namespace Nango.Core.Persistence.Migrations
                     b.ToTable("integrations", (string)null);
                 });
 
+            modelBuilder.Entity("Nango.Core.Syncs.Runs.SyncDeleteMark", b =>
+                {
+                    b.Property<int>("ConnectionId")
+                        .HasColumnType("integer")
+                        .HasColumnName("connection_id");
+
+                    b.Property<string>("SyncName")
+                        .HasMaxLength(255)
+                        .HasColumnType("character varying(255)")
+                        .HasColumnName("sync_name");
+
+                    b.Property<string>("Model")
+                        .HasColumnType("text")
+                        .HasColumnName("model");
+
+                    b.Property<DateTimeOffset>("Since")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("since")
+                        .HasDefaultValueSql("now()");
+
+                    b.HasKey("ConnectionId", "SyncName", "Model")
+                        .HasName("pk_sync_delete_marks");
+
+                    b.ToTable("sync_delete_marks", (string)null);
+                });
+
+            modelBuilder.Entity("Nango.Core.Syncs.Runs.SyncRun", b =>
+                {
+                    b.Property<Guid>("TaskId")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("uuid")
+                        .HasColumnName("task_id");
+
+                    b.Property<int>("ConnectionId")
+                        .HasColumnType("integer")
+                        .HasColumnName("connection_id");
+
+                    b.Property<DateTimeOffset?>("EndedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("ended_at");
+
+                    b.Property<int>("EnvironmentId")
+                        .HasColumnType("integer")
+                        .HasColumnName("environment_id");
+
+                    b.Property<DateTimeOffset>("LastProgressAt")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("last_progress_at")
+                        .HasDefaultValueSql("now()");
+
+                    b.Property<string>("Models")
+                        .IsRequired()
+                        .HasColumnType("jsonb")
+                        .HasColumnName("models");
+
+                    b.Property<Guid?>("ScheduleId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("schedule_id");
+
+                    b.Property<DateTimeOffset?>("StalledAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("stalled_at");
+
+                    b.Property<DateTimeOffset>("StartedAt")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("started_at")
+                        .HasDefaultValueSql("now()");
+
+                    b.Property<string>("SyncMode")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)")
+                        .HasColumnName("sync_mode");
+
+                    b.Property<string>("SyncName")
+                        .IsRequired()
+                        .HasMaxLength(255)
+                        .HasColumnType("character varying(255)")
+                        .HasColumnName("sync_name");
+
+                    b.Property<string>("Variant")
+                        .IsRequired()
+                        .HasMaxLength(255)
+                        .HasColumnType("character varying(255)")
+                        .HasColumnName("variant");
+
+                    b.HasKey("TaskId")
+                        .HasName("pk_sync_runs");
+
+                    b.HasIndex("EnvironmentId")
+                        .HasDatabaseName("ix_sync_runs_environment_id");
+
+                    b.HasIndex("LastProgressAt")
+                        .HasDatabaseName("ix_sync_runs_running")
+                        .HasFilter("ended_at IS NULL");
+
+                    b.HasIndex("ConnectionId", "SyncName", "StartedAt")
+                        .HasDatabaseName("ix_sync_runs_connection_id_sync_name_started_at");
+
+                    b.ToTable("sync_runs", (string)null);
+                });
+
             modelBuilder.Entity("Nango.Core.Syncs.Schedules.SyncSchedule", b =>
                 {
                     b.Property<Guid>("Id")
@@ -1833,6 +1938,16 @@ namespace Nango.Core.Persistence.Migrations
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired()
                         .HasConstraintName("fk_integrations_environments_environment_id");
+                });
+
+            modelBuilder.Entity("Nango.Core.Syncs.Runs.SyncRun", b =>
+                {
+                    b.HasOne("Nango.Core.Environments.NangoEnvironment", null)
+                        .WithMany()
+                        .HasForeignKey("EnvironmentId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_sync_runs_environments_environment_id");
                 });
 
             modelBuilder.Entity("Nango.Core.Syncs.Schedules.SyncSchedule", b =>

@@ -17,10 +17,9 @@ public sealed record IncomingWebhookEvent(
     JsonNode Payload);
 
 /// <summary>
-/// Called once per matched connection after the forwards are queued. This is where sync <c>onWebhook</c> handlers
-/// will plug in (run the syncs subscribed to <see cref="IncomingWebhookEvent.EventType"/>). Syncs do not exist yet,
-/// so no implementation is registered: the endpoint only forwards for now. Implementations must return quickly
-/// (queue work, do not run it): the provider is waiting for its 200.
+/// Called once per matched connection after the forwards are queued: sync <c>onWebhook</c> handlers plug in here
+/// (Syncs/Runs/SyncWebhookHandler runs the syncs subscribed to <see cref="IncomingWebhookEvent.EventType"/>).
+/// Implementations must return quickly (queue work, do not run it): the provider is waiting for its 200.
 /// </summary>
 public interface IIncomingWebhookHandler
 {

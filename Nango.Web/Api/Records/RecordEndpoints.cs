@@ -29,7 +29,6 @@ public static partial class RecordEndpoints
     {
         var group = api.MapGroup("/records").WithTags("Records");
         group.MapGet("", ListRecordsAsync).WithName("ListRecords").WithSummary("A page of a model's records, in change order, after a cursor.");
-        group.MapGet("/", ListRecordsAsync).WithName("ListRecordsTrailingSlash").WithSummary("The same as GET /records (the path @nangohq/node calls).");
         group.MapPatch("/prune", PruneRecordsAsync).WithName("PruneRecords").WithSummary("Empty the payloads of a model's records up to a cursor.");
         return api;
     }
