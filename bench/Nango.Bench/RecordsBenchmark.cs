@@ -153,7 +153,7 @@ internal static class RecordsBenchmark
         json.Append('[');
         for (var i = 0; i < count; i++)
         {
-            var body = string.Join(' ', Enumerable.Range(0, 95).Select(_ => words[random.Next(words.Length)]));
+            var body = string.Join(' ', Enumerable.Range(0, 125).Select(_ => words[random.Next(words.Length)]));
             var record = new JsonObject
             {
                 ["id"] = $"rec-{i:000000}",
