@@ -78,17 +78,26 @@ public sealed class RecordStore : IDisposable
                 pruned_at = NULL,
                 seen_at = COALESCE(excluded.seen_at, r.seen_at),
                 sync_name = COALESCE(excluded.sync_name, r.sync_name)
-        ),
-        seen AS (
-            UPDATE records r SET seen_at = @seen_at
-            FROM classified c
-            WHERE @seen_at::timestamptz IS NOT NULL AND NOT c.must_write
-              AND r.connection_id = @connection AND r.model = @model AND r.external_id = c.external_id
-        )
+        ){0}
         SELECT count(*) FILTER (WHERE must_write AND (is_new OR was_deleted))::int,
                count(*) FILTER (WHERE must_write AND NOT is_new AND NOT was_deleted AND hash_changed)::int
         FROM classified
         """;
+
+    /// <summary>With deletion tracking on, unchanged records are marked seen too (a separate CTE: different rows).</summary>
+    private const string MarkSeen = """
+        ,
+        seen AS (
+            UPDATE records r SET seen_at = @seen_at
+            FROM classified c
+            WHERE NOT c.must_write
+              AND r.connection_id = @connection AND r.model = @model AND r.external_id = c.external_id
+        )
+        """;
+
+    // Without deletion tracking the statement leaves the seen CTE out: it would cost planning on every partition.
+    private static readonly string _upsertUntracked = Upsert.Replace("{0}", "", StringComparison.Ordinal);
+    private static readonly string _upsertTracked = Upsert.Replace("{0}", MarkSeen, StringComparison.Ordinal);
 
     private const string SelectForMerge = """
         SELECT external_id, data FROM records
@@ -571,7 +580,7 @@ public sealed class RecordStore : IDisposable
             }
             await writer.CompleteAsync(ct);
         }
-        await using var command = new NpgsqlCommand(Upsert, connection, transaction);
+        await using var command = new NpgsqlCommand(options.SeenAt is null ? _upsertUntracked : _upsertTracked, connection, transaction);
         command.Parameters.AddWithValue("environment", environmentId);
         command.Parameters.AddWithValue("connection", connectionId);
         command.Parameters.AddWithValue("model", model);
