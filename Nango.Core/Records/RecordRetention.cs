@@ -16,6 +16,8 @@ public sealed partial class RecordRetention(RecordStore store, IOptions<NangoOpt
     {
         var settings = options.Value.Records;
         var now = clock.GetUtcNow();
+        // Deleting first: no point emptying payloads about to go.
+        var deleted = await store.DeleteIdleAsync(now.AddDays(-settings.DeleteAfterDays), ct);
         var pruned = 0;
         // Batches keep each transaction (and the rows it locks) small; stop when a batch comes back short.
         for (int count; (count = await store.PruneNotUpdatedSinceAsync(now.AddDays(-settings.PruneAfterDays), PruneBatch, ct)) > 0;)
@@ -26,7 +28,6 @@ public sealed partial class RecordRetention(RecordStore store, IOptions<NangoOpt
                 break;
             }
         }
-        var deleted = await store.DeleteIdleAsync(now.AddDays(-settings.DeleteAfterDays), ct);
         if (pruned > 0 || deleted > 0)
         {
             LogApplied(logger, pruned, deleted);

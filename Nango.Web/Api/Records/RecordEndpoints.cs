@@ -28,6 +28,7 @@ public static partial class RecordEndpoints
     public static RouteGroupBuilder MapRecordEndpoints(this RouteGroupBuilder api)
     {
         var group = api.MapGroup("/records").WithTags("Records");
+        // Routing matches a trailing slash too, so this also serves /records/, the path @nangohq/node calls.
         group.MapGet("", ListRecordsAsync).WithName("ListRecords").WithSummary("A page of a model's records, in change order, after a cursor.");
         group.MapPatch("/prune", PruneRecordsAsync).WithName("PruneRecords").WithSummary("Empty the payloads of a model's records up to a cursor.");
         return api;

@@ -1,0 +1,407 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Runtime.InteropServices;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Nango.Core.Records;
+using Npgsql;
+using NpgsqlTypes;
+
+namespace Nango.Bench;
+
+/// <summary>
+/// Scenario <c>records</c>: a sync's records through the store (<see cref="RecordStore.SaveAsync"/> in chunks of
+/// 1,000, as the runner sends them): a first run, then the same records again (all unchanged); then every record read
+/// back through <c>GET /records</c> with limit 1,000 from a Nango.Web process over loopback HTTP. Baselines in the same
+/// run: a raw binary COPY of the same rows into a plain table (without and with the records table's two indexes), and
+/// a raw keyset <c>SELECT</c> of the same pages.
+/// </summary>
+internal static class RecordsBenchmark
+{
+    private const string IntegrationKey = "bench-github";
+    private const string ConnectionName = "bench-connection";
+    private const string Model = "BenchRecord";
+    private const int Chunk = 1000;
+    private const int PageSize = 1000;
+
+    public static async Task<int> RunAsync(string[] args)
+    {
+        var count = BenchSupport.IntArg(args, "--records", 100_000);
+        var keep = args.Contains("--keep");
+        var server = BenchSupport.Server;
+        var stamp = DateTimeOffset.UtcNow.ToString("yyyyMMdd'T'HHmmss", CultureInfo.InvariantCulture);
+        var database = $"nango_bench_records_{stamp.ToLowerInvariant()}";
+        var workDirectory = Path.Combine(Path.GetTempPath(), database);
+        Console.WriteLine($"records benchmark: {count:N0} records of about 1 KB, chunks of {Chunk:N0}, pages of {PageSize:N0}, {System.Environment.ProcessorCount} cores, " +
+            $"load average {LoadAverage()}, Postgres {BenchSupport.Redact(server)}");
+
+        await BenchSupport.CreateDatabaseAsync(server, database);
+        Directory.CreateDirectory(workDirectory);
+        try
+        {
+            var connectionString = BenchSupport.ConnectionString(server, database);
+            var secretKey = Guid.NewGuid().ToString();
+            await using var web = await StartNangoWebAsync(connectionString, workDirectory, secretKey);
+            await CreateConnectionAsync(web.Url, secretKey);
+            using var store = new RecordStore(connectionString, new RecordsOptions());
+            var connectionId = await store.FindConnectionAsync(1, IntegrationKey, ConnectionName, CancellationToken.None)
+                ?? await FindAnyConnectionAsync(connectionString);
+
+            using var document = Dataset(count);
+            var records = document.RootElement.EnumerateArray().ToList();
+            var bytes = records.Sum(r => (long)JsonMarshal.GetRawUtf8Value(r).Length);
+            Console.WriteLine($"  dataset: {count:N0} records, {bytes / (double)count:N0} bytes each on average");
+
+            var copyPlain = await RawCopyAsync(connectionString, connectionId, records, withIndexes: false);
+            var copyIndexed = await RawCopyAsync(connectionString, connectionId, records, withIndexes: true);
+            Console.WriteLine($"  raw COPY, plain table: {Rate(count, copyPlain)}; with the two indexes: {Rate(count, copyIndexed)}");
+
+            var (first, firstResult) = await SaveAllAsync(store, connectionId, records);
+            Console.WriteLine($"  store, first run: {Rate(count, first)} ({firstResult})");
+            var (again, againResult) = await SaveAllAsync(store, connectionId, records);
+            Console.WriteLine($"  store, unchanged re-run: {Rate(count, again)} ({againResult})");
+            if (firstResult.Added != count || againResult.Unchanged != count)
+            {
+                Console.Error.WriteLine($"unexpected counts: first {firstResult}, re-run {againResult}");
+                return 1;
+            }
+
+            await ExecuteAsync(connectionString, "ANALYZE records");
+            var rawSelect = await RawSelectAsync(connectionString, connectionId, count);
+            Console.WriteLine($"  raw keyset SELECT: {Rate(count, rawSelect)}");
+            var (http, pages, cpu) = await ReadThroughApiAsync(web, secretKey, count);
+            Console.WriteLine($"  GET /records: {Rate(count, http)} in {pages} pages");
+
+            var result = new JsonObject
+            {
+                ["scenario"] = "records",
+                ["timestamp"] = DateTimeOffset.UtcNow.ToString("O", CultureInfo.InvariantCulture),
+                ["cores"] = System.Environment.ProcessorCount,
+                ["loadAverage"] = LoadAverage(),
+                ["records"] = count,
+                ["averageRecordBytes"] = Math.Round(bytes / (double)count),
+                ["rawCopyPlainPerSecond"] = PerSecond(count, copyPlain),
+                ["rawCopyIndexedPerSecond"] = PerSecond(count, copyIndexed),
+                ["firstRunPerSecond"] = PerSecond(count, first),
+                ["unchangedRunPerSecond"] = PerSecond(count, again),
+                ["rawSelectPerSecond"] = PerSecond(count, rawSelect),
+                ["apiReadPerSecond"] = PerSecond(count, http),
+                ["apiReadWebCpuMsPerPage"] = BenchSupport.Round(cpu.TotalMilliseconds / pages),
+                ["firstRunVsRawCopyPlain"] = BenchSupport.Round(copyPlain / first),
+                ["firstRunVsRawCopyIndexed"] = BenchSupport.Round(copyIndexed / first),
+                ["unchangedSpeedupOverFirst"] = BenchSupport.Round(first / again),
+                ["apiReadVsRawSelect"] = BenchSupport.Round(rawSelect / http),
+            };
+            var goals = new (string Text, string Measured, bool Met)[]
+            {
+                ("first run ≥ 40,000 records/s", $"{PerSecond(count, first):N0}/s", PerSecond(count, first) >= 40_000),
+                ("first run ≥ 0.3× raw COPY (plain table)", $"{copyPlain / first:0.00}×", copyPlain / first >= 0.3),
+                ("unchanged re-run ≥ 2× faster than the first", $"{first / again:0.00}×", first / again >= 2),
+                ("reads through GET /records ≥ 50,000 records/s", $"{PerSecond(count, http):N0}/s", PerSecond(count, http) >= 50_000),
+            };
+            result["goals"] = new JsonArray([.. goals.Select(g => new JsonObject { ["goal"] = g.Text, ["measured"] = g.Measured, ["result"] = g.Met ? "PASS" : "MISS" })]);
+
+            Console.WriteLine();
+            Console.WriteLine("| step | seconds | records/s | ratio |");
+            Console.WriteLine("|---|---|---|---|");
+            Console.WriteLine($"| raw COPY, plain table (baseline) | {copyPlain:0.000} | {PerSecond(count, copyPlain):N0} | |");
+            Console.WriteLine($"| raw COPY, plain table + PK + cursor index | {copyIndexed:0.000} | {PerSecond(count, copyIndexed):N0} | |");
+            Console.WriteLine($"| RecordStore.SaveAsync, first run | {first:0.000} | {PerSecond(count, first):N0} | {copyPlain / first:0.00}× raw COPY (plain), {copyIndexed / first:0.00}× (indexed) |");
+            Console.WriteLine($"| RecordStore.SaveAsync, unchanged re-run | {again:0.000} | {PerSecond(count, again):N0} | {first / again:0.00}× faster than the first |");
+            Console.WriteLine($"| raw keyset SELECT, pages of {PageSize:N0} (baseline) | {rawSelect:0.000} | {PerSecond(count, rawSelect):N0} | |");
+            Console.WriteLine($"| GET /records, limit {PageSize:N0}, loopback HTTP | {http:0.000} | {PerSecond(count, http):N0} | {rawSelect / http:0.00}× raw SELECT; Nango.Web CPU {cpu.TotalMilliseconds / pages:0.0} ms/page |");
+            Console.WriteLine();
+            Console.WriteLine("| goal (issue 8) | measured | result |");
+            Console.WriteLine("|---|---|---|");
+            foreach (var goal in goals)
+            {
+                Console.WriteLine($"| {goal.Text} | {goal.Measured} | {(goal.Met ? "PASS" : "MISS")} |");
+            }
+            Console.WriteLine();
+            Console.WriteLine($"load average (1/5/15 min) at the end: {LoadAverage()} on {System.Environment.ProcessorCount} cores");
+            Console.WriteLine($"results: {BenchSupport.WriteResult(result, "records", stamp)}");
+            return 0;
+        }
+        finally
+        {
+            if (!keep)
+            {
+                await BenchSupport.DropDatabaseAsync(server, database);
+            }
+            Directory.Delete(workDirectory, recursive: true);
+        }
+    }
+
+    private static string LoadAverage() =>
+        File.Exists("/proc/loadavg") ? string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3)) : "n/a";
+
+    private static double PerSecond(int count, double seconds) => Math.Round(count / seconds);
+
+    private static string Rate(int count, double seconds) => $"{seconds:0.000} s, {count / seconds:N0} records/s";
+
+    /// <summary>About 1 KB per record, shaped like an issue, with varied text so hashing and compression see real data.</summary>
+    private static JsonDocument Dataset(int count)
+    {
+        var random = new Random(8);
+        var words = "alpha beta gamma delta epsilon zeta theta kappa lambda sigma omega records sync cursor page batch upsert".Split(' ');
+        var json = new StringBuilder(count * 1100);
+        json.Append('[');
+        for (var i = 0; i < count; i++)
+        {
+            var body = string.Join(' ', Enumerable.Range(0, 125).Select(_ => words[random.Next(words.Length)]));
+            var record = new JsonObject
+            {
+                ["id"] = $"rec-{i:000000}",
+                ["number"] = i,
+                ["title"] = $"Issue {i}: {words[i % words.Length]} {words[(i / 7) % words.Length]}",
+                ["state"] = i % 3 == 0 ? "closed" : "open",
+                ["body"] = body,
+                ["labels"] = new JsonArray(words[i % 5], words[(i + 3) % 11]),
+                ["author"] = new JsonObject { ["login"] = $"user-{i % 977}", ["id"] = i % 977 },
+                ["created_at"] = new DateTime(2024, 1, 1, 0, 0, 0, DateTimeKind.Utc).AddMinutes(i).ToString("O", CultureInfo.InvariantCulture),
+            };
+            if (i > 0)
+            {
+                json.Append(',');
+            }
+            json.Append(record.ToJsonString());
+        }
+        json.Append(']');
+        return JsonDocument.Parse(json.ToString());
+    }
+
+    private static async Task<(double Seconds, RecordWriteResult Total)> SaveAllAsync(RecordStore store, int connectionId, List<JsonElement> records)
+    {
+        var options = new RecordWriteOptions { SyncName = "bench" };
+        var total = RecordWriteResult.None;
+        var watch = Stopwatch.StartNew();
+        for (var offset = 0; offset < records.Count; offset += Chunk)
+        {
+            var chunk = records.GetRange(offset, Math.Min(Chunk, records.Count - offset));
+            var result = await store.SaveAsync(1, connectionId, Model, chunk, options, CancellationToken.None);
+            total = new RecordWriteResult(total.Added + result.Added, total.Updated + result.Updated, total.Unchanged + result.Unchanged, 0);
+        }
+        return (watch.Elapsed.TotalSeconds, total);
+    }
+
+    /// <summary>The same rows (ids and hashes computed before timing) in one binary COPY into an unpartitioned table.</summary>
+    private static async Task<double> RawCopyAsync(string connectionString, int connectionId, List<JsonElement> records, bool withIndexes)
+    {
+        var table = withIndexes ? "bench_copy_indexed" : "bench_copy_plain";
+        await ExecuteAsync(connectionString, $"""
+            CREATE TABLE {table} (id uuid NOT NULL, environment_id integer NOT NULL, connection_id integer NOT NULL, model text NOT NULL,
+                external_id varchar(255) NOT NULL, data jsonb NOT NULL, data_hash bytea NOT NULL, size_bytes integer NOT NULL,
+                created_at timestamptz NOT NULL, updated_at timestamptz NOT NULL)
+            """ + (withIndexes
+                ? $"; ALTER TABLE {table} ADD PRIMARY KEY (connection_id, model, external_id); CREATE INDEX ON {table} (connection_id, model, updated_at, id)"
+                : ""));
+        var rows = records.Select(r =>
+        {
+            var raw = JsonMarshal.GetRawUtf8Value(r).ToArray();
+            var externalId = r.GetProperty("id").GetString()!;
+#pragma warning disable CA5351 // The same MD5 the store computes; it names payloads, it protects nothing.
+            return (Id: RecordIds.For(connectionId, Model, externalId), ExternalId: externalId, Json: raw, Hash: MD5.HashData(raw));
+#pragma warning restore CA5351
+        }).ToList();
+        var now = DateTimeOffset.UtcNow;
+        await using var dataSource = NpgsqlDataSource.Create(connectionString);
+        await using var connection = await dataSource.OpenConnectionAsync();
+        var watch = Stopwatch.StartNew();
+        await using (var writer = await connection.BeginBinaryImportAsync(
+            $"COPY {table} (id, environment_id, connection_id, model, external_id, data, data_hash, size_bytes, created_at, updated_at) FROM STDIN (FORMAT BINARY)"))
+        {
+            foreach (var row in rows)
+            {
+                await writer.StartRowAsync();
+                await writer.WriteAsync(row.Id, NpgsqlDbType.Uuid);
+                await writer.WriteAsync(1, NpgsqlDbType.Integer);
+                await writer.WriteAsync(connectionId, NpgsqlDbType.Integer);
+                await writer.WriteAsync(Model, NpgsqlDbType.Text);
+                await writer.WriteAsync(row.ExternalId, NpgsqlDbType.Varchar);
+                await writer.WriteAsync(row.Json, NpgsqlDbType.Jsonb);
+                await writer.WriteAsync(row.Hash, NpgsqlDbType.Bytea);
+                await writer.WriteAsync(row.Json.Length, NpgsqlDbType.Integer);
+                await writer.WriteAsync(now, NpgsqlDbType.TimestampTz);
+                await writer.WriteAsync(now, NpgsqlDbType.TimestampTz);
+            }
+            await writer.CompleteAsync();
+        }
+        return watch.Elapsed.TotalSeconds;
+    }
+
+    /// <summary>The API's query without the API: keyset pages of the same size, every column read.</summary>
+    private static async Task<double> RawSelectAsync(string connectionString, int connectionId, int expected)
+    {
+        await using var dataSource = NpgsqlDataSource.Create(connectionString);
+        await using var connection = await dataSource.OpenConnectionAsync();
+        var read = 0;
+        (DateTimeOffset At, Guid Id) after = (DateTimeOffset.MinValue, Guid.Empty);
+        var watch = Stopwatch.StartNew();
+        while (true)
+        {
+            await using var command = new NpgsqlCommand("""
+                SELECT id, external_id, data, created_at, updated_at, deleted_at, pruned_at FROM records
+                WHERE connection_id = @c AND model = @m AND (updated_at, id) > (@at, @id)
+                ORDER BY updated_at, id LIMIT @limit
+                """, connection);
+            command.Parameters.AddWithValue("c", connectionId);
+            command.Parameters.AddWithValue("m", Model);
+            command.Parameters.AddWithValue("at", after.At);
+            command.Parameters.AddWithValue("id", after.Id);
+            command.Parameters.AddWithValue("limit", PageSize);
+            var inPage = 0;
+            await using (var reader = await command.ExecuteReaderAsync())
+            {
+                while (await reader.ReadAsync())
+                {
+                    after = (reader.GetFieldValue<DateTimeOffset>(4), reader.GetGuid(0));
+                    _ = reader.GetString(1);
+                    _ = reader.GetFieldValue<byte[]>(2);
+                    inPage++;
+                }
+            }
+            read += inPage;
+            if (inPage < PageSize)
+            {
+                break;
+            }
+        }
+        var seconds = watch.Elapsed.TotalSeconds;
+        if (read != expected)
+        {
+            throw new InvalidOperationException($"raw SELECT read {read:N0} records, expected {expected:N0}");
+        }
+        return seconds;
+    }
+
+    private static async Task<(double Seconds, int Pages, TimeSpan WebCpu)> ReadThroughApiAsync(RunningWeb web, string secretKey, int expected)
+    {
+        using var client = new HttpClient(new SocketsHttpHandler { UseProxy = false }) { BaseAddress = web.Url };
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", secretKey);
+        client.DefaultRequestHeaders.Add("Connection-Id", ConnectionName);
+        client.DefaultRequestHeaders.Add("Provider-Config-Key", IntegrationKey);
+        // One page first, untimed: the server's first request pays for JIT and connection set-up.
+        await ReadPageAsync(client, null);
+        var ids = new HashSet<string>(StringComparer.Ordinal);
+        var pages = 0;
+        string? cursor = null;
+        var cpuBefore = web.Process.CpuTime;
+        var watch = Stopwatch.StartNew();
+        do
+        {
+            (cursor, var pageIds) = await ReadPageAsync(client, cursor);
+            ids.UnionWith(pageIds);
+            pages++;
+        }
+        while (cursor is not null);
+        var seconds = watch.Elapsed.TotalSeconds;
+        var cpu = web.Process.CpuTime - cpuBefore;
+        if (ids.Count != expected)
+        {
+            throw new InvalidOperationException($"GET /records returned {ids.Count:N0} distinct records, expected {expected:N0}");
+        }
+        return (seconds, pages, cpu);
+    }
+
+    private static async Task<(string? Cursor, List<string> Ids)> ReadPageAsync(HttpClient client, string? cursor)
+    {
+        var path = $"/records?model={Model}&limit={PageSize}" + (cursor is null ? "" : "&cursor=" + Uri.EscapeDataString(cursor));
+        using var response = await client.GetAsync(path);
+        var body = await response.Content.ReadAsByteArrayAsync();
+        if (response.StatusCode != HttpStatusCode.OK)
+        {
+            throw new InvalidOperationException($"GET {path}: {(int)response.StatusCode} {Encoding.UTF8.GetString(body)}");
+        }
+        using var page = JsonDocument.Parse(body);
+        var ids = page.RootElement.GetProperty("records").EnumerateArray().Select(r => r.GetProperty("id").GetString()!).ToList();
+        var next = page.RootElement.GetProperty("next_cursor");
+        return (next.ValueKind == JsonValueKind.Null ? null : next.GetString(), ids);
+    }
+
+    private static async Task ExecuteAsync(string connectionString, string sql)
+    {
+        await using var connection = new NpgsqlConnection(connectionString);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand(sql, connection);
+        command.CommandTimeout = 600;
+        await command.ExecuteNonQueryAsync();
+    }
+
+    private static async Task<int> FindAnyConnectionAsync(string connectionString)
+    {
+        await using var connection = new NpgsqlConnection(connectionString);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand("SELECT id FROM connections WHERE connection_id = @c LIMIT 1", connection);
+        command.Parameters.AddWithValue("c", ConnectionName);
+        return (int)(await command.ExecuteScalarAsync() ?? throw new InvalidOperationException("The bench connection was not created."));
+    }
+
+    private sealed record RunningWeb(BenchProcess Process, Uri Url) : IAsyncDisposable
+    {
+        public ValueTask DisposeAsync() => Process.DisposeAsync();
+    }
+
+    /// <summary>Nango.Web from this build's output (Release with <c>-c Release</c>), configured for production.</summary>
+    private static async Task<RunningWeb> StartNangoWebAsync(string connectionString, string workDirectory, string secretKey)
+    {
+        var port = BenchProcess.FreePort();
+        var url = new Uri($"http://127.0.0.1:{port}/");
+        var environment = new Dictionary<string, string>(StringComparer.Ordinal)
+        {
+            ["ASPNETCORE_ENVIRONMENT"] = "Production",
+            ["DOTNET_ENVIRONMENT"] = "Production",
+            ["ConnectionStrings__Nango"] = connectionString,
+            ["Nango__EncryptionKey"] = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)),
+            ["Nango__DataPath"] = Path.Combine(workDirectory, "data"),
+            ["Nango__ServerUrl"] = url.GetLeftPart(UriPartial.Authority),
+            ["Nango__InternalUrl"] = $"http://127.0.0.1:{BenchProcess.FreePort()}",
+            ["Nango__Bootstrap__AdminEmail"] = "bench@example.com",
+            ["Nango__Bootstrap__AdminPassword"] = "bench-password-1",
+            ["Nango__Bootstrap__SecretKey"] = secretKey,
+        };
+        var process = BenchProcess.Start("Nango.Web", "dotnet", [Path.Combine(AppContext.BaseDirectory, "Nango.Web.dll"), "--urls", url.GetLeftPart(UriPartial.Authority)],
+            AppContext.BaseDirectory, environment);
+        try
+        {
+            await process.WaitUntilHealthyAsync(new Uri(url, "/health"), TimeSpan.FromMinutes(2));
+        }
+        catch
+        {
+            await process.DisposeAsync();
+            throw;
+        }
+        return new RunningWeb(process, url);
+    }
+
+    /// <summary>An OAuth integration of the built-in catalog and an imported connection, through the public API.</summary>
+    private static async Task CreateConnectionAsync(Uri web, string secretKey)
+    {
+        using var client = new HttpClient(new SocketsHttpHandler { UseProxy = false }) { BaseAddress = web };
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", secretKey);
+        using var integration = await client.PostAsJsonAsync("/integrations", new
+        {
+            provider = "github",
+            unique_key = IntegrationKey,
+            credentials = new { type = "OAUTH2", client_id = "bench-client", client_secret = "bench-secret", scopes = "repo" },
+        });
+        if (!integration.IsSuccessStatusCode)
+        {
+            throw new InvalidOperationException($"POST /integrations: {(int)integration.StatusCode} {await integration.Content.ReadAsStringAsync()}");
+        }
+        using var connection = await client.PostAsJsonAsync("/connections", new
+        {
+            provider_config_key = IntegrationKey,
+            connection_id = ConnectionName,
+            credentials = new { type = "OAUTH2", access_token = "bench-access" },
+        });
+        if (connection.StatusCode != HttpStatusCode.Created)
+        {
+            throw new InvalidOperationException($"POST /connections: {(int)connection.StatusCode} {await connection.Content.ReadAsStringAsync()}");
+        }
+    }
+}
