@@ -40,7 +40,7 @@ public sealed class ActionIsolationTests(ActionIsolationTests.Factory web) : ICl
         { "async () => { while (true) {} }", "execution_timeout", "CPU time limit" },
         { "async () => { function down(n) { return down(n + 1) + 1; } return down(0); }", "script_internal_error", "Maximum call stack size exceeded" },
         { "async () => { const hoard = []; while (true) { hoard.push('x'.repeat(4000000) + hoard.length); } }", "function_runtime_out_of_memory", "memory limit" },
-        { "async () => { await new Promise(() => {}); }", "execution_timeout", "time limit of 5000 ms" },
+        { "async () => { await new Promise(() => {}); }", "execution_timeout", "time limit of 8000 ms" },
     };
 
     [Fact]
@@ -102,7 +102,12 @@ public sealed class ActionIsolationTests(ActionIsolationTests.Factory web) : ICl
 
         var error = await response.AssertErrorAsync(HttpStatusCode.InternalServerError, "function_runtime_other");
         Assert.Contains("runner process exited", (string?)error["message"], StringComparison.Ordinal);
-        Assert.Equal("FAILED", Assert.Single(await ActionHarness.TasksAsync(web.ConnectionString, env.EnvironmentId, "hang")).State);
+        var lost = Assert.Single(await ActionHarness.TasksAsync(web.ConnectionString, env.EnvironmentId, "hang"));
+        Assert.Equal("FAILED", lost.State);
+        // The action's log operation ends with the failure, rather than staying open until it times out.
+        var (operation, messages) = await WaitForOperationAsync(env, lost.LogOperationId!.Value, o => o.State != OperationStates.Running && o.State != OperationStates.Waiting);
+        Assert.Equal(OperationStates.Failed, operation.State);
+        Assert.Contains(messages, m => m.Level == MessageLevels.Error && m.Message.Contains("runner process exited", StringComparison.Ordinal));
         Assert.Equal("""{"echo":{"again":true}}""", (await client.RunAsync("whoami", new JsonObject { ["again"] = true }))!.ToJsonString());
         var next = await ActionHarness.TasksAsync(web.ConnectionString, env.EnvironmentId, "whoami");
         Assert.NotEqual(killed.RunnerId, next[^1].RunnerId);
@@ -137,6 +142,11 @@ public sealed class ActionIsolationTests(ActionIsolationTests.Factory web) : ICl
         Assert.Contains("function_runtime_other", tasks[0].Error, StringComparison.Ordinal);
         Assert.Equal(1, tasks[1].RetryCount);
         Assert.NotEqual(tasks[0].RunnerId, tasks[1].RunnerId);
+        // Both attempts write to one operation, which ends with the last attempt's success.
+        Assert.Equal(tasks[0].LogOperationId, tasks[1].LogOperationId);
+        var (operation, messages) = await WaitForOperationAsync(env, tasks[0].LogOperationId!.Value, o => o.State != OperationStates.Running && o.State != OperationStates.Waiting);
+        Assert.Equal(OperationStates.Success, operation.State);
+        Assert.Contains(messages, m => m.Level == MessageLevels.Warn && m.Message.StartsWith("Attempt 1 failed (function_runtime_other", StringComparison.Ordinal));
         using var result = await client.GetAsync(new Uri($"/action/{id}", UriKind.Relative), Ct);
         Assert.Equal(HttpStatusCode.OK, result.StatusCode);
         Assert.Equal("""{"retried":true}""", (await result.ReadJsonAsync()).ToJsonString());
@@ -195,23 +205,14 @@ public sealed class ActionIsolationTests(ActionIsolationTests.Factory web) : ICl
 
         await client.RunAsync("chatty", new JsonObject { ["n"] = 3 });
 
-        var logs = web.Services.GetRequiredService<LogQueryService>();
         var operationId = (await ActionHarness.TasksAsync(web.ConnectionString, env.EnvironmentId, "chatty"))[0].LogOperationId!.Value;
-        LogOperationRow? operation = null;
-        IReadOnlyList<LogMessageRow> messages = [];
-        for (var attempt = 0; attempt < 100 && (operation?.State != OperationStates.Success || messages.Count < 3); attempt++)
-        {
-            await Task.Delay(50, Ct);
-            operation = await logs.GetOperationAsync(env, operationId, Ct);
-            messages = (await logs.SearchMessagesAsync(env, new LogMessageSearch { OperationId = operationId }, Ct)).Items;
-        }
-        Assert.NotNull(operation);
+        var (operation, messages) = await WaitForOperationAsync(env, operationId, o => o.State == OperationStates.Success, minMessages: 3);
         Assert.Equal(("action", "run", OperationStates.Success), (operation.Type, operation.Action, operation.State));
         Assert.Equal("chatty", operation.FunctionName);
         var userLines = messages.Where(m => m.Source == MessageSources.User).OrderBy(m => m.CreatedAt).Select(m => $"{m.Level}:{m.Message}").ToList();
         Assert.Equal(["info:starting with {\"n\":3}", "warn:careful now"], userLines);
         // The same operation is what the Logs page finds for the action.
-        var found = await logs.SearchOperationsAsync(env, new LogOperationSearch { Types = ["action"], Functions = ["chatty"] }, Ct);
+        var found = await web.Services.GetRequiredService<LogQueryService>().SearchOperationsAsync(env, new LogOperationSearch { Types = ["action"], Functions = ["chatty"] }, Ct);
         Assert.Equal(operationId, Assert.Single(found.Items).Id);
     }
 
@@ -226,6 +227,24 @@ public sealed class ActionIsolationTests(ActionIsolationTests.Factory web) : ICl
         var client = web.CreateApiClient(key);
         await client.SetUpAsync(actions);
         return (client, await web.GetEnvironmentAsync(key));
+    }
+
+    /// <summary>Log writes are buffered (flushed about every 200 ms): polls the operation the way the Logs page reads it.</summary>
+    private async Task<(LogOperationRow Operation, IReadOnlyList<LogMessageRow> Messages)> WaitForOperationAsync(
+        Nango.Core.Environments.EnvironmentContext env, Guid operationId, Func<LogOperationRow, bool> condition, int minMessages = 1)
+    {
+        var logs = web.Services.GetRequiredService<LogQueryService>();
+        for (var attempt = 0; ; attempt++)
+        {
+            var operation = await logs.GetOperationAsync(env, operationId, Ct);
+            var messages = (await logs.SearchMessagesAsync(env, new LogMessageSearch { OperationId = operationId }, Ct)).Items;
+            if (operation is not null && condition(operation) && messages.Count >= minMessages)
+            {
+                return (operation, messages);
+            }
+            Assert.True(attempt < 200, $"Operation {operationId}: {operation?.State ?? "missing"}, {messages.Count} message(s)");
+            await Task.Delay(50, Ct);
+        }
     }
 
     private static async Task WaitForMetadataAsync(HttpClient client)
@@ -243,12 +262,16 @@ public sealed class ActionIsolationTests(ActionIsolationTests.Factory web) : ICl
         }
     }
 
+    /// <summary>
+    /// Small limits so offenders stop soon, yet not tiny: the CPU slice is wall-clock time, and a loaded 2-core machine
+    /// can hold a runner off the CPU long enough that a memory bomb would hit a 1–2 s slice before its memory limit.
+    /// </summary>
     public sealed class Factory : NangoWebFactory
     {
         protected override IEnumerable<KeyValuePair<string, string?>> ExtraSettings =>
         [
-            KeyValuePair.Create("Nango:Runner:Limits:Timeout", (string?)"00:00:05"),
-            KeyValuePair.Create("Nango:Runner:Limits:CpuSlice", (string?)"00:00:02"),
+            KeyValuePair.Create("Nango:Runner:Limits:Timeout", (string?)"00:00:08"),
+            KeyValuePair.Create("Nango:Runner:Limits:CpuSlice", (string?)"00:00:05"),
             KeyValuePair.Create("Nango:Runner:Limits:MemoryBytes", (string?)(64L * 1024 * 1024).ToString(System.Globalization.CultureInfo.InvariantCulture)),
             KeyValuePair.Create("Nango:Runner:RestartBackoff", (string?)"00:00:00.100"),
         ];
