@@ -109,7 +109,8 @@ public static class ActionHarness
     /// <summary>Polls until <paramref name="condition"/> holds for the action's tasks (a runner reports asynchronously).</summary>
     public static async Task<List<TaskRow>> WaitForTasksAsync(string connectionString, int environmentId, string action, Func<List<TaskRow>, bool> condition, TimeSpan? timeout = null)
     {
-        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(30));
+        // Generous: on a loaded machine a runner can take many seconds to start and accept a task.
+        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(90));
         while (true)
         {
             var rows = await TasksAsync(connectionString, environmentId, action);
