@@ -16,6 +16,7 @@ public static class FunctionsServiceCollectionExtensions
         services.TryAddSingleton<TaskStore>();
         services.TryAddSingleton<TaskCompletions>();
         services.TryAddSingleton<TaskSlots>();
+        services.TryAddSingleton<TaskEndings>();
         services.TryAddSingleton<TaskDispatcher>();
         services.TryAddSingleton<Syncs.Runs.SyncRunService>();
         services.AddSingleton<IRunnerTaskFailureSink>(sp => sp.GetRequiredService<TaskSlots>());

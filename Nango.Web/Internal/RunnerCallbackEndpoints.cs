@@ -146,8 +146,7 @@ public static class RunnerCallbackEndpoints
             }
             else if (stored)
             {
-                EndLog(scope, error, result.DurationMs);
-                await AnnounceAsyncActionAsync(scope, ct);
+                await Get<TaskEndings>().AttemptEndedAsync(scope.Task, scope.Environment, error, result.DurationMs, ct);
             }
             return Results.NoContent();
         }
@@ -408,40 +407,6 @@ public static class RunnerCallbackEndpoints
             return action is null ? [] : FunctionSchemas.Validate(action.Current.JsonSchema, model, output);
         }
 
-        private void EndLog(TaskScope scope, JsonObject? error, long durationMs)
-        {
-            if (scope.LogId is not { } id || scope.LogCreatedAt is not { } createdAt)
-            {
-                return;
-            }
-            var log = Get<ILogService>().ResumeOperation(id, createdAt, scope.Environment);
-            if (error is null)
-            {
-                log.Info($"The {scope.Task.Kind} succeeded in {durationMs} ms.");
-                log.Succeed();
-            }
-            else
-            {
-                var logError = new LogError(error["type"]?.GetValue<string>() ?? "error", error["message"]?.GetValue<string>() ?? "", Payload: error["payload"]?.DeepClone());
-                log.Error(logError.Message, logError);
-                log.Fail(logError);
-            }
-        }
-
-        /// <summary>Async actions announce their end with an <c>async_action</c> webhook when the environment wants it.</summary>
-        private async Task AnnounceAsyncActionAsync(TaskScope scope, CancellationToken ct)
-        {
-            if (scope.Task.Kind != TaskKinds.Action || scope.Payload["async"]?.GetValue<bool>() != true)
-            {
-                return;
-            }
-            var ended = await Get<TaskStore>().GetAsync(scope.Task.Id, ct);
-            if (ended is null || (ended.State == TaskStates.Failed && ended.RetryCount < ended.RetryMax))
-            {
-                return; // A retry follows; the webhook waits for the last attempt.
-            }
-            await Get<ActionWebhooks>().AsyncActionEndedAsync(scope.Environment, ended, ct);
-        }
 
         private static JsonElement? BodyAsJson(byte[] bytes, Dictionary<string, string> headers)
         {

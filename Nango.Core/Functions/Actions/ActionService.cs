@@ -15,9 +15,12 @@ public sealed record ActionTrigger(EnvironmentContext Environment, string Provid
 /// <summary>
 /// An action's answer: its output (200), an accepted async run (202 with <see cref="Id"/>), or an error in Nango's
 /// terms (<see cref="ErrorCode"/>, with the script's <see cref="Payload"/> or the provider's <see cref="Upstream"/>).
+/// <see cref="LogOperationId"/> is the run's <c>action</c> operation in Logs, once the run got that far.
 /// </summary>
 public sealed record ActionOutcome(int Status, JsonNode? Output = null, Guid? Id = null, string? ErrorCode = null, string? Message = null, JsonNode? Payload = null, JsonNode? Upstream = null, IReadOnlyList<ValidationError>? Errors = null)
 {
+    public Guid? LogOperationId { get; init; }
+
     public bool IsError => ErrorCode is not null;
 
     public static ActionOutcome Error(int status, string code, string message, JsonNode? payload = null, JsonNode? upstream = null, IReadOnlyList<ValidationError>? errors = null) =>
@@ -113,13 +116,14 @@ public sealed class ActionService(
             log.Id), ct);
         if (trigger.Async)
         {
-            return new ActionOutcome(202, Id: task.RetryKey);
+            return new ActionOutcome(202, Id: task.RetryKey) { LogOperationId = log.Id };
         }
         var wait = TimeSpan.FromSeconds(task.CreatedToStartedTimeoutSecs + task.StartedToCompletedTimeoutSecs + 5);
         var ended = await completions.WaitAsync(task.Id, wait, ct);
-        return ended is null || !TaskStates.IsTerminal(ended.State)
+        var outcome = ended is null || !TaskStates.IsTerminal(ended.State)
             ? ActionOutcome.Error(500, "execution_timeout", "The action did not finish in time.")
             : FromTask(ended);
+        return outcome with { LogOperationId = log.Id };
     }
 
     /// <summary><c>GET /action/:id</c>: the result of an async action once it has ended; not found while it waits or runs.</summary>

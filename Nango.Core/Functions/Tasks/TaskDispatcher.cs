@@ -170,7 +170,12 @@ public sealed class TaskDispatcher(
 
     private async Task FailAsync(FunctionTask task, RunnerError error, CancellationToken ct)
     {
-        await store.FailAsync(task.Id, TaskSlots.ErrorJson(error), ct);
+        var json = TaskSlots.ErrorJson(error);
+        var failed = await store.FailAsync(task.Id, json, ct);
         slots.Release(task.Id);
+        if (failed)
+        {
+            await slots.Endings.AttemptEndedAsync(task, null, json, null, ct);
+        }
     }
 }

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Text.Json.Nodes;
 using System.Threading.Channels;
+using Microsoft.Extensions.DependencyInjection;
 using Nango.Core.Functions.Runners;
 using Nango.Runner.Protocol;
 
@@ -11,7 +12,7 @@ namespace Nango.Core.Functions.Tasks;
 /// arriving on the internal API, or the pool reporting the task lost with its runner, gives it back and wakes the
 /// dispatcher. Kept apart from the dispatcher so the runner pool can report losses without depending on it.
 /// </summary>
-public sealed class TaskSlots(TaskStore store) : IRunnerTaskFailureSink
+public sealed class TaskSlots(TaskStore store, IServiceProvider services) : IRunnerTaskFailureSink
 {
     private readonly ConcurrentDictionary<Guid, bool> _inFlight = new();
     private readonly Channel<bool> _freed = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
@@ -33,14 +34,22 @@ public sealed class TaskSlots(TaskStore store) : IRunnerTaskFailureSink
     public async Task TaskLostAsync(RunnerLostTask task, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(task);
-        if (Guid.TryParse(task.TaskId, out var id))
+        if (Guid.TryParse(task.TaskId, out var id) && await store.GetAsync(id, ct) is { } running)
         {
-            await store.FailAsync(id, ErrorJson(task.Error), ct);
+            var error = ErrorJson(task.Error);
+            var failed = await store.FailAsync(id, error, ct);
             Release(id);
+            if (failed)
+            {
+                await Endings.AttemptEndedAsync(running, null, error, null, ct);
+            }
         }
     }
 
     /// <summary>A runner error as stored on the task (<c>{type, message, status, payload?, upstream?}</c>).</summary>
+    /// <summary>Resolved when first needed: the runner pool depends on this class, and the endings' dependencies must not be built under it.</summary>
+    public TaskEndings Endings => services.GetRequiredService<TaskEndings>();
+
     public static JsonObject ErrorJson(RunnerError error)
     {
         ArgumentNullException.ThrowIfNull(error);
