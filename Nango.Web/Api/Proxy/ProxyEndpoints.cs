@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Globalization;
 using System.Text.RegularExpressions;
 using Microsoft.AspNetCore.Http.Features;
@@ -73,7 +72,7 @@ public static partial class ProxyEndpoints
         try
         {
             await using var body = await response.ReadBodyAsync(http.RequestAborted);
-            await CopyBodyAsync(body, http.Response.Body, http.RequestAborted);
+            await body.CopyToAsync(http.Response.Body, 81920, http.RequestAborted);
             response.Finish();
         }
         catch (Exception ex) when (ex is IOException or OperationCanceledException or HttpRequestException)
@@ -81,42 +80,6 @@ public static partial class ProxyEndpoints
             // The status line is gone already; all that is left is to cut the response short and say so in the log.
             response.Finish(ex);
             http.Abort();
-        }
-    }
-
-    private const int CopyBufferBytes = 64 * 1024;
-
-    /// <summary>
-    /// Passes the body on in as few writes as it arrives in. Stream.CopyToAsync on the provider's body copies out of
-    /// HttpClient's 4 KB read buffer, one write (one send system call) per 4 KB: most of a 100 KB response's cost.
-    /// Reads here are large enough to go to the socket directly, and a write waits for a full buffer only while the
-    /// socket keeps filling it, so a slow stream (events, long polls) still reaches the caller as each piece arrives.
-    /// </summary>
-    private static async Task CopyBodyAsync(Stream source, Stream destination, CancellationToken ct)
-    {
-        var buffer = ArrayPool<byte>.Shared.Rent(CopyBufferBytes);
-        try
-        {
-            var filled = 0;
-            while (true)
-            {
-                var wanted = buffer.Length - filled;
-                var read = await source.ReadAsync(buffer.AsMemory(filled, wanted), ct);
-                filled += read;
-                if (filled > 0 && (read < wanted || filled == buffer.Length))
-                {
-                    await destination.WriteAsync(buffer.AsMemory(0, filled), ct);
-                    filled = 0;
-                }
-                if (read == 0)
-                {
-                    return;
-                }
-            }
-        }
-        finally
-        {
-            ArrayPool<byte>.Shared.Return(buffer);
         }
     }
 
