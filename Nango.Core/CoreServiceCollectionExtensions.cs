@@ -6,6 +6,7 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using Nango.Core.Accounts;
 using Nango.Core.Auth;
+using Nango.Core.Caching;
 using Nango.Core.Connections;
 using Nango.Core.ConnectSessions;
 using Nango.Core.Environments;
@@ -41,7 +42,15 @@ public static class CoreServiceCollectionExtensions
         // Short-lived contexts everywhere: Blazor circuits, Quartz jobs and requests each create their own.
         // Pooled: every request and job makes short-lived contexts, and building one from scratch (its service scope,
         // the options comparison) cost more than the query on the proxy's hot path.
-        services.AddPooledDbContextFactory<NangoDbContext>(builder => NangoDbContextOptions.Configure(builder, connectionString));
+        // The interceptor tells this instance's caches about its own writes at once (see ChangeSignals).
+        services.TryAddSingleton<ChangeSignals>();
+        services.TryAddSingleton<ChangeSignalInterceptor>();
+        services.AddHostedService<ChangeListener>();
+        services.AddPooledDbContextFactory<NangoDbContext>((sp, builder) =>
+        {
+            NangoDbContextOptions.Configure(builder, connectionString);
+            builder.AddInterceptors(sp.GetRequiredService<ChangeSignalInterceptor>());
+        });
 
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton(KeyRingFactory.Create);

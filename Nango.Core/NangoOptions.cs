@@ -41,6 +41,23 @@ public sealed class NangoOptions
     public RecordsOptions Records { get; set; } = new();
 
     public Syncs.SyncsOptions Syncs { get; set; } = new();
+
+    public CacheOptions Cache { get; set; } = new();
+}
+
+/// <summary>
+/// In-memory caches of hot-path reads. Changes evict entries on every instance through Postgres NOTIFY; the lifetimes
+/// below are only the safety net, the longest a missed change could be served. Zero turns a cache off.
+/// </summary>
+public sealed class CacheOptions
+{
+    public static readonly TimeSpan MaxTtl = TimeSpan.FromMinutes(1);
+
+    /// <summary>Secret key → environment, read by every API call.</summary>
+    public TimeSpan SecretKeyTtl { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>What the proxy reads per call: connection, integration and decrypted credentials.</summary>
+    public TimeSpan ProxyConnectionTtl { get; set; } = TimeSpan.FromSeconds(5);
 }
 
 public sealed class CatalogOptions

@@ -47,6 +47,14 @@ internal sealed class NangoOptionsValidator(IHostEnvironment hostEnvironment) : 
             }
         }
 
+        foreach (var (key, ttl) in new[] { ("SecretKeyTtl", options.Cache.SecretKeyTtl), ("ProxyConnectionTtl", options.Cache.ProxyConnectionTtl) })
+        {
+            if (ttl < TimeSpan.Zero || ttl > CacheOptions.MaxTtl)
+            {
+                failures.Add($"Nango__Cache__{key} must be between 00:00:00 (off) and {CacheOptions.MaxTtl:c}: it bounds how long a revoked key or a changed connection may still be served if a change notification is missed.");
+            }
+        }
+
         if (options.Runner.Mode is not (RunnerOptions.LocalMode or RunnerOptions.RemoteMode))
         {
             failures.Add($"Nango__Runner__Mode must be Local or Remote; got '{options.Runner.Mode}'.");

@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
+using Nango.Core.Caching;
 using Nango.Core.Common;
 using Nango.Core.Persistence;
 using Nango.Core.Secrets;
@@ -40,8 +41,38 @@ public sealed class EnvironmentService(
     IDbContextFactory<NangoDbContext> contextFactory,
     SecretProtector protector,
     IOptions<NangoOptions> options,
-    TimeProvider clock)
+    TimeProvider clock,
+    ChangeSignals changes)
 {
+    /// <summary>
+    /// Secret key hash → environment. Every API call authenticates, and the lookup was the largest part of a proxied
+    /// call's own cost. A rotated key or a deleted environment is evicted on every instance by the environments
+    /// trigger's NOTIFY (and on this one as soon as EF saves it); unknown keys are never cached.
+    /// </summary>
+    private readonly CoherentCache<string, EnvironmentContext> _bySecretKey = CreateKeyCache(changes, clock, options);
+
+    private static CoherentCache<string, EnvironmentContext> CreateKeyCache(ChangeSignals changes, TimeProvider clock, IOptions<NangoOptions> options)
+    {
+        ArgumentNullException.ThrowIfNull(changes);
+        ArgumentNullException.ThrowIfNull(options);
+        var cache = new CoherentCache<string, EnvironmentContext>(changes, clock, options.Value.Cache.SecretKeyTtl, StringComparer.Ordinal);
+        changes.Changed += signal =>
+        {
+            switch (signal.Scope)
+            {
+                case ChangeScope.All:
+                    cache.Clear();
+                    break;
+                case ChangeScope.Environment:
+                    cache.RemoveWhere((_, env) => env.EnvironmentId == signal.EnvironmentId);
+                    break;
+                default:
+                    break;
+            }
+        };
+        return cache;
+    }
+
     /// <summary>Every API call runs it, so it is compiled once and reads only the columns the context needs.</summary>
     private static readonly Func<NangoDbContext, string, CancellationToken, Task<EnvironmentContext?>> _bySecretKeyHash =
         EF.CompileAsyncQuery((NangoDbContext db, string hash, CancellationToken ct) =>
@@ -51,8 +82,18 @@ public sealed class EnvironmentService(
     public async Task<EnvironmentContext?> FindBySecretKeyAsync(string secretKey, CancellationToken ct)
     {
         var hash = SecretHasher.Hash(secretKey);
+        if (_bySecretKey.TryGet(hash, out var cached))
+        {
+            return cached;
+        }
+        var generation = _bySecretKey.Generation;
         await using var db = await contextFactory.CreateDbContextAsync(ct);
-        return await _bySecretKeyHash(db, hash, ct);
+        var environment = await _bySecretKeyHash(db, hash, ct);
+        if (environment is not null)
+        {
+            _bySecretKey.Store(hash, environment, generation);
+        }
+        return environment;
     }
 
     /// <summary>An environment by its row id (internal callers that hold one, such as function tasks).</summary>

@@ -10,9 +10,13 @@ namespace Nango.Core.Persistence;
 /// </summary>
 public static partial class PostgresListener
 {
-    /// <summary><paramref name="onListening"/> runs each time listening (re)starts: anything sent while not listening was missed.</summary>
+    /// <summary>
+    /// <paramref name="onListening"/> runs each time listening (re)starts: anything sent while not listening was missed.
+    /// <paramref name="onLost"/> runs when the listening connection fails, before reconnecting.
+    /// </summary>
     public static async Task ListenAsync(
-        NpgsqlDataSource dataSource, string channel, Action<string> onNotification, Action onListening, ILogger logger, CancellationToken ct)
+        NpgsqlDataSource dataSource, string channel, Action<string> onNotification, Action onListening, ILogger logger, CancellationToken ct,
+        Action? onLost = null)
     {
         ArgumentNullException.ThrowIfNull(dataSource);
         ArgumentNullException.ThrowIfNull(onNotification);
@@ -39,6 +43,7 @@ public static partial class PostgresListener
             }
             catch (Exception ex) when (ex is NpgsqlException or InvalidOperationException or IOException)
             {
+                onLost?.Invoke();
                 LogListenFailed(logger, ex, channel);
                 await Task.Delay(TimeSpan.FromSeconds(2), ct).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
             }

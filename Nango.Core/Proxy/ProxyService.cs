@@ -4,6 +4,7 @@ using System.Text.Json.Nodes;
 using Microsoft.Extensions.Options;
 using Nango.Core.Auth;
 using Nango.Core.Auth.OAuth1;
+using Nango.Core.Caching;
 using Nango.Core.Common;
 using Nango.Core.Connections;
 using Nango.Core.Http;
@@ -37,6 +38,14 @@ public sealed class ProxyService : IDisposable
     private readonly HttpMessageInvoker _http;
     private readonly HttpMessageInvoker _decompressingHttp;
 
+    /// <summary>
+    /// (environment, connection id) → what <see cref="TargetQuery"/> read for each integration key, credentials
+    /// decrypted. Changes to the connection, its integration or its environment evict it on every instance (the
+    /// tables' NOTIFY triggers, and this instance's own EF writes at once); an expiring token is re-read, never trusted
+    /// from here.
+    /// </summary>
+    private readonly CoherentCache<(int EnvironmentId, string ConnectionId), CachedTarget[]> _targets;
+
     public ProxyService(
         NpgsqlDataSource dataSource,
         IProviderCatalog catalog,
@@ -45,10 +54,12 @@ public sealed class ProxyService : IDisposable
         ILogService logs,
         OutboundAddressGuard guard,
         IOptions<NangoOptions> options,
-        TimeProvider clock)
+        TimeProvider clock,
+        ChangeSignals changes)
     {
         ArgumentNullException.ThrowIfNull(guard);
         ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(changes);
         _dataSource = dataSource;
         _catalog = catalog;
         _protector = protector;
@@ -63,6 +74,22 @@ public sealed class ProxyService : IDisposable
         var decompressing = guard.CreateHandler(allowAutoRedirect: false);
         decompressing.AutomaticDecompression = DecompressionMethods.All;
         _decompressingHttp = new HttpMessageInvoker(decompressing, disposeHandler: true);
+        _targets = new CoherentCache<(int, string), CachedTarget[]>(changes, clock, options.Value.Cache.ProxyConnectionTtl);
+        changes.Changed += signal =>
+        {
+            switch (signal.Scope)
+            {
+                case ChangeScope.Connection:
+                    _targets.Remove((signal.EnvironmentId, signal.ConnectionId!));
+                    break;
+                case ChangeScope.Environment or ChangeScope.Integration:
+                    _targets.RemoveWhere((key, _) => key.EnvironmentId == signal.EnvironmentId);
+                    break;
+                default:
+                    _targets.Clear();
+                    break;
+            }
+        };
     }
 
     public async Task<ProxyResponse> SendAsync(ProxyCall call, CancellationToken ct)
@@ -201,13 +228,22 @@ public sealed class ProxyService : IDisposable
 
     private async Task<(Target?, ProxyError?)> LoadAsync(ProxyCall call, CancellationToken ct)
     {
-        var (target, error) = await ReadTargetAsync(call, ct);
+        var cached = FromCache(call);
+        var (target, error) = cached is not null ? (cached, null) : await ReadTargetAsync(call, ct);
         if (target is null)
         {
             return (null, error);
         }
-        var now = _clock.GetUtcNow();
-        if (target.Connection.CredentialsExpiresAt is { } expiresAt && expiresAt - target.Provider.RefreshBuffer <= now)
+        if (IsExpiring(target) && cached is not null)
+        {
+            // Another instance may have refreshed it a moment ago: only the row can say.
+            (target, error) = await ReadTargetAsync(call, ct);
+            if (target is null)
+            {
+                return (null, error);
+            }
+        }
+        if (IsExpiring(target))
         {
             var refresh = await _refresher.EnsureFreshAsync(call.Environment, call.ProviderConfigKey, call.ConnectionId, force: false, ct);
             switch (refresh.Outcome)
@@ -221,6 +257,36 @@ public sealed class ProxyService : IDisposable
             }
         }
         return (target, null);
+    }
+
+    private bool IsExpiring(Target target) =>
+        target.Connection.CredentialsExpiresAt is { } expiresAt && expiresAt - target.Provider.RefreshBuffer <= _clock.GetUtcNow();
+
+    private Target? FromCache(ProxyCall call)
+    {
+        if (!_targets.TryGet((call.Environment.EnvironmentId, call.ConnectionId), out var entries))
+        {
+            return null;
+        }
+        foreach (var entry in entries)
+        {
+            if (entry.ProviderConfigKey == call.ProviderConfigKey)
+            {
+                return entry.ToTarget();
+            }
+        }
+        return null;
+    }
+
+    /// <summary>
+    /// A row as read, immutable: the JSON objects a call works on (and may not share between threads) are parsed from
+    /// it per call, which costs microseconds; the database round trip and the decryption are what is saved.
+    /// </summary>
+    private sealed record CachedTarget(
+        string ProviderConfigKey, Integration Integration, ProviderDefinition Provider, Connection Connection, string CredentialsJson, bool AllowBaseUrlOverride)
+    {
+        public Target ToTarget() =>
+            new(Integration, Provider, Connection, JsonObjects.Parse(CredentialsJson), JsonObjects.Parse(Connection.ConnectionConfig), AllowBaseUrlOverride);
     }
 
     /// <summary>
@@ -241,6 +307,7 @@ public sealed class ProxyService : IDisposable
 
     private async Task<(Target?, ProxyError?)> ReadTargetAsync(ProxyCall call, CancellationToken ct)
     {
+        var generation = _targets.Generation;
         await using var command = _dataSource.CreateCommand(TargetQuery);
         command.Parameters.AddWithValue("env", call.Environment.EnvironmentId);
         command.Parameters.AddWithValue("key", call.ProviderConfigKey);
@@ -280,8 +347,10 @@ public sealed class ProxyService : IDisposable
         {
             return (null, new ProxyError(400, ErrorCodes.UnknownProvider, $"The integration's provider '{integration.Provider}' is not in the catalog."));
         }
-        var credentials = JsonObjects.Parse(_protector.Unprotect(connection.CredentialsCiphertext));
-        return (new Target(integration, provider, connection, credentials, JsonObjects.Parse(connection.ConnectionConfig), allowBaseUrlOverride), null);
+        var read = new CachedTarget(call.ProviderConfigKey, integration, provider, connection, _protector.Unprotect(connection.CredentialsCiphertext), allowBaseUrlOverride);
+        _targets.Store((call.Environment.EnvironmentId, call.ConnectionId), [read], generation,
+            (live, loaded) => [.. live.Where(e => e.ProviderConfigKey != read.ProviderConfigKey), .. loaded]);
+        return (read.ToTarget(), null);
     }
 
     private async Task<Target?> RefreshAfterUnauthorizedAsync(ProxyCall call, IOperationLog log, CancellationToken ct)

@@ -184,7 +184,7 @@ internal static class ProxyBenchmark
     }
 
     /// <summary>
-    /// The proxy's work in layers: Kestrel and the middleware alone, then the secret-key check (a database query),
+    /// The proxy's work in layers: Kestrel and the middleware alone, then the secret-key check (cached per instance),
     /// then the connection lookup and the call's log operation (refused before any upstream call).
     /// </summary>
     private static Probe[] Probes(RunningServer web, string secretKey) =>

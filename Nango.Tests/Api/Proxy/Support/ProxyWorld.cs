@@ -49,6 +49,7 @@ public sealed class ProxyWorld : IAsyncLifetime
     public const string TbaAccountId = "1234567_SB1";
 
     private readonly string _catalogDirectory = Path.Combine(Path.GetTempPath(), "nango-tests", Guid.NewGuid().ToString("N"));
+    private string _catalog = "";
 
     public TestOAuthServer OAuth { get; } = new();
 
@@ -66,8 +67,8 @@ public sealed class ProxyWorld : IAsyncLifetime
         await OAuth.InitializeAsync();
         Upstream = await ProxyUpstream.StartAsync();
         // A port nothing listens on: connecting to it is refused at once.
-        var catalog = ProxyCatalog.Write(_catalogDirectory, Upstream, OAuth, NangoWebFactory.FreePort());
-        Web = new ProxyFactory(catalog).ListeningOn(NangoWebFactory.FreePort());
+        _catalog = ProxyCatalog.Write(_catalogDirectory, Upstream, OAuth, NangoWebFactory.FreePort());
+        Web = new ProxyFactory(_catalog).ListeningOn(NangoWebFactory.FreePort());
         await Web.InitializeAsync();
         Environment = await Web.GetEnvironmentAsync(Web.SecretKey);
 
@@ -134,6 +135,14 @@ public sealed class ProxyWorld : IAsyncLifetime
         }
     }
 
+    /// <summary>Another Nango.Web on the same database with the same catalog (multi-instance tests); the caller disposes it.</summary>
+    public async Task<NangoWebFactory> StartSecondInstanceAsync()
+    {
+        var second = new ProxyFactory(_catalog).SharingDatabaseWith(Web);
+        await second.InitializeAsync();
+        return second;
+    }
+
     /// <summary>The environment's public key (legacy frontend auth), for OAuth popups.</summary>
     public async Task<Guid> PublicKeyAsync() =>
         (await Web.Services.GetRequiredService<EnvironmentService>().GetSettingsAsync(Environment, CancellationToken.None)).PublicKey;
@@ -161,7 +170,8 @@ public sealed class ProxyWorld : IAsyncLifetime
 
     /// <summary>
     /// Nango.Web with the proxy catalog, private networks reachable (the upstream is on loopback), fast retries, and no
-    /// Quartz sweep (it would refresh tokens behind the tests' back).
+    /// Quartz sweep (it would refresh tokens behind the tests' back). Cached keys and connections live a minute, far
+    /// longer than any test: every change a test makes must reach the caches through their invalidation, not by expiry.
     /// </summary>
     private sealed class ProxyFactory(string catalog) : NangoWebFactory
     {
@@ -172,6 +182,8 @@ public sealed class ProxyWorld : IAsyncLifetime
             new("Nango:Proxy:AllowPrivateNetworks", "true"),
             new("Nango:Proxy:RetryBaseDelay", ProxyCalls.RetryBaseDelaySetting),
             new("Nango:Proxy:MaxBufferedBodyBytes", MaxBufferedBodyBytes.ToString(System.Globalization.CultureInfo.InvariantCulture)),
+            new("Nango:Cache:SecretKeyTtl", "00:01:00"),
+            new("Nango:Cache:ProxyConnectionTtl", "00:01:00"),
         ];
     }
 }
