@@ -140,11 +140,7 @@ public static class RunnerCallbackEndpoints
             var stored = error is null ? await store.SucceedAsync(scope.Task.Id, output, ct) : await store.FailAsync(scope.Task.Id, error, ct);
             Get<RunnerPool>().TaskFinished(scope.Task.Id.ToString());
             Get<TaskSlots>().Release(scope.Task.Id);
-            if (stored && scope.Task.Kind == TaskKinds.Sync)
-            {
-                await Get<SyncRunService>().FinishAsync(scope.Task.Id, ct);
-            }
-            else if (stored)
+            if (stored)
             {
                 await Get<TaskEndings>().AttemptEndedAsync(scope.Task, scope.Environment, error, result.DurationMs, ct);
             }

@@ -3,6 +3,7 @@ using System.Text.Json.Nodes;
 using Nango.Core.Environments;
 using Nango.Core.Functions.Actions;
 using Nango.Core.Logs;
+using Nango.Core.Syncs.Runs;
 
 namespace Nango.Core.Functions.Tasks;
 
@@ -10,9 +11,9 @@ namespace Nango.Core.Functions.Tasks;
 /// What follows the end of one attempt of a task, whichever way it ended — its runner's result, its runner dying, or
 /// the dispatcher finding no runner: the task's log operation is ended (a failed attempt that will be retried only
 /// adds a line, so retries share one operation whose final state is the last attempt's), and an async action that
-/// ended for good announces itself with its webhook.
+/// ended for good announces itself with its webhook. Sync runs end through <see cref="SyncRunService.FinishAsync"/>.
 /// </summary>
-public sealed class TaskEndings(TaskStore store, ILogService logs, EnvironmentService environments, ActionWebhooks webhooks)
+public sealed class TaskEndings(TaskStore store, ILogService logs, EnvironmentService environments, ActionWebhooks webhooks, SyncRunService syncRuns)
 {
     /// <summary>
     /// Call once, after the store accepted the end of <paramref name="task"/> (as it was while running);
@@ -21,6 +22,12 @@ public sealed class TaskEndings(TaskStore store, ILogService logs, EnvironmentSe
     public async Task AttemptEndedAsync(FunctionTask task, EnvironmentContext? environment, JsonObject? error, long? durationMs, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(task);
+        if (task.Kind == TaskKinds.Sync)
+        {
+            // A sync run ends with its counts, lastSyncDate and a webhook per model; the sync's own code does all of it.
+            await syncRuns.FinishAsync(task.Id, ct);
+            return;
+        }
         environment ??= await environments.FindByIdAsync(task.EnvironmentId, ct);
         if (environment is null)
         {
