@@ -9,6 +9,12 @@ public sealed class SyncsOptions
     /// </summary>
     public TimeSpan MaxRunDuration { get; set; } = TimeSpan.FromHours(24);
 
+    /// <summary>
+    /// A running sync whose runner has not sent a heartbeat for this long is expired (its Nango.Web or runner died) and
+    /// the next run resumes from its checkpoint. Runners beat every 30 s; Nango's limit is 5 minutes.
+    /// </summary>
+    public TimeSpan HeartbeatTimeout { get; set; } = TimeSpan.FromMinutes(5);
+
     /// <summary>A running sync that acknowledges no records or checkpoint for this long is flagged as stalled.</summary>
     public TimeSpan StallAfter { get; set; } = TimeSpan.FromMinutes(30);
 }

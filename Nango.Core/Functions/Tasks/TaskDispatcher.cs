@@ -149,6 +149,8 @@ public sealed class TaskDispatcher(
                 CallbackUrl = "",
                 Sync = sync,
                 Limits = limits,
+                // Three beats per heartbeat timeout, so one lost beat never expires a task that is still running.
+                HeartbeatIntervalMs = Math.Clamp(task.HeartbeatTimeoutSecs * 1000 / 3, 100, 30_000),
             };
             var endpoint = await runners.StartTaskAsync(task.AccountId, request, ct);
             await store.AssignRunnerAsync(task.Id, endpoint.RunnerId, ct);

@@ -43,7 +43,7 @@ public sealed class TaskStore(NpgsqlDataSource dataSource, IDbContextFactory<Nan
     /// <summary>Advisory-lock key serialising claims, so group concurrency limits hold across instances.</summary>
     private const long ClaimLock = 0x4e54_4153_4b53; // "NTASKS"
 
-    private const string Columns = "id, account_id, environment_id, connection_id, integration_id, kind, function_name, group_key, group_max_concurrency, state, payload::text, retry_max, retry_count, retry_key, log_operation_id, created_at";
+    private const string Columns = "id, account_id, environment_id, connection_id, integration_id, kind, function_name, group_key, group_max_concurrency, state, payload::text, retry_max, retry_count, retry_key, log_operation_id, created_at, heartbeat_timeout_secs, started_at";
 
     public async Task<FunctionTask> CreateAsync(NewTask task, CancellationToken ct)
     {
@@ -312,5 +312,7 @@ public sealed class TaskStore(NpgsqlDataSource dataSource, IDbContextFactory<Nan
         RetryKey = r.GetGuid(13),
         LogOperationId = r.IsDBNull(14) ? null : r.GetGuid(14),
         CreatedAt = r.GetFieldValue<DateTimeOffset>(15),
+        HeartbeatTimeoutSecs = r.GetInt32(16),
+        StartedAt = r.IsDBNull(17) ? null : r.GetFieldValue<DateTimeOffset>(17),
     };
 }

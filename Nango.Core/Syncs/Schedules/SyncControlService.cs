@@ -66,7 +66,7 @@ public sealed class SyncControlService(
                 command.Parameters.AddWithValue("ids", ids);
                 await command.ExecuteNonQueryAsync(ct);
             }
-            enqueued = await SyncScheduler.EnqueueNowAsync(connection, transaction, ids, SyncSchedule.FullMode, emptyCache, ct);
+            enqueued = await scheduler.EnqueueNowAsync(connection, transaction, ids, SyncSchedule.FullMode, emptyCache, ct);
             await transaction.CommitAsync(ct);
         }
         log.Info(full

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Microsoft.Extensions.Options;
 using Nango.Core.Functions.Tasks;
 using Npgsql;
 
@@ -13,8 +14,11 @@ public readonly record struct TickResult(int Due, int Enqueued, TimeSpan Elapsed
 /// same statement shape, so the payload the runs read (<c>integrationKey, version, provider, connectionId,
 /// environmentName, syncName, variant, scheduleId, syncMode, emptyCache</c>) has one definition.
 /// </summary>
-public sealed class SyncScheduler(NpgsqlDataSource dataSource)
+public sealed class SyncScheduler(NpgsqlDataSource dataSource, IOptions<NangoOptions> options)
 {
+    /// <summary>How long a sync's task may go without a heartbeat before it expires (Nango: 5 minutes).</summary>
+    private readonly int _heartbeatSecs = (int)Math.Max(1, options.Value.Syncs.HeartbeatTimeout.TotalSeconds);
+
     /// <summary>Most schedules one statement enqueues; a larger backlog (a deploy onto many connections) takes several.</summary>
     public const int BatchSize = 10_000;
 
@@ -124,7 +128,7 @@ public sealed class SyncScheduler(NpgsqlDataSource dataSource)
     }
 
     /// <summary>The same, inside a caller's transaction (a full resync cancels the running task first).</summary>
-    internal static async Task<int> EnqueueNowAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, IReadOnlyCollection<Guid> scheduleIds, string syncMode, bool emptyCache, CancellationToken ct)
+    internal async Task<int> EnqueueNowAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, IReadOnlyCollection<Guid> scheduleIds, string syncMode, bool emptyCache, CancellationToken ct)
     {
         await using var command = new NpgsqlCommand(EnqueueSql, connection, transaction);
         command.Parameters.AddWithValue("ids", scheduleIds.ToArray());
@@ -132,13 +136,13 @@ public sealed class SyncScheduler(NpgsqlDataSource dataSource)
         return (await ReadCountsAsync(command, ct)).Enqueued;
     }
 
-    private static void AddTaskParameters(NpgsqlCommand command, string syncMode, bool emptyCache)
+    private void AddTaskParameters(NpgsqlCommand command, string syncMode, bool emptyCache)
     {
         command.Parameters.AddWithValue("mode", syncMode);
         command.Parameters.AddWithValue("emptyCache", emptyCache);
         command.Parameters.AddWithValue("createdToStarted", TaskTimeouts.Sync.CreatedToStartedSecs);
         command.Parameters.AddWithValue("startedToCompleted", TaskTimeouts.Sync.StartedToCompletedSecs);
-        command.Parameters.AddWithValue("heartbeat", TaskTimeouts.Sync.HeartbeatSecs);
+        command.Parameters.AddWithValue("heartbeat", _heartbeatSecs);
     }
 
     private static async Task<(int Due, int Enqueued)> ReadCountsAsync(NpgsqlCommand command, CancellationToken ct)

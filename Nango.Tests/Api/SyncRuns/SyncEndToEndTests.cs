@@ -44,6 +44,8 @@ public sealed class SyncEndToEndTests : IAsyncLifetime
         {
             _github.Put(id, $"Issue {id}");
         }
+        await using var receiver = await WebhookReceiver.StartAsync();
+        await Integration.Webhooks.WebhookHarness.PointAtAsync(_web, receiver.Url.ToString());
         var client = _web.CreateApiClient();
         await client.CreateIntegrationAsync("github");
         await client.ImportConnectionAsync("github", "conn-1");
@@ -93,6 +95,20 @@ public sealed class SyncEndToEndTests : IAsyncLifetime
         var edited = changes.Single(r => r["id"]!.AsValue().ToString() == "10");
         Assert.Equal("UPDATED", (string?)edited["_nango_metadata"]!["last_action"]);
         Assert.Equal("Issue 10 (edited)", (string?)edited["title"]);
+
+        // One sync webhook per model per run, with that run's counts.
+        var syncWebhooks = new List<JsonNode>();
+        while (syncWebhooks.Count < 2)
+        {
+            var webhook = JsonNode.Parse((await receiver.NextAsync(TimeSpan.FromSeconds(30))).BodyText)!;
+            if ((string?)webhook["type"] == "sync")
+            {
+                syncWebhooks.Add(webhook);
+            }
+        }
+        Assert.All(syncWebhooks, w => Assert.Equal(("fetchIssues", Model, "conn-1", true), ((string?)w["syncName"], (string?)w["model"], (string?)w["connectionId"], (bool)w["success"]!)));
+        Assert.Equal(("INITIAL", 250, 0, 0), ((string?)syncWebhooks[0]["syncType"], (int)syncWebhooks[0]["responseResults"]!["added"]!, (int)syncWebhooks[0]["responseResults"]!["updated"]!, (int)syncWebhooks[0]["responseResults"]!["deleted"]!));
+        Assert.Equal(("INCREMENTAL", 2, 5, 3), ((string?)syncWebhooks[1]["syncType"], (int)syncWebhooks[1]["responseResults"]!["added"]!, (int)syncWebhooks[1]["responseResults"]!["updated"]!, (int)syncWebhooks[1]["responseResults"]!["deleted"]!));
     }
 
     [Fact]
