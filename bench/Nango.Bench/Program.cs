@@ -3,6 +3,7 @@ using Nango.Bench;
 return args.Length > 0 && args[0] == "logs" ? await LogsBenchmark.RunAsync(args[1..])
     : args.Length > 0 && args[0] == "webhooks" ? await WebhooksBenchmark.RunAsync(args[1..])
     : args.Length > 0 && args[0] == "proxy" ? await ProxyBenchmark.RunAsync(args[1..])
+    : args.Length > 0 && args[0] == "scheduler" ? await SchedulerBenchmark.RunAsync(args[1..])
     : Usage();
 
 static int Usage()
@@ -10,5 +11,6 @@ static int Usage()
     Console.Error.WriteLine("usage: dotnet run -c Release --project bench/Nango.Bench -- logs [--messages 1000000] [--operations 50000] [--queries 200] [--keep]");
     Console.Error.WriteLine("       dotnet run -c Release --project bench/Nango.Bench -- webhooks [--events 1000] [--connections 100] [--latency-events 300] [--concurrency 32] [--keep]");
     Console.Error.WriteLine("       dotnet run -c Release --project bench/Nango.Bench -- proxy [--duration 10] [--warmup 2] [--prewarm 30] [--concurrency 1,32] [--no-breakdown] [--keep]");
+    Console.Error.WriteLine("       dotnet run -c Release --project bench/Nango.Bench -- scheduler [--schedules 10000] [--duration 95] [--keep]");
     return 2;
 }
