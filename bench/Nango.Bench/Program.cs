@@ -4,6 +4,7 @@ return args.Length > 0 && args[0] == "logs" ? await LogsBenchmark.RunAsync(args[
     : args.Length > 0 && args[0] == "webhooks" ? await WebhooksBenchmark.RunAsync(args[1..])
     : args.Length > 0 && args[0] == "proxy" ? await ProxyBenchmark.RunAsync(args[1..])
     : args.Length > 0 && args[0] == "records" ? await RecordsBenchmark.RunAsync(args[1..])
+    : args.Length > 0 && args[0] == "scheduler" ? await SchedulerBenchmark.RunAsync(args[1..])
     : Usage();
 
 static int Usage()
@@ -12,5 +13,6 @@ static int Usage()
     Console.Error.WriteLine("       dotnet run -c Release --project bench/Nango.Bench -- webhooks [--events 1000] [--connections 100] [--latency-events 300] [--concurrency 32] [--keep]");
     Console.Error.WriteLine("       dotnet run -c Release --project bench/Nango.Bench -- proxy [--duration 10] [--warmup 2] [--prewarm 30] [--concurrency 1,32] [--no-breakdown] [--keep]");
     Console.Error.WriteLine("       dotnet run -c Release --project bench/Nango.Bench -- records [--records 100000] [--keep]");
+    Console.Error.WriteLine("       dotnet run -c Release --project bench/Nango.Bench -- scheduler [--schedules 10000] [--duration 95] [--keep]");
     return 2;
 }

@@ -8,6 +8,9 @@ namespace Nango.Core.Syncs.Schedules;
 /// <summary>What one tick did: schedules it found due, tasks it enqueued, and the statement's time in the database.</summary>
 public readonly record struct TickResult(int Due, int Enqueued, TimeSpan Elapsed);
 
+/// <summary>This instance's ticks so far (diagnostics and the <c>scheduler</c> benchmark).</summary>
+public readonly record struct TickStats(long Ticks, long Enqueued, TimeSpan TotalElapsed, TimeSpan MaxElapsed);
+
 /// <summary>
 /// Turns due schedules into sync tasks. <see cref="TickAsync"/> is the scheduler tick (a clustered Quartz job runs it
 /// every second); <c>EnqueueNowAsync</c> is a manual run (<c>POST /sync/trigger</c>). Both write tasks with the
@@ -95,8 +98,30 @@ public sealed class SyncScheduler(NpgsqlDataSource dataSource, IOptions<NangoOpt
         SELECT 0, (SELECT count(*) FROM inserted)::int, (SELECT count(*) FROM notified)::int
         """;
 
+    private long _ticks;
+    private long _enqueued;
+    private long _elapsedTicks;
+    private long _maxElapsedTicks;
+
+    public TickStats Stats => new(Interlocked.Read(ref _ticks), Interlocked.Read(ref _enqueued),
+        TimeSpan.FromTicks(Interlocked.Read(ref _elapsedTicks)), TimeSpan.FromTicks(Interlocked.Read(ref _maxElapsedTicks)));
+
     /// <summary>Enqueues every due schedule (in batches of <see cref="BatchSize"/>).</summary>
     public async Task<TickResult> TickAsync(CancellationToken ct)
+    {
+        var result = await TickOnceAsync(ct);
+        Interlocked.Increment(ref _ticks);
+        Interlocked.Add(ref _enqueued, result.Enqueued);
+        Interlocked.Add(ref _elapsedTicks, result.Elapsed.Ticks);
+        long max;
+        while (result.Elapsed.Ticks > (max = Interlocked.Read(ref _maxElapsedTicks))
+            && Interlocked.CompareExchange(ref _maxElapsedTicks, result.Elapsed.Ticks, max) != max)
+        {
+        }
+        return result;
+    }
+
+    private async Task<TickResult> TickOnceAsync(CancellationToken ct)
     {
         var total = new TickResult(0, 0, TimeSpan.Zero);
         while (true)
