@@ -128,11 +128,14 @@ public sealed class SyncCrashRecoveryTests : IAsyncLifetime
         // The first run saves pages 1 and 2 and their checkpoint, then waits on page 3 when its instance dies.
         try
         {
-            await _pageThreeRequested.Task.WaitAsync(TimeSpan.FromSeconds(90), Ct);
+            await _pageThreeRequested.Task.WaitAsync(TimeSpan.FromSeconds(150), Ct);
         }
         catch (TimeoutException)
         {
-            throw new TimeoutException($"The sync never reached page 3. The process said:\n{_doomed.Output}");
+            await using var db = new Npgsql.NpgsqlConnection(_setup.ConnectionString);
+            await db.OpenAsync(Ct);
+            await using var read = new Npgsql.NpgsqlCommand("SELECT string_agg(kind || ' ' || state || ' ' || coalesce(error::text, ''), '; ') FROM function_tasks", db);
+            throw new TimeoutException($"The sync never reached page 3 (pages: {string.Join(",", _pagesRequested)}; tasks: {await read.ExecuteScalarAsync(Ct)}). The process said:\n{_doomed.Output[^Math.Min(_doomed.Output.Length, 3000)..]}");
         }
         await _doomed.KillAsync();
 
