@@ -13,7 +13,7 @@ namespace Nango.Web.Components.Pages.Connections;
 /// </summary>
 public sealed partial class RecordsTab : ComponentBase, IDisposable
 {
-    internal const int PageSize = 50;
+    public const int PageSize = 50;
 
     private readonly CancellationTokenSource _cts = new();
     private List<KeyValuePair<string, long>> _models = [];
