@@ -9,6 +9,7 @@ using Nango.Core.Functions.Deploy;
 using Nango.Core.Records;
 using Nango.Core.Syncs.Schedules;
 using Nango.Web.Components.Pages.Connections;
+using Npgsql;
 
 namespace Nango.Tests.Components.Connections;
 
@@ -66,6 +67,40 @@ public sealed class ConnectionSyncsAndRecordsTests(ComponentDatabase database) :
 
         cut.WaitForAssertion(() => Assert.Equal("SUCCESS", cut.Find("[data-testid=sync-status]").TextContent.Trim()));
         Assert.Equal(SyncJobStatuses.Success, await StatusAsync(env));
+    }
+
+    [Fact]
+    public async Task A_running_sync_shows_its_counts_so_far_and_updates_them_while_it_runs()
+    {
+        var (env, connection) = await ConnectionWithSyncAsync();
+        Assert.Equal(SyncControlOutcome.Ok, (await Control.TriggerAsync(new SyncSelection(env, "gh", "conn-1", []), full: false, emptyCache: false, Ct)).Outcome);
+        var data = Services.GetRequiredService<NpgsqlDataSource>();
+        // The run row as SyncRunService.StartAsync leaves it for the queued task, already flagged as stalled.
+        await using (var insert = data.CreateCommand("""
+            INSERT INTO sync_runs (task_id, environment_id, connection_id, schedule_id, sync_name, variant, sync_mode, models, started_at, last_progress_at, stalled_at)
+            SELECT t.id, @e, @c, t.schedule_id, 'issues', 'base', 'incremental', '{"Issue": {"added": 3, "updated": 1, "deleted": 0, "unchanged": 0}}', now(), now(), now()
+            FROM function_tasks t WHERE t.connection_id = @c AND t.kind = 'sync'
+            """))
+        {
+            insert.Parameters.AddWithValue("e", env.EnvironmentId);
+            insert.Parameters.AddWithValue("c", connection.Summary.Id);
+            Assert.Equal(1, await insert.ExecuteNonQueryAsync(Ct));
+        }
+
+        var cut = RenderTab("syncs");
+
+        cut.WaitForAssertion(() => Assert.Equal("Issue: +3 ~1 −0", cut.Find("[data-testid=progress-model]").TextContent.Trim()));
+        Assert.Equal("RUNNING", cut.Find("[data-testid=sync-status]").TextContent.Trim());
+        Assert.NotNull(cut.Find("[data-testid=sync-stalled]"));
+
+        await using (var progress = data.CreateCommand("""UPDATE sync_runs SET models = '{"Issue": {"added": 250, "updated": 1, "deleted": 2, "unchanged": 0}}' WHERE connection_id = @c"""))
+        {
+            progress.Parameters.AddWithValue("c", connection.Summary.Id);
+            await progress.ExecuteNonQueryAsync(Ct);
+        }
+
+        // No click: the tab polls while the sync runs.
+        cut.WaitForAssertion(() => Assert.Equal("Issue: +250 ~1 −2", cut.Find("[data-testid=progress-model]").TextContent.Trim()), TimeSpan.FromSeconds(15));
     }
 
     [Fact]
