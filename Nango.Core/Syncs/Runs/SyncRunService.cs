@@ -214,6 +214,39 @@ public sealed class SyncRunService(
     }
 
     /// <summary>
+    /// The runs of one connection still going (<c>ended_at IS NULL</c>), with what each has written so far per model, for
+    /// the dashboard's live progress. The log operation is the run's task's, so a run can link to its log.
+    /// </summary>
+    public async Task<IReadOnlyList<SyncRunProgress>> GetRunningProgressAsync(int connectionId, CancellationToken ct)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(ct);
+        await using var read = new NpgsqlCommand("""
+            SELECT r.task_id, r.schedule_id, r.sync_name, r.variant, r.sync_mode, r.models::text, r.started_at, r.last_progress_at, r.stalled_at, t.log_operation_id
+            FROM sync_runs r LEFT JOIN function_tasks t ON t.id = r.task_id
+            WHERE r.connection_id = @c AND r.ended_at IS NULL
+            ORDER BY r.started_at
+            """, connection);
+        read.Parameters.AddWithValue("c", connectionId);
+        var runs = new List<SyncRunProgress>();
+        await using var reader = await read.ExecuteReaderAsync(ct);
+        while (await reader.ReadAsync(ct))
+        {
+            runs.Add(new SyncRunProgress(
+                reader.GetGuid(0),
+                reader.IsDBNull(1) ? null : reader.GetGuid(1),
+                reader.GetString(2),
+                reader.GetString(3),
+                reader.GetString(4),
+                JsonNode.Parse(reader.GetString(5)) as JsonObject ?? [],
+                reader.GetFieldValue<DateTimeOffset>(6),
+                reader.GetFieldValue<DateTimeOffset>(7),
+                reader.IsDBNull(8) ? null : reader.GetFieldValue<DateTimeOffset>(8),
+                reader.IsDBNull(9) ? null : reader.GetGuid(9)));
+        }
+        return runs;
+    }
+
+    /// <summary>
     /// Closes the runs whose task ended without <see cref="FinishAsync"/> being called for it: expired (a Nango.Web or
     /// runner that died), failed at dispatch, lost with its runner. Called by the expiry sweep.
     /// </summary>
@@ -414,6 +447,19 @@ public sealed class SyncRunService(
 }
 
 /// <summary>The fields of a sync task's payload (written by the scheduler and the sync control API).</summary>
+/// <summary>A sync run still going: its per-model counts so far (<c>{"Model": {added, updated, deleted, unchanged}}</c>).</summary>
+public sealed record SyncRunProgress(
+    Guid TaskId,
+    Guid? ScheduleId,
+    string SyncName,
+    string Variant,
+    string SyncMode,
+    JsonObject Models,
+    DateTimeOffset StartedAt,
+    DateTimeOffset LastProgressAt,
+    DateTimeOffset? StalledAt,
+    Guid? LogOperationId);
+
 public sealed record SyncTaskPayload(
     string IntegrationKey,
     string ConnectionId,

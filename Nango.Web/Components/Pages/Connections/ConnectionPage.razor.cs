@@ -31,6 +31,10 @@ public partial class ConnectionPage : EnvironmentPage
     [Parameter]
     public string ConnectionId { get; set; } = "";
 
+    /// <summary><c>syncs</c> or <c>records</c> opens that tab, so a link can point at it.</summary>
+    [SupplyParameterFromQuery]
+    public string? Tab { get; set; }
+
     [Inject]
     public required ConnectionService Connections { get; init; }
 
@@ -50,6 +54,13 @@ public partial class ConnectionPage : EnvironmentPage
     public required TimeProvider Clock { get; init; }
 
     private DateTimeOffset Now => Clock.GetUtcNow();
+
+    private int TabIndex => Tab switch
+    {
+        "syncs" => 1,
+        "records" => 2,
+        _ => 0,
+    };
 
     /// <summary>Only credentials with something to refresh with get the button.</summary>
     private bool CanRefresh => CredentialsType is "OAUTH2" or "OAUTH2_CC" or "APP" or "JWT" or "TWO_STEP";
