@@ -19,20 +19,6 @@ namespace Nango.Tests.Api.SyncRuns;
 [Trait("Category", "Integration")]
 public sealed class SyncCrashRecoveryTests : IAsyncLifetime
 {
-    private const string PagedSync = """
-        module.exports = { default: { type: 'sync', exec: async (nango) => {
-            const checkpoint = (await nango.getCheckpoint()) || {};
-            let page = checkpoint.page || 1;
-            while (page <= 6) {
-                const response = await nango.get({ endpoint: '/items', params: { page: String(page) } });
-                await nango.batchSave(response.data, 'Item');
-                page++;
-                await nango.saveCheckpoint({ page: page });
-            }
-            await nango.clearCheckpoint();
-        } } };
-        """;
-
     private static readonly string[] PagesSync = ["pages"];
     private readonly ConcurrentQueue<int> _pagesRequested = new();
     private readonly TaskCompletionSource _pageThreeReleased = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -63,16 +49,7 @@ public sealed class SyncCrashRecoveryTests : IAsyncLifetime
         });
         await _upstream.StartAsync(Ct);
         _catalog = Path.Combine(Path.GetTempPath(), $"nango-sync-crash-{Guid.NewGuid():N}.yaml");
-        await File.WriteAllTextAsync(_catalog, $"""
-            paged-api:
-                display_name: Paged API (test upstream)
-                categories: [dev-tools]
-                auth_mode: API_KEY
-                proxy:
-                    base_url: {_upstream.Urls.First()}
-                    headers:
-                        authorization: Bearer ${"{"}apiKey{"}"}
-            """, Ct);
+        await File.WriteAllTextAsync(_catalog, PagedSync.CatalogYaml(_upstream.Urls.First()), Ct);
         // Owns the database; runs nothing (no scheduler, no dispatcher), so the sync runs in the process that dies.
         _setup = new CrashFactory(_catalog, _dataPath, ("Nango:Functions:DispatchEnabled", "false"), ("Nango:Scheduling:Enabled", "false"));
         await _setup.InitializeAsync();
@@ -117,12 +94,12 @@ public sealed class SyncCrashRecoveryTests : IAsyncLifetime
             ["Nango__DataPath"] = _dataPath,
             ["Nango__Proxy__AllowPrivateNetworks"] = "true",
             ["Nango__Catalog__ExtraFiles__0"] = _catalog,
-            ["Nango__Syncs__HeartbeatTimeout"] = "00:00:04",
+            ["Nango__Syncs__HeartbeatTimeout"] = "00:00:20",
         });
         using var doomedClient = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}") };
         doomedClient.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", _setup.SecretKey);
         await WaitUntilUpAsync(doomedClient);
-        var deploy = await doomedClient.DeployAsync(DeployBodies.Body([DeployBodies.Sync("pages", integration: "paged", js: PagedSync)]));
+        var deploy = await doomedClient.DeployAsync(DeployBodies.Body([DeployBodies.Sync("pages", integration: "paged", js: PagedSync.Script)]));
         Assert.Equal(HttpStatusCode.OK, deploy.StatusCode);
 
         // The first run saves pages 1 and 2 and their checkpoint, then waits on page 3 when its instance dies.
@@ -139,17 +116,17 @@ public sealed class SyncCrashRecoveryTests : IAsyncLifetime
         }
         await _doomed.KillAsync();
 
-        _survivor = new CrashFactory(_catalog, _dataPath, ("Nango:Syncs:HeartbeatTimeout", "00:00:04"));
+        _survivor = new CrashFactory(_catalog, _dataPath, ("Nango:Syncs:HeartbeatTimeout", "00:00:20"));
         _survivor.SharingDatabaseWith(_setup);
         await _survivor.InitializeAsync();
         var client = _survivor.CreateApiClient(_setup.SecretKey);
-        var expired = await WaitForRunAsync(client, after: null);
+        var expired = await PagedSync.WaitForRunAsync(client, "paged", "pages", "c1", after: null, TimeSpan.FromSeconds(90));
         Assert.Equal("ERROR", (string?)expired["status"]);
 
         _pageThreeReleased.SetResult();
         var trigger = await client.PostAsJsonAsync("/sync/trigger", new { provider_config_key = "paged", connection_id = "c1", syncs = PagesSync }, Ct);
         Assert.Equal(HttpStatusCode.OK, trigger.StatusCode);
-        var resumed = await WaitForRunAsync(client, after: (string?)expired["finishedAt"]);
+        var resumed = await PagedSync.WaitForRunAsync(client, "paged", "pages", "c1", after: (string?)expired["finishedAt"], TimeSpan.FromSeconds(90));
         Assert.Equal("SUCCESS", (string?)resumed["status"]);
 
         // Resumed at page 3 (the killed run's checkpoint), not page 1.
@@ -188,23 +165,6 @@ public sealed class SyncCrashRecoveryTests : IAsyncLifetime
         }
     }
 
-    private static async Task<JsonNode> WaitForRunAsync(HttpClient client, string? after)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(90);
-        JsonNode? status = null;
-        while (DateTime.UtcNow < deadline)
-        {
-            var body = await client.GetFromJsonAsync<JsonObject>("/sync/status?provider_config_key=paged&syncs=pages&connection_id=c1", Ct);
-            status = body?["syncs"]?[0];
-            var finishedAt = (string?)status?["finishedAt"];
-            if (status is not null && (string?)status["status"] != "RUNNING" && finishedAt is not null && finishedAt != after)
-            {
-                return status;
-            }
-            await Task.Delay(200, Ct);
-        }
-        throw new TimeoutException($"The sync did not finish a run in time; last status: {status?.ToJsonString()}");
-    }
 
     private sealed class CrashFactory(string catalog, string dataPath, params (string Key, string Value)[] settings) : NangoWebFactory
     {

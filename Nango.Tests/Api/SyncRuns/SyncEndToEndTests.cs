@@ -1,4 +1,3 @@
-using System.Net.Http.Json;
 using System.Text.Json.Nodes;
 using Nango.Tests.Api.Functions.Support;
 using Nango.Tests.Api.Support;
@@ -53,7 +52,7 @@ public sealed class SyncEndToEndTests : IAsyncLifetime
         (await NangoCli.DeployAsync(project, _web.ServerUrl, _web.SecretKey)).AssertSucceeded();
 
         // autoStart: deploying schedules the sync for the existing connection and its first run starts at once.
-        var first = await WaitForRunAsync(client, after: null);
+        var first = await PagedSync.WaitForRunAsync(client, "github", "fetchIssues", "conn-1", after: null, TimeSpan.FromSeconds(90));
         Assert.Equal("SUCCESS", (string?)first["status"]);
         Assert.Equal(250, (int)first["latestResult"]![Model]!["added"]!);
 
@@ -78,7 +77,7 @@ public sealed class SyncEndToEndTests : IAsyncLifetime
         _github.Put(252, "Issue 252");
         var calls = await CallAsync(new JsonObject { ["method"] = "triggerSync", ["args"] = new JsonArray("github", new JsonArray("fetchIssues"), "conn-1") });
         Assert.Null(calls[0]!["status"]);
-        var second = await WaitForRunAsync(client, after: (string?)first["finishedAt"]);
+        var second = await PagedSync.WaitForRunAsync(client, "github", "fetchIssues", "conn-1", after: (string?)first["finishedAt"], TimeSpan.FromSeconds(90));
         Assert.Equal("SUCCESS", (string?)second["status"]);
         Assert.Equal(2, (int)second["latestResult"]![Model]!["added"]!);
         Assert.Equal(5, (int)second["latestResult"]![Model]!["updated"]!);
@@ -123,20 +122,20 @@ public sealed class SyncEndToEndTests : IAsyncLifetime
         await client.ImportConnectionAsync("github", "conn-1");
         var project = await NangoCli.NewProjectAsync();
         (await NangoCli.DeployAsync(project, _web.ServerUrl, _web.SecretKey)).AssertSucceeded();
-        var first = await WaitForRunAsync(client, after: null);
+        var first = await PagedSync.WaitForRunAsync(client, "github", "fetchIssues", "conn-1", after: null, TimeSpan.FromSeconds(90));
         Assert.Equal("SUCCESS", (string?)first["status"]);
 
         // Issue 5 disappears upstream, but the run breaks on page 2: it saw only part of the issues.
         _github.Remove(5);
         _github.FailFromPage = 2;
         await CallAsync(new JsonObject { ["method"] = "triggerSync", ["args"] = new JsonArray("github", new JsonArray("fetchIssues"), "conn-1") });
-        var failed = await WaitForRunAsync(client, after: (string?)first["finishedAt"]);
+        var failed = await PagedSync.WaitForRunAsync(client, "github", "fetchIssues", "conn-1", after: (string?)first["finishedAt"], TimeSpan.FromSeconds(90));
         Assert.Equal("ERROR", (string?)failed["status"]);
         Assert.Empty(await ListAllAsync(new JsonObject { ["filter"] = "deleted" }));
 
         _github.FailFromPage = null;
         await CallAsync(new JsonObject { ["method"] = "triggerSync", ["args"] = new JsonArray("github", new JsonArray("fetchIssues"), "conn-1") });
-        var complete = await WaitForRunAsync(client, after: (string?)failed["finishedAt"]);
+        var complete = await PagedSync.WaitForRunAsync(client, "github", "fetchIssues", "conn-1", after: (string?)failed["finishedAt"], TimeSpan.FromSeconds(90));
         Assert.Equal("SUCCESS", (string?)complete["status"]);
         var deleted = await ListAllAsync(new JsonObject { ["filter"] = "deleted" });
         Assert.Equal(["5"], deleted.Select(r => r["id"]!.AsValue().ToString()));
@@ -174,24 +173,6 @@ public sealed class SyncEndToEndTests : IAsyncLifetime
         (await Infrastructure.NodeClient.RunAsync("client-call.mjs", _web.ServerUrl, _web.SecretKey,
             new Dictionary<string, string> { ["CALLS"] = new JsonArray(calls).ToJsonString() }, Ct)).AsArray();
 
-    /// <summary>Polls <c>GET /sync/status</c> until the sync has finished a run after <paramref name="after"/>.</summary>
-    private static async Task<JsonNode> WaitForRunAsync(HttpClient client, string? after)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(90);
-        JsonNode? status = null;
-        while (DateTime.UtcNow < deadline)
-        {
-            var body = await client.GetFromJsonAsync<JsonObject>("/sync/status?provider_config_key=github&syncs=fetchIssues&connection_id=conn-1", Ct);
-            status = body?["syncs"]?[0];
-            var finishedAt = (string?)status?["finishedAt"];
-            if (status is not null && (string?)status["status"] != "RUNNING" && finishedAt is not null && finishedAt != after)
-            {
-                return status;
-            }
-            await Task.Delay(250, Ct);
-        }
-        throw new TimeoutException($"The sync did not finish a run in time; last status: {status?.ToJsonString()}");
-    }
 
     private sealed class SyncFactory(string catalog) : NangoWebFactory
     {

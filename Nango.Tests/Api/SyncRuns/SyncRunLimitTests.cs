@@ -17,21 +17,6 @@ namespace Nango.Tests.Api.SyncRuns;
 [Trait("Category", "Integration")]
 public sealed class SyncRunLimitTests : IAsyncLifetime
 {
-    // Six pages of ten items; the test holds page 3 back until the first run has been stopped at its time limit.
-    private const string PagedSync = """
-        module.exports = { default: { type: 'sync', exec: async (nango) => {
-            const checkpoint = (await nango.getCheckpoint()) || {};
-            let page = checkpoint.page || 1;
-            while (page <= 6) {
-                const response = await nango.get({ endpoint: '/items', params: { page: String(page) } });
-                await nango.batchSave(response.data, 'Item');
-                page++;
-                await nango.saveCheckpoint({ page: page });
-            }
-            await nango.clearCheckpoint();
-        } } };
-        """;
-
     private static readonly string[] PagesSync = ["pages"];
     private readonly ConcurrentQueue<int> _pagesRequested = new();
     private readonly TaskCompletionSource _pageThreeReleased = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -57,16 +42,7 @@ public sealed class SyncRunLimitTests : IAsyncLifetime
         });
         await _upstream.StartAsync(Ct);
         _catalog = Path.Combine(Path.GetTempPath(), $"nango-sync-limits-{Guid.NewGuid():N}.yaml");
-        await File.WriteAllTextAsync(_catalog, $"""
-            paged-api:
-                display_name: Paged API (test upstream)
-                categories: [dev-tools]
-                auth_mode: API_KEY
-                proxy:
-                    base_url: {_upstream.Urls.First()}
-                    headers:
-                        authorization: Bearer ${"{"}apiKey{"}"}
-            """, Ct);
+        await File.WriteAllTextAsync(_catalog, PagedSync.CatalogYaml(_upstream.Urls.First()), Ct);
         _web = new LimitFactory(_catalog);
         await _web.InitializeAsync();
     }
@@ -87,17 +63,17 @@ public sealed class SyncRunLimitTests : IAsyncLifetime
         Assert.True(integration.IsSuccessStatusCode, await integration.Content.ReadAsStringAsync(Ct));
         var connection = await client.PostAsJsonAsync("/connections", new { provider_config_key = "paged", connection_id = "c1", credentials = new { type = "API_KEY", apiKey = "k" } }, Ct);
         Assert.True(connection.IsSuccessStatusCode, await connection.Content.ReadAsStringAsync(Ct));
-        var deploy = await client.DeployAsync(DeployBodies.Body([DeployBodies.Sync("pages", integration: "paged", js: PagedSync)]));
+        var deploy = await client.DeployAsync(DeployBodies.Body([DeployBodies.Sync("pages", integration: "paged", js: PagedSync.Script)]));
         Assert.Equal(HttpStatusCode.OK, deploy.StatusCode);
 
-        var first = await WaitForRunAsync(client, after: null);
+        var first = await PagedSync.WaitForRunAsync(client, "paged", "pages", "c1", after: null, TimeSpan.FromSeconds(90));
         Assert.Equal("ERROR", (string?)first["status"]);
         Assert.Equal(20, await CountRecordsAsync(client));
         _pageThreeReleased.SetResult();
 
         var trigger = await client.PostAsJsonAsync("/sync/trigger", new { provider_config_key = "paged", connection_id = "c1", syncs = PagesSync }, Ct);
         Assert.Equal(HttpStatusCode.OK, trigger.StatusCode);
-        var second = await WaitForRunAsync(client, after: (string?)first["finishedAt"]);
+        var second = await PagedSync.WaitForRunAsync(client, "paged", "pages", "c1", after: (string?)first["finishedAt"], TimeSpan.FromSeconds(90));
 
         Assert.Equal("SUCCESS", (string?)second["status"]);
         var pages = _pagesRequested.ToArray();
@@ -115,23 +91,6 @@ public sealed class SyncRunLimitTests : IAsyncLifetime
         return records!["records"]!.AsArray().Count;
     }
 
-    private static async Task<JsonNode> WaitForRunAsync(HttpClient client, string? after)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(60);
-        JsonNode? status = null;
-        while (DateTime.UtcNow < deadline)
-        {
-            var body = await client.GetFromJsonAsync<JsonObject>("/sync/status?provider_config_key=paged&syncs=pages&connection_id=c1", Ct);
-            status = body?["syncs"]?[0];
-            var finishedAt = (string?)status?["finishedAt"];
-            if (status is not null && (string?)status["status"] != "RUNNING" && finishedAt is not null && finishedAt != after)
-            {
-                return status;
-            }
-            await Task.Delay(200, Ct);
-        }
-        throw new TimeoutException($"The sync did not finish a run in time; last status: {status?.ToJsonString()}");
-    }
 
     private sealed class LimitFactory(string catalog) : NangoWebFactory
     {
