@@ -346,8 +346,7 @@ public sealed class SyncRunService(
             }
         }
 
-        if (payload["log"] is JsonObject logRef && Guid.TryParse(logRef["id"]?.GetValue<string>(), out var logId)
-            && DateTimeOffset.TryParse(logRef["createdAt"]?.GetValue<string>(), System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.None, out var createdAt))
+        if (TaskEndings.LogOf(payload) is var (logId, createdAt))
         {
             var log = logs.ResumeOperation(logId, createdAt, env);
             var counts = string.Join(", ", summary.Select(m => $"{m.Key}: {Count(m.Value, "added")} added, {Count(m.Value, "updated")} updated, {Count(m.Value, "deleted")} deleted, {Count(m.Value, "unchanged")} unchanged"));
