@@ -195,6 +195,14 @@ elif [[ "$failed" -ne 0 || "$test_status" -ne 0 ]]; then
     [[ "$failed" -ne 0 ]] || echo "dotnet test exited with $test_status; see $LOG."
     result=1
 fi
+if [[ "$failed" -ne 0 ]]; then
+    # The names and first lines of the failures, here at the end where a truncated CI log still shows them.
+    echo "Failed tests:"
+    sed 's/\x1b\[[0-9;]*[A-Za-z]//g' "$LOG" | awk '
+        /^failed / { shown = 0; printing = 1; print "  " $0; next }
+        printing && /Stack Trace:|^(passed|skipped|failed) / { printing = 0 }
+        printing && shown < 8 { print "  " $0; shown++ }' | head -n 200
+fi
 echo "Full output: $LOG"
 echo "$succeeded passed, $failed failed, $skipped skipped"
 exit "$result"

@@ -7,6 +7,8 @@ using Nango.Core.Functions.Deploy;
 using Nango.Core.Integrations;
 using Nango.Core.Logs;
 using Nango.Core.Persistence;
+using Nango.Core.Records;
+using Nango.Core.Syncs.Runs;
 using Npgsql;
 
 namespace Nango.Core.Syncs.Schedules;
@@ -21,6 +23,7 @@ public sealed class SyncControlService(
     NpgsqlDataSource dataSource,
     SyncScheduler scheduler,
     CheckpointStore checkpoints,
+    RecordStore records,
     ILogService logs)
 {
     /// <summary>
@@ -136,7 +139,7 @@ public sealed class SyncControlService(
             join f in db.Set<DeployedFunction>().AsNoTracking() on s.FunctionId equals f.Id
             join v in db.Set<FunctionVersion>().AsNoTracking() on new { FunctionId = f.Id, Revision = f.CurrentRevision } equals new { v.FunctionId, v.Revision }
             orderby c.ConnectionId, s.SyncName, s.Variant
-            select new { Schedule = s, ConnectionName = c.ConnectionId, v.Runs }).ToListAsync(ct);
+            select new { Schedule = s, ConnectionName = c.ConnectionId, v.Runs, v.Models }).ToListAsync(ct);
         rows = rows.Where(r => Matches(r.Schedule, selection.Syncs)).ToList();
         if (rows.Count == 0)
         {
@@ -145,6 +148,11 @@ public sealed class SyncControlService(
 
         var runs = await LatestRunsAsync(rows.Select(r => r.Schedule.Id).ToArray(), ct);
         var saved = await checkpoints.GetManyAsync(rows.Select(r => r.Schedule.ConnectionId).Distinct().ToList(), rows.Select(r => r.Schedule.SyncName).Distinct().ToList(), ct);
+        var counts = new Dictionary<int, IReadOnlyDictionary<string, long>>();
+        foreach (var connectionId in rows.Select(r => r.Schedule.ConnectionId).Distinct())
+        {
+            counts[connectionId] = await records.CountByModelAsync(connectionId, ct);
+        }
         var reports = rows.Select(r =>
         {
             var s = r.Schedule;
@@ -163,10 +171,9 @@ public sealed class SyncControlService(
                 _ => SyncJobStatuses.Stopped,
             };
             var type = run?.SyncMode == SyncSchedule.IncrementalMode && s.LastSyncDate is not null ? "INCREMENTAL" : "INITIAL";
-            // Record counts come from the records store, which is built separately; until it is wired in they are empty.
             return new SyncStatusReport(s.Id, r.ConnectionName, s.SyncName, s.Variant, type, status, run?.EndedAt,
                 s.State == SyncScheduleStates.Started ? s.NextRunAt : null,
-                s.FrequencyOverride ?? r.Runs, run?.LatestResult, jobStatus, [],
+                s.FrequencyOverride ?? r.Runs, run?.LatestResult, jobStatus, RecordCount(r.Models, s.Variant, counts[s.ConnectionId]),
                 saved.GetValueOrDefault((s.ConnectionId, s.SyncName)));
         }).ToList();
         return new SyncStatusResult(SyncControlOutcome.Ok, reports);
@@ -318,6 +325,20 @@ public sealed class SyncControlService(
         log.Info($"Deleted variant {Label(variant)}");
         log.Succeed();
         return new SyncVariantResult(SyncControlOutcome.Ok);
+    }
+
+    /// <summary>Live (not deleted) records per model the sync returns, under the model's own name as Nango reports them.</summary>
+    private static JsonObject RecordCount(string modelsJson, string variant, IReadOnlyDictionary<string, long> stored)
+    {
+        var count = new JsonObject();
+        foreach (var model in JsonNode.Parse(modelsJson)?.AsArray() ?? [])
+        {
+            if (model?.GetValue<string>() is { } name)
+            {
+                count[name] = stored.GetValueOrDefault(SyncVariants.StoredModel(name, variant));
+            }
+        }
+        return count;
     }
 
     private sealed record Scope(Integration Integration, Connection? Connection);

@@ -88,9 +88,9 @@ public sealed class ConnectUiPageTests(ComponentDatabase database) : DashboardTe
         var cut = RenderConnect(token);
         cut.WaitForAssertion(() => Assert.Equal("list", View(cut)));
 
-        await cut.Find("[data-integration=apollo-key]").ClickAsync(new());
-        await cut.Find("#connect-input-credentials-apiKey").InputAsync(new() { Value = "wrong-key" });
-        await cut.Find("form").SubmitAsync();
+        await cut.InvokeAsync(() => cut.Find("[data-integration=apollo-key]").ClickAsync(new()));
+        await cut.InvokeAsync(() => cut.Find("#connect-input-credentials-apiKey").InputAsync(new() { Value = "wrong-key" }));
+        await cut.InvokeAsync(() => cut.Find("form").SubmitAsync());
 
         cut.WaitForAssertion(() => Assert.Equal("failure", View(cut)));
         Assert.Equal("connection_test_failed", cut.Find("[data-testid=connect-failure]").GetAttribute("data-error-type"));
@@ -103,7 +103,7 @@ public sealed class ConnectUiPageTests(ComponentDatabase database) : DashboardTe
         Assert.Equal("error", error.GetProperty("type").GetString());
         Assert.Equal("connection_test_failed", error.GetProperty("payload").GetProperty("errorType").GetString());
 
-        await cut.Find("[data-testid=connect-retry]").ClickAsync(new());
+        await cut.InvokeAsync(() => cut.Find("[data-testid=connect-retry]").ClickAsync(new()));
 
         Assert.Equal("integration", View(cut));
         Assert.Equal("wrong-key", cut.Find("#connect-input-credentials-apiKey").GetAttribute("value"));
@@ -120,8 +120,8 @@ public sealed class ConnectUiPageTests(ComponentDatabase database) : DashboardTe
         cut.WaitForAssertion(() => Assert.Equal("integration", View(cut)));
         Assert.Empty(cut.FindAll("[data-testid=connect-back]"));
 
-        await cut.Find("#connect-input-credentials-apiKey").InputAsync(new() { Value = "good-key" });
-        await cut.Find("form").SubmitAsync();
+        await cut.InvokeAsync(() => cut.Find("#connect-input-credentials-apiKey").InputAsync(new() { Value = "good-key" }));
+        await cut.InvokeAsync(() => cut.Find("form").SubmitAsync());
 
         cut.WaitForAssertion(() => Assert.Equal("success", View(cut)));
         var connect = Posted(module).Single(p => p.GetProperty("type").GetString() == "connect").GetProperty("payload");
@@ -129,7 +129,7 @@ public sealed class ConnectUiPageTests(ComponentDatabase database) : DashboardTe
         Assert.Equal("conn-1", connect.GetProperty("connectionId").GetString());
         Assert.False(connect.GetProperty("isPending").GetBoolean());
 
-        await cut.Find("[data-testid=connect-finish]").ClickAsync(new());
+        await cut.InvokeAsync(() => cut.Find("[data-testid=connect-finish]").ClickAsync(new()));
 
         Assert.Equal("close", Posted(module).Last().GetProperty("type").GetString());
     }
@@ -144,7 +144,7 @@ public sealed class ConnectUiPageTests(ComponentDatabase database) : DashboardTe
         cut.WaitForAssertion(() => Assert.Equal("integration", View(cut)));
         Assert.Equal("true", cut.Find("[data-testid=connect-submit]").GetAttribute("data-nango-popup"));
 
-        await cut.Find("form").SubmitAsync();
+        await cut.InvokeAsync(() => cut.Find("form").SubmitAsync());
 
         cut.WaitForAssertion(() => Assert.NotEmpty(cut.FindAll("[data-testid=connect-waiting]")));
         var options = JsonSerializer.SerializeToElement(module.Invocations["startPopupAuth"].Single().Arguments[0]);
@@ -157,7 +157,7 @@ public sealed class ConnectUiPageTests(ComponentDatabase database) : DashboardTe
         Assert.Equal("Try again", cut.Find("[data-testid=connect-submit]").TextContent.Trim());
         Assert.Equal("window_closed", Posted(module).Last().GetProperty("payload").GetProperty("errorType").GetString());
 
-        await cut.Find("form").SubmitAsync();
+        await cut.InvokeAsync(() => cut.Find("form").SubmitAsync());
         await cut.InvokeAsync(() => cut.Instance.OnPopupResult(new PopupResult(true, "github-oauth", "conn-gh", false, null, null)));
 
         Assert.Equal("success", View(cut));
@@ -174,7 +174,7 @@ public sealed class ConnectUiPageTests(ComponentDatabase database) : DashboardTe
         var cut = RenderConnect(token);
         cut.WaitForAssertion(() => Assert.Equal("integration", View(cut)));
 
-        await cut.Find("form").SubmitAsync();
+        await cut.InvokeAsync(() => cut.Find("form").SubmitAsync());
 
         cut.WaitForAssertion(() => Assert.Contains("blocked", cut.Find("[data-testid=connect-inline-error]").TextContent, StringComparison.Ordinal));
         Assert.Equal("blocked_by_browser", Posted(module).Last().GetProperty("payload").GetProperty("errorType").GetString());
