@@ -33,6 +33,13 @@ public sealed class RecordStore : IDisposable
         ) ON COMMIT DELETE ROWS
         """;
 
+    /// <summary>
+    /// The predicate of the cursor index <c>ix_records_cursor</c> (migration RecordsCursorIndexForChangeStream): always
+    /// true, so the index holds every record, but a query can use the index only when it states the predicate. The
+    /// change-stream reads (pages, prune) state it; lookups by id do not, so they always take the primary key.
+    /// </summary>
+    private const string ChangeStreamOnly = "size_bytes >= 0";
+
     private const string LockModel =
         "SELECT pg_advisory_xact_lock((@connection::bigint << 32) | (hashtext(@model)::bigint & 4294967295)), clock_timestamp()";
 
@@ -48,24 +55,41 @@ public sealed class RecordStore : IDisposable
         """;
 
     /// <summary>
-    /// Every staged record in one INSERT … ON CONFLICT, so that the primary key finds each stored record whatever
-    /// the partition's statistics say. A join of the staging table against the partition (even a LATERAL lookup
-    /// per record) left that to the planner, and on a partition not analysed since the model's records arrived it
-    /// estimates one row per (connection, model), ties the primary key with the cursor index and took the cursor
-    /// index: every staged record then scanned all of the model's records (380 ms to 5 s per batch of 1,000 into
-    /// a 100,000-record model). The price: an unchanged record is locked for the conflict check.
+    /// Classifies every staged record against the stored one, then writes in one INSERT … ON CONFLICT only what must
+    /// be written (new, changed payload, un-deleted, pruned) and, with deletion tracking on, marks the unchanged
+    /// records seen. The counts come from the classification, which the advisory lock keeps true until commit.
     /// <para>
-    /// Unchanged records are otherwise left alone, or only marked seen when deletion tracking is on. A new or
-    /// un-deleted record gets <c>created_at = @now</c>, a changed one <c>updated_at = @now</c>; @now is unique to the
-    /// transaction (taken under the lock), so the returned timestamps tell what happened to each record.
+    /// The lookup is one primary-key probe per staged record, whatever the partition's statistics say: a LATERAL
+    /// subquery with LIMIT 1 cannot become a hash join (which hashed the whole model for every batch once the
+    /// partition was analysed), and the cursor index, which the planner took instead of the primary key while a
+    /// partition not analysed since the model's records arrived estimated one row per (connection, model), is a
+    /// partial index this lookup cannot use (<see cref="ChangeStreamOnly"/>). With it, a 100,000-record first run
+    /// spent 380 ms to 5 s per batch of 1,000 scanning all of the model's records once per staged record. Writing
+    /// every staged record through ON CONFLICT instead (no lookup) avoided the planner too, but locked every
+    /// unchanged record, and an unchanged re-run then cost as much as the first.
     /// </para>
     /// </summary>
     private static readonly string _upsert = $$"""
-        WITH written AS (
+        WITH classified AS MATERIALIZED (
+            SELECT s.id, s.external_id, s.data, s.data_hash, s.size_bytes,
+                   r.external_id IS NULL AS is_new,
+                   r.deleted_at IS NOT NULL AS was_deleted,
+                   r.data_hash IS DISTINCT FROM s.data_hash AS hash_changed,
+                   r.external_id IS NULL OR ({{MustWrite.Replace("excluded.", "s.", StringComparison.Ordinal)}}) AS must_write
+            FROM records_staging s
+            LEFT JOIN LATERAL (
+                SELECT x.external_id, x.deleted_at, x.pruned_at, x.data_hash, x.updated_at
+                FROM records x
+                WHERE x.connection_id = @connection AND x.model = @model AND x.external_id = s.external_id
+                LIMIT 1
+            ) r ON true
+        ),
+        written AS (
             INSERT INTO records AS r (id, environment_id, connection_id, model, external_id, data, data_hash, size_bytes,
                                       created_at, updated_at, seen_at, sync_name)
             SELECT id, @environment, @connection, @model, external_id, data, data_hash, size_bytes, @now, @now, @seen_at, @sync_name
-            FROM records_staging
+            FROM classified
+            WHERE must_write OR @seen_at::timestamptz IS NOT NULL
             ON CONFLICT (connection_id, model, external_id) DO UPDATE SET
                 data = CASE WHEN {{MustWrite}} THEN excluded.data ELSE r.data END,
                 data_hash = CASE WHEN {{MustWrite}} THEN excluded.data_hash ELSE r.data_hash END,
@@ -77,12 +101,10 @@ public sealed class RecordStore : IDisposable
                 pruned_at = CASE WHEN {{MustWrite}} THEN NULL ELSE r.pruned_at END,
                 seen_at = COALESCE(excluded.seen_at, r.seen_at),
                 sync_name = CASE WHEN {{MustWrite}} THEN COALESCE(excluded.sync_name, r.sync_name) ELSE r.sync_name END
-            WHERE {{MustWrite}} OR excluded.seen_at IS NOT NULL
-            RETURNING r.created_at, r.updated_at
         )
-        SELECT count(*) FILTER (WHERE created_at = @now)::int,
-               count(*) FILTER (WHERE created_at <> @now AND updated_at = @now)::int
-        FROM written
+        SELECT count(*) FILTER (WHERE must_write AND (is_new OR was_deleted))::int,
+               count(*) FILTER (WHERE must_write AND NOT is_new AND NOT was_deleted AND hash_changed)::int
+        FROM classified
         """;
 
     private const string SelectForMerge = """
@@ -108,10 +130,11 @@ public sealed class RecordStore : IDisposable
         RETURNING external_id
         """;
 
-    private const string Prune = """
+    private const string Prune = $$"""
         WITH target AS (
             SELECT external_id FROM records
-            WHERE connection_id = @connection AND model = @model AND pruned_at IS NULL AND (updated_at, id) <= (@until_at, @until_id)
+            WHERE connection_id = @connection AND model = @model AND {{ChangeStreamOnly}}
+              AND pruned_at IS NULL AND (updated_at, id) <= (@until_at, @until_id)
             ORDER BY updated_at, id
             LIMIT @limit
         )
@@ -290,7 +313,7 @@ public sealed class RecordStore : IDisposable
             SELECT id, external_id, data - 'id', created_at, updated_at, deleted_at, pruned_at
             FROM records
             WHERE connection_id = @connection AND model = @model
-            """);
+            """ + " AND " + ChangeStreamOnly);
         await using var command = _dataSource.CreateCommand();
         command.Parameters.AddWithValue("connection", query.ConnectionId);
         command.Parameters.AddWithValue("model", query.Model);

@@ -246,7 +246,7 @@ internal static class RecordsBenchmark
         {
             await using var command = new NpgsqlCommand("""
                 SELECT id, external_id, data, created_at, updated_at, deleted_at, pruned_at FROM records
-                WHERE connection_id = @c AND model = @m AND (updated_at, id) > (@at, @id)
+                WHERE connection_id = @c AND model = @m AND size_bytes >= 0 AND (updated_at, id) > (@at, @id)
                 ORDER BY updated_at, id LIMIT @limit
                 """, connection);
             command.Parameters.AddWithValue("c", connectionId);
