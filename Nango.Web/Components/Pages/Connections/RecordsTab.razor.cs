@@ -58,7 +58,7 @@ public sealed partial class RecordsTab : ComponentBase, IDisposable
         _error = null;
         try
         {
-            var counts = await Records.CountByModelAsync(ConnectionKey, _cts.Token);
+            var counts = await Records.CountByModelWithDeclaredAsync(ConnectionKey, _cts.Token);
             _models = counts.OrderBy(c => c.Key, StringComparer.Ordinal).ToList();
         }
         catch (OperationCanceledException) when (_cts.IsCancellationRequested)
@@ -166,6 +166,8 @@ public sealed partial class RecordsTab : ComponentBase, IDisposable
     }
 
     private static JsonNode? Payload(RecordRow row) => JsonNode.Parse(row.ToJson().GetRawText());
+
+    private static string FilterLabel(RecordActions filter) => filter == RecordActions.None ? "All" : filter.ToString();
 
     private static Color ActionColor(string action) => action switch
     {
