@@ -108,13 +108,13 @@ public sealed class ConnectionSyncsPageTests(Infrastructure.Browser browser) : I
         await row.GetByTestId("sync-resume").ClickAsync();
         await Assertions.Expect(page.Locator(".mud-snackbar").Filter(new() { HasText = $"{Sync} resumed" })).ToBeVisibleAsync();
         await Assertions.Expect(row.GetByTestId("sync-status")).ToHaveTextAsync("RUNNING", RunTimeout);
-        await Assertions.Expect(row.GetByTestId("progress-model").Filter(new() { HasText = Model + ":" })).ToHaveTextAsync($"{Model}: 50 added · 0 updated · 0 deleted", RunTimeout);
+        await Assertions.Expect(row.GetByTestId("progress-model").Filter(new() { HasText = Model + ":" })).ToHaveTextAsync($"{Model}: 50 added", RunTimeout);
         await Assertions.Expect(row.GetByTestId("sync-last-run")).ToHaveTextAsync("never");
         await Infrastructure.Browser.ScreenshotPageAsync(page, "connection-syncs-running");
 
         _github.Release();
         await Assertions.Expect(row.GetByTestId("sync-status")).ToHaveTextAsync("SUCCESS", RunTimeout);
-        await Assertions.Expect(row.GetByTestId("last-run-model").Filter(new() { HasText = Model + ":" })).ToHaveTextAsync($"{Model}: 120 added · 0 updated · 0 deleted");
+        await Assertions.Expect(row.GetByTestId("last-run-model").Filter(new() { HasText = Model + ":" })).ToHaveTextAsync($"{Model}: 120 added");
         await Assertions.Expect(row.GetByTestId("sync-progress")).ToHaveCountAsync(0);
         await Assertions.Expect(row.GetByTestId("sync-next-run")).ToContainTextAsync("in ");
         await Infrastructure.Browser.ScreenshotPageAsync(page, "connection-syncs-first-run");
@@ -163,6 +163,8 @@ public sealed class ConnectionSyncsPageTests(Infrastructure.Browser browser) : I
         _github.FailFromPage = 2;
         await row.GetByTestId("sync-resume").ClickAsync();
         await Assertions.Expect(row.GetByTestId("sync-status")).ToHaveTextAsync("ERROR", RunTimeout);
+        await Assertions.Expect(row.GetByTestId("last-run-error")).ToBeVisibleAsync();
+        await Assertions.Expect(row.GetByTestId("last-run-log")).ToHaveAttributeAsync("href", new Regex("/dashboard/dev/logs\\?operation="));
         await Assertions.Expect(row.GetByTestId("sync-next-run")).ToContainTextAsync("in ");
         await Infrastructure.Browser.ScreenshotPageAsync(page, "connection-syncs-failed");
         _github.FailFromPage = null;
@@ -184,11 +186,14 @@ public sealed class ConnectionSyncsPageTests(Infrastructure.Browser browser) : I
         var firstPage = await ids.AllInnerTextsAsync();
         await recordsTab.GetByTestId("records-next").ClickAsync();
         await Assertions.Expect(recordsTab.GetByTestId("records-page")).ToContainTextAsync("Page 2");
+        // The label moves at the click; the rows once the page is read (pages share no record).
+        await Assertions.Expect(ids.First).Not.ToHaveTextAsync(firstPage[0]);
         await Assertions.Expect(ids).ToHaveCountAsync(50);
         var secondPage = await ids.AllInnerTextsAsync();
         await recordsTab.GetByTestId("records-next").ClickAsync();
         await Assertions.Expect(recordsTab.GetByTestId("records-page")).ToContainTextAsync("Page 3");
         await Assertions.Expect(ids).ToHaveCountAsync(22);
+        await Assertions.Expect(ids.First).Not.ToHaveTextAsync(secondPage[0]);
         await Assertions.Expect(recordsTab.GetByTestId("records-next")).ToBeDisabledAsync();
         var thirdPage = await ids.AllInnerTextsAsync();
         Assert.Equal(122, firstPage.Concat(secondPage).Concat(thirdPage).Distinct().Count());

@@ -90,7 +90,7 @@ public sealed class ConnectionSyncsAndRecordsTests(ComponentDatabase database) :
 
         var cut = RenderTab("syncs");
 
-        cut.WaitForAssertion(() => Assert.Equal("Issue: 3 added · 1 updated · 0 deleted", cut.Find("[data-testid=progress-model]").TextContent.Trim()));
+        cut.WaitForAssertion(() => Assert.Equal("Issue: 3 added · 1 updated", cut.Find("[data-testid=progress-model]").TextContent.Trim()));
         Assert.Equal("RUNNING", cut.Find("[data-testid=sync-status]").TextContent.Trim());
         Assert.NotNull(cut.Find("[data-testid=sync-stalled]"));
 

@@ -165,6 +165,9 @@ public sealed partial class RecordsTab : ComponentBase, IDisposable
         }
     }
 
+    /// <summary>The record's own fields on one line, cut by CSS to the column: enough to tell rows apart.</summary>
+    private static string Preview(RecordRow row) => row.PrunedAt is not null ? "(pruned)" : System.Text.Encoding.UTF8.GetString(row.PayloadWithoutId.Span);
+
     private static JsonNode? Payload(RecordRow row) => JsonNode.Parse(row.ToJson().GetRawText());
 
     private static string FilterLabel(RecordActions filter) => filter == RecordActions.None ? "All" : filter.ToString();

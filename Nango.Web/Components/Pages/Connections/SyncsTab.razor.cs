@@ -185,10 +185,19 @@ public sealed partial class SyncsTab : ComponentBase, IDisposable
         }
     }
 
-    /// <summary>A run's counts for one model in words: <c>2 added · 5 updated · 3 deleted</c>, or <c>no changes</c>.</summary>
-    internal static string Describe(long added, long updated, long deleted) =>
-        added == 0 && updated == 0 && deleted == 0 ? "no changes"
-            : string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{added:N0} added · {updated:N0} updated · {deleted:N0} deleted");
+    /// <summary>A run's counts for one model in words, zeros left out: <c>2 added</c>, <c>5 updated</c>, <c>3 deleted</c>; none is <c>no changes</c>.</summary>
+    internal static IReadOnlyList<string> Describe(long added, long updated, long deleted)
+    {
+        var parts = new List<string>(3);
+        foreach (var (count, what) in new[] { (added, "added"), (updated, "updated"), (deleted, "deleted") })
+        {
+            if (count > 0)
+            {
+                parts.Add(string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{count:N0} {what}"));
+            }
+        }
+        return parts.Count == 0 ? ["no changes"] : parts;
+    }
 
     private static long Count(JsonNode? counts, string name) =>
         counts?[name] is JsonValue value && value.TryGetValue<long>(out var n) ? n : 0;
