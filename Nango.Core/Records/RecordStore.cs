@@ -148,6 +148,14 @@ public sealed class RecordStore : IDisposable
         SELECT model, count(*) FROM records WHERE connection_id = @connection AND deleted_at IS NULL GROUP BY model
         """;
 
+    /// <summary>The models the syncs deployed to the connection's integration return, records or not.</summary>
+    private const string DeclaredModels = """
+        SELECT DISTINCT jsonb_array_elements_text(v.models) FROM connections c
+        JOIN functions f ON f.integration_id = c.integration_id AND f.type = 'sync' AND f.deleted_at IS NULL
+        JOIN function_versions v ON v.function_id = f.id AND v.revision = f.current_revision
+        WHERE c.id = @connection AND jsonb_typeof(v.models) = 'array'
+        """;
+
     /// <summary>A model is known to a connection when it has records, or a sync deployed to its integration returns it.</summary>
     private const string KnownModel = """
         SELECT EXISTS (SELECT 1 FROM records WHERE connection_id = @connection AND model = @model)
@@ -501,6 +509,23 @@ public sealed class RecordStore : IDisposable
         while (await reader.ReadAsync(ct))
         {
             counts[reader.GetString(0)] = reader.GetInt64(1);
+        }
+        return counts;
+    }
+
+    /// <summary>
+    /// Live records per model, with every model a deployed sync declares for the connection's integration (0 when it
+    /// has none yet), so a model that was never written to is still listed.
+    /// </summary>
+    public async Task<IReadOnlyDictionary<string, long>> CountByModelWithDeclaredAsync(int connectionId, CancellationToken ct)
+    {
+        var counts = new Dictionary<string, long>(await CountByModelAsync(connectionId, ct), StringComparer.Ordinal);
+        await using var command = _dataSource.CreateCommand(DeclaredModels);
+        command.Parameters.AddWithValue("connection", connectionId);
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        while (await reader.ReadAsync(ct))
+        {
+            counts.TryAdd(reader.GetString(0), 0);
         }
         return counts;
     }

@@ -51,6 +51,27 @@ public sealed class Browser : IAsyncLifetime
     public static Task ScreenshotAsync(IPage page, string name) =>
         page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(ScreenshotFolder, name + ".png"), FullPage = true });
 
+    /// <summary>A screenshot of the page itself: snackbars of earlier steps dismissed, scrolled to the top.</summary>
+    public static async Task ScreenshotPageAsync(IPage page, string name)
+    {
+        ArgumentNullException.ThrowIfNull(page);
+        var snackbars = page.Locator(".mud-snackbar");
+        for (var i = await snackbars.CountAsync() - 1; i >= 0; i--)
+        {
+            try
+            {
+                await snackbars.Nth(i).Locator("button").ClickAsync(new() { Force = true, Timeout = 2_000 });
+            }
+            catch (PlaywrightException)
+            {
+                // It hid itself meanwhile.
+            }
+        }
+        await Assertions.Expect(snackbars).ToHaveCountAsync(0);
+        await page.EvaluateAsync("() => window.scrollTo(0, 0)");
+        await ScreenshotAsync(page, name);
+    }
+
     /// <summary>Signs in through the real form and waits until the interactive dashboard is up.</summary>
     public static async Task SignInAsync(IPage page, string email, string password)
     {

@@ -31,7 +31,10 @@ public sealed record SyncControlResult(SyncControlOutcome Outcome, string? Messa
     public static readonly SyncControlResult Ok = new(SyncControlOutcome.Ok);
 }
 
-/// <summary>Nango's <c>ReportedSyncJobStatus</c> (reference §1.8) for one schedule.</summary>
+/// <summary>
+/// Nango's <c>ReportedSyncJobStatus</c> (reference §1.8) for one schedule, plus what the dashboard shows of the last
+/// ended run: its error message and its log operation (not part of the API's answer).
+/// </summary>
 public sealed record SyncStatusReport(
     Guid Id,
     string ConnectionId,
@@ -45,7 +48,9 @@ public sealed record SyncStatusReport(
     JsonObject? LatestResult,
     string? LatestExecutionStatus,
     JsonObject RecordCount,
-    JsonObject? Checkpoint);
+    JsonObject? Checkpoint,
+    string? LastRunError = null,
+    Guid? LastRunLogId = null);
 
 public sealed record SyncStatusResult(SyncControlOutcome Outcome, IReadOnlyList<SyncStatusReport> Syncs, string? Message = null);
 

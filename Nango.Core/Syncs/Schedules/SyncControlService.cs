@@ -174,7 +174,8 @@ public sealed class SyncControlService(
             return new SyncStatusReport(s.Id, r.ConnectionName, s.SyncName, s.Variant, type, status, run?.EndedAt,
                 s.State == SyncScheduleStates.Started ? s.NextRunAt : null,
                 s.FrequencyOverride ?? r.Runs, run?.LatestResult, jobStatus, RecordCount(r.Models, s.Variant, counts[s.ConnectionId]),
-                saved.GetValueOrDefault((s.ConnectionId, s.SyncName)));
+                saved.GetValueOrDefault((s.ConnectionId, s.SyncName)),
+                run?.EndedAt is null ? null : run.Error, run?.EndedAt is null ? null : run.LogOperationId);
         }).ToList();
         return new SyncStatusResult(SyncControlOutcome.Ok, reports);
     }
@@ -343,7 +344,7 @@ public sealed class SyncControlService(
 
     private sealed record Scope(Integration Integration, Connection? Connection);
 
-    private sealed record LatestRun(string State, DateTimeOffset? EndedAt, string? SyncMode, JsonObject? LatestResult);
+    private sealed record LatestRun(string State, DateTimeOffset? EndedAt, string? SyncMode, JsonObject? LatestResult, string? Error, Guid? LogOperationId);
 
     private static async Task<(SyncControlOutcome, Scope?)> ResolveAsync(NangoDbContext db, SyncSelection selection, CancellationToken ct)
     {
@@ -423,11 +424,11 @@ public sealed class SyncControlService(
     private async Task<Dictionary<Guid, LatestRun>> LatestRunsAsync(Guid[] scheduleIds, CancellationToken ct)
     {
         await using var command = dataSource.CreateCommand("""
-            SELECT s.id, l.state, ended.ended_at, l.sync_mode, ended.output::text
+            SELECT s.id, l.state, ended.ended_at, l.sync_mode, ended.output::text, ended.error->>'message', ended.payload->'log'->>'id'
             FROM unnest(@ids) AS s(id)
             JOIN LATERAL (SELECT state, payload->>'syncMode' AS sync_mode FROM function_tasks t
                           WHERE t.schedule_id = s.id ORDER BY created_at DESC LIMIT 1) l ON true
-            LEFT JOIN LATERAL (SELECT ended_at, output FROM function_tasks t
+            LEFT JOIN LATERAL (SELECT ended_at, output, error, payload FROM function_tasks t
                                WHERE t.schedule_id = s.id AND t.state IN ('SUCCEEDED', 'FAILED', 'EXPIRED', 'CANCELLED')
                                ORDER BY created_at DESC LIMIT 1) ended ON true
             """);
@@ -442,7 +443,9 @@ public sealed class SyncControlService(
                 reader.GetString(1),
                 reader.IsDBNull(2) ? null : reader.GetFieldValue<DateTimeOffset>(2),
                 reader.IsDBNull(3) ? null : reader.GetString(3),
-                models?.DeepClone() as JsonObject);
+                models?.DeepClone() as JsonObject,
+                reader.IsDBNull(5) ? null : reader.GetString(5),
+                !reader.IsDBNull(6) && Guid.TryParse(reader.GetString(6), out var logId) ? logId : null);
         }
         return runs;
     }

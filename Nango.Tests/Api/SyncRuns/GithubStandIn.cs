@@ -24,6 +24,14 @@ public sealed class GithubStandIn : IAsyncDisposable
     /// <summary>When set, the issues endpoint answers 500 from this page on (a run that fails midway).</summary>
     public int? FailFromPage { get; set; }
 
+    /// <summary>When set, the issues endpoint holds its answer from this page on until <see cref="Release"/> (a run caught midway).</summary>
+    public int? HoldFromPage { get; set; }
+
+    private readonly TaskCompletionSource _released = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    /// <summary>Lets every held page answer, now and from then on.</summary>
+    public void Release() => _released.TrySetResult();
+
     /// <summary>Issues pages served so far.</summary>
     public int IssuePagesServed => _pagesServed;
 
@@ -50,7 +58,7 @@ public sealed class GithubStandIn : IAsyncDisposable
 
     public IReadOnlyCollection<int> Ids => _issues.Keys.ToList();
 
-    private IResult IssuesPage(HttpContext http, string owner, string repo)
+    private async Task<IResult> IssuesPage(HttpContext http, string owner, string repo)
     {
         if (owner != Owner || repo != Repo)
         {
@@ -59,6 +67,10 @@ public sealed class GithubStandIn : IAsyncDisposable
         var perPage = int.TryParse(http.Request.Query["per_page"], out var size) ? size : 30;
         var page = int.TryParse(http.Request.Query["page"], out var number) ? number : 1;
         Interlocked.Increment(ref _pagesServed);
+        if (HoldFromPage is { } holding && page >= holding)
+        {
+            await _released.Task.WaitAsync(http.RequestAborted);
+        }
         if (FailFromPage is { } failing && page >= failing)
         {
             return Results.Json(new { message = "upstream broke" }, statusCode: 500);
@@ -99,5 +111,9 @@ public sealed class GithubStandIn : IAsyncDisposable
                     link_rel_in_response_header: next
         """;
 
-    public async ValueTask DisposeAsync() => await _app.DisposeAsync();
+    public async ValueTask DisposeAsync()
+    {
+        Release();
+        await _app.DisposeAsync();
+    }
 }

@@ -54,7 +54,8 @@ public sealed class ConnectionSyncsAndRecordsTests(ComponentDatabase database) :
         var cut = RenderTab("syncs");
 
         cut.WaitForAssertion(() => Assert.Equal("issues", cut.Find("[data-testid=sync-row]").GetAttribute("data-sync")));
-        Assert.Equal("SUCCESS", cut.Find("[data-testid=sync-status]").TextContent.Trim());
+        // A started schedule that has not run yet: SUCCESS to the API, said plainly on the tab.
+        Assert.Equal("NOT RUN YET", cut.Find("[data-testid=sync-status]").TextContent.Trim());
         Assert.Equal("every hour", cut.Find("[data-testid=sync-frequency]").TextContent.Trim());
         Assert.Equal("never", cut.Find("[data-testid=sync-last-run]").TextContent.Trim());
 
@@ -65,7 +66,7 @@ public sealed class ConnectionSyncsAndRecordsTests(ComponentDatabase database) :
 
         await cut.Find("[data-testid=sync-resume]").PressAsync();
 
-        cut.WaitForAssertion(() => Assert.Equal("SUCCESS", cut.Find("[data-testid=sync-status]").TextContent.Trim()));
+        cut.WaitForAssertion(() => Assert.Equal("NOT RUN YET", cut.Find("[data-testid=sync-status]").TextContent.Trim()));
         Assert.Equal(SyncJobStatuses.Success, await StatusAsync(env));
     }
 
@@ -89,7 +90,7 @@ public sealed class ConnectionSyncsAndRecordsTests(ComponentDatabase database) :
 
         var cut = RenderTab("syncs");
 
-        cut.WaitForAssertion(() => Assert.Equal("Issue: +3 ~1 −0", cut.Find("[data-testid=progress-model]").TextContent.Trim()));
+        cut.WaitForAssertion(() => Assert.Equal("Issue: 3 added · 1 updated", cut.Find("[data-testid=progress-model]").TextContent.Trim()));
         Assert.Equal("RUNNING", cut.Find("[data-testid=sync-status]").TextContent.Trim());
         Assert.NotNull(cut.Find("[data-testid=sync-stalled]"));
 
@@ -100,7 +101,7 @@ public sealed class ConnectionSyncsAndRecordsTests(ComponentDatabase database) :
         }
 
         // No click: the tab polls while the sync runs.
-        cut.WaitForAssertion(() => Assert.Equal("Issue: +250 ~1 −2", cut.Find("[data-testid=progress-model]").TextContent.Trim()), TimeSpan.FromSeconds(15));
+        cut.WaitForAssertion(() => Assert.Equal("Issue: 250 added · 1 updated · 2 deleted", cut.Find("[data-testid=progress-model]").TextContent.Trim()), TimeSpan.FromSeconds(15));
     }
 
     [Fact]

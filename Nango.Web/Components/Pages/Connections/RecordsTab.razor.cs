@@ -58,7 +58,7 @@ public sealed partial class RecordsTab : ComponentBase, IDisposable
         _error = null;
         try
         {
-            var counts = await Records.CountByModelAsync(ConnectionKey, _cts.Token);
+            var counts = await Records.CountByModelWithDeclaredAsync(ConnectionKey, _cts.Token);
             _models = counts.OrderBy(c => c.Key, StringComparer.Ordinal).ToList();
         }
         catch (OperationCanceledException) when (_cts.IsCancellationRequested)
@@ -165,7 +165,12 @@ public sealed partial class RecordsTab : ComponentBase, IDisposable
         }
     }
 
+    /// <summary>The record's own fields on one line, cut by CSS to the column: enough to tell rows apart.</summary>
+    private static string Preview(RecordRow row) => row.PrunedAt is not null ? "(pruned)" : System.Text.Encoding.UTF8.GetString(row.PayloadWithoutId.Span);
+
     private static JsonNode? Payload(RecordRow row) => JsonNode.Parse(row.ToJson().GetRawText());
+
+    private static string FilterLabel(RecordActions filter) => filter == RecordActions.None ? "All" : filter.ToString();
 
     private static Color ActionColor(string action) => action switch
     {

@@ -16,6 +16,9 @@ public sealed partial class SyncsTab : ComponentBase, IDisposable
 {
     private static readonly TimeSpan PollInterval = TimeSpan.FromSeconds(2);
 
+    /// <summary>A run due this soon is watched for: without it, a resumed or due sync would start unseen.</summary>
+    private static readonly TimeSpan DueSoon = TimeSpan.FromMinutes(1);
+
     private readonly CancellationTokenSource _cts = new();
     private IReadOnlyList<SyncStatusReport> _syncs = [];
     private Dictionary<Guid, SyncRunProgress> _running = [];
@@ -115,10 +118,13 @@ public sealed partial class SyncsTab : ComponentBase, IDisposable
         await LoadAsync();
     }
 
-    /// <summary>Polls only while something runs: an idle tab does not query the database every two seconds.</summary>
+    /// <summary>
+    /// Polls only while something runs or is about to (its next run due within <see cref="DueSoon"/>): an idle tab
+    /// does not query the database every two seconds.
+    /// </summary>
     private void UpdatePolling()
     {
-        var anyRunning = _syncs.Any(s => s.Status == SyncJobStatuses.Running);
+        var anyRunning = _syncs.Any(s => s.Status == SyncJobStatuses.Running || s.NextScheduledSyncAt <= Now + DueSoon);
         if (anyRunning && _poll is null && !_cts.IsCancellationRequested)
         {
             _poll = new PeriodicTimer(PollInterval);
@@ -156,7 +162,12 @@ public sealed partial class SyncsTab : ComponentBase, IDisposable
 
     private static string Label(SyncStatusReport sync) => sync.Variant == SyncSchedule.BaseVariant ? sync.Name : $"{sync.Name}::{sync.Variant}";
 
-    private static Color StatusColor(string status) => status switch
+    /// <summary>A started schedule that has never run is <c>SUCCESS</c> to the API; the tab says it has not run yet.</summary>
+    private static bool NeverRan(SyncStatusReport sync) => sync.Status == SyncJobStatuses.Success && sync.LatestExecutionStatus is null;
+
+    private static string StatusLabel(SyncStatusReport sync) => NeverRan(sync) ? "NOT RUN YET" : sync.Status;
+
+    private static Color StatusColor(SyncStatusReport sync) => NeverRan(sync) ? Color.Default : sync.Status switch
     {
         SyncJobStatuses.Running => Color.Info,
         SyncJobStatuses.Success => Color.Success,
@@ -172,6 +183,20 @@ public sealed partial class SyncsTab : ComponentBase, IDisposable
         {
             yield return (model, Count(counts, "added"), Count(counts, "updated"), Count(counts, "deleted"));
         }
+    }
+
+    /// <summary>A run's counts for one model in words, zeros left out: <c>2 added</c>, <c>5 updated</c>, <c>3 deleted</c>; none is <c>no changes</c>.</summary>
+    internal static IReadOnlyList<string> Describe(long added, long updated, long deleted)
+    {
+        var parts = new List<string>(3);
+        foreach (var (count, what) in new[] { (added, "added"), (updated, "updated"), (deleted, "deleted") })
+        {
+            if (count > 0)
+            {
+                parts.Add(string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{count:N0} {what}"));
+            }
+        }
+        return parts.Count == 0 ? ["no changes"] : parts;
     }
 
     private static long Count(JsonNode? counts, string name) =>
@@ -222,7 +247,7 @@ public sealed partial class SyncsTab : ComponentBase, IDisposable
         });
         if (update is { Outcome: SyncControlOutcome.Ok })
         {
-            Snackbar.Add(string.IsNullOrWhiteSpace(frequency) ? $"{Label(sync)} runs {update.Frequency} again" : $"{Label(sync)} now runs {update.Frequency}", Severity.Success);
+            Snackbar.Add(string.IsNullOrWhiteSpace(frequency) ? $"{Label(sync)} runs {update.Frequency} again" : $"Frequency of {Label(sync)} set to {frequency.Trim()}", Severity.Success);
         }
     }
 
