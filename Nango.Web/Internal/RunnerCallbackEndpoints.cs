@@ -307,7 +307,7 @@ public static class RunnerCallbackEndpoints
                         return Error(400, "invalid_checkpoint", problem);
                     }
                     await store.SaveAsync(scope.Task.EnvironmentId, scope.Task.ConnectionId, name, (JsonObject)checkpoint!, http.RequestAborted);
-                    if (scope.Task.Kind == TaskKinds.Sync)
+                    if (scope.Task.Kind is TaskKinds.Sync or TaskKinds.Webhook)
                     {
                         await Get<SyncRunService>().ProgressAsync(scope.Task.Id, http.RequestAborted);
                     }
