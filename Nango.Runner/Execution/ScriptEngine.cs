@@ -54,6 +54,10 @@ internal sealed class ScriptEngine : IDisposable
             // Without this a deep recursion below the recursion limit can still overflow the native stack,
             // which kills the whole process; with it Jint throws a catchable RangeError first.
             options.Constraints.StackOverflowGuard = true;
+            // Jint gives up on a pending promise after PromiseTimeout (10 s by default): a sync awaiting a slow provider, or
+            // saving page after page for minutes, would fail with "Timeout of 00:00:10 reached". The task's own wall-clock
+            // limit (its cancellation token) is what bounds a run.
+            options.Constraints.PromiseTimeout = Timeout.InfiniteTimeSpan;
             // Jint adds the constraint only for a token that can be cancelled; each task resets it to its own.
             options.CancellationToken(NeverCancelled.Token);
         });

@@ -51,6 +51,39 @@ public sealed class RunnerLimitTests(RunnerHostFixture fixture) : IClassFixture<
     }
 
     [Fact]
+    public async Task A_function_awaiting_its_calls_for_longer_than_ten_seconds_runs_to_its_end()
+    {
+        // Jint gives up on a pending promise after its PromiseTimeout (10 s unless set): only the task's own limit may stop it.
+        Host.Api.Proxy = request =>
+        {
+            if (request.Endpoint == "/slow")
+            {
+                Thread.Sleep(1000);
+            }
+            return InternalApiStandIn.Echo(request);
+        };
+        try
+        {
+            var request = RunnerTestHost.Task("""
+                module.exports = { default: { type: 'action', exec: async (nango) => {
+                    const started = Date.now();
+                    let calls = 0;
+                    while (Date.now() - started < 12000) { await nango.get({ endpoint: '/slow' }); calls++; }
+                    return { calls };
+                } } };
+                """, limits: new RunnerLimits { TimeoutMs = 120_000 });
+
+            var result = await Host.RunAsync(Account, request);
+
+            Assert.True(result.Success, result.Error?.Message);
+        }
+        finally
+        {
+            Host.Api.Proxy = InternalApiStandIn.Echo;
+        }
+    }
+
+    [Fact]
     public async Task Statement_limit_fails_the_task()
     {
         var request = RunnerTestHost.Task("module.exports = { default: { type: 'action', exec: async () => { let s = 0; for (let i = 0; i < 1e7; i++) { s += i; } return s; } } };",

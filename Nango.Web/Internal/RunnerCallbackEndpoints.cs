@@ -291,13 +291,14 @@ public static class RunnerCallbackEndpoints
         {
             var store = Get<CheckpointStore>();
             var name = scope.Task.FunctionName;
+            var variant = scope.Payload["variant"]?.GetValue<string>() is { Length: > 0 } v ? v : SyncVariants.Base;
             switch (http.Request.Method)
             {
                 case "GET":
-                    var saved = await store.GetAsync(scope.Task.ConnectionId, name, http.RequestAborted);
+                    var saved = await store.GetAsync(scope.Task.ConnectionId, name, variant, http.RequestAborted);
                     return Results.Json(new RunnerCheckpoint(saved is null ? null : JsonSerializer.SerializeToElement(saved)), RunnerJson.Options);
                 case "DELETE":
-                    await store.ClearAsync(scope.Task.ConnectionId, name, http.RequestAborted);
+                    await store.ClearAsync(scope.Task.ConnectionId, name, variant, http.RequestAborted);
                     return Results.NoContent();
                 default:
                     var body = await http.Request.ReadFromJsonAsync<RunnerCheckpoint>(RunnerJson.Options, http.RequestAborted);
@@ -306,8 +307,8 @@ public static class RunnerCallbackEndpoints
                     {
                         return Error(400, "invalid_checkpoint", problem);
                     }
-                    await store.SaveAsync(scope.Task.EnvironmentId, scope.Task.ConnectionId, name, (JsonObject)checkpoint!, http.RequestAborted);
-                    if (scope.Task.Kind == TaskKinds.Sync)
+                    await store.SaveAsync(scope.Task.EnvironmentId, scope.Task.ConnectionId, name, variant, (JsonObject)checkpoint!, http.RequestAborted);
+                    if (scope.Task.Kind is TaskKinds.Sync or TaskKinds.Webhook)
                     {
                         await Get<SyncRunService>().ProgressAsync(scope.Task.Id, http.RequestAborted);
                     }

@@ -121,7 +121,7 @@ public sealed class TaskDispatcher(
             var provider = catalog.Find(payload["provider"]?.GetValue<string>() ?? "");
             RunnerSync? sync = null;
             RunnerLimits? limits = null;
-            if (task.Kind == TaskKinds.Sync)
+            if (task.Kind is TaskKinds.Sync or TaskKinds.Webhook)
             {
                 var env = await environments.FindByIdAsync(task.EnvironmentId, ct);
                 if (env is null)
@@ -129,8 +129,14 @@ public sealed class TaskDispatcher(
                     await FailAsync(task, new RunnerError { Type = "unknown_environment", Message = "The sync's environment no longer exists.", Status = 404 }, ct);
                     return;
                 }
-                sync = await syncRuns.StartAsync(env, task, payload, ct);
-                limits = new RunnerLimits { TimeoutMs = (int)Math.Min(int.MaxValue, options.Value.Syncs.MaxRunDuration.TotalMilliseconds) };
+                // A sync's onWebhook handler is a run of its sync too (Nango makes it a sync job): its records are counted
+                // the same way and end in the sync's webhooks.
+                var started = await syncRuns.StartAsync(env, task, payload, ct);
+                if (task.Kind == TaskKinds.Sync)
+                {
+                    sync = started;
+                    limits = new RunnerLimits { TimeoutMs = (int)Math.Min(int.MaxValue, options.Value.Syncs.MaxRunDuration.TotalMilliseconds) };
+                }
             }
             var request = new RunnerTaskRequest
             {
@@ -154,6 +160,10 @@ public sealed class TaskDispatcher(
             };
             var endpoint = await runners.StartTaskAsync(task.AccountId, request, ct);
             await store.AssignRunnerAsync(task.Id, endpoint.RunnerId, ct);
+            if (task.Kind is TaskKinds.Sync or TaskKinds.Webhook)
+            {
+                await syncRuns.RunnerStartedAsync(task.Id, ct);
+            }
         }
         catch (RunnerUnavailableException ex)
         {

@@ -28,6 +28,12 @@ public sealed class TaskEndings(TaskStore store, ILogService logs, EnvironmentSe
             await syncRuns.FinishAsync(task.Id, ct);
             return;
         }
+        if (task.Kind == TaskKinds.Webhook && await syncRuns.FinishAsync(task.Id, ct))
+        {
+            // A sync's onWebhook run ended like a sync run (counts, a WEBHOOK sync webhook per model, its log). One that
+            // never reached its runner has no run: its log ends below.
+            return;
+        }
         environment ??= await environments.FindByIdAsync(task.EnvironmentId, ct);
         if (environment is null)
         {

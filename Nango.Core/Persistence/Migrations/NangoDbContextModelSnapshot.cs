@@ -807,6 +807,13 @@ namespace Nango.Core.Persistence.Migrations
                         .HasColumnType("character varying(255)")
                         .HasColumnName("function_name");
 
+                    b.Property<string>("Variant")
+                        .ValueGeneratedOnAdd()
+                        .HasMaxLength(255)
+                        .HasColumnType("character varying(255)")
+                        .HasDefaultValue("base")
+                        .HasColumnName("variant");
+
                     b.Property<string>("Checkpoint")
                         .IsRequired()
                         .HasColumnType("jsonb")
@@ -820,7 +827,7 @@ namespace Nango.Core.Persistence.Migrations
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("updated_at");
 
-                    b.HasKey("ConnectionId", "FunctionName")
+                    b.HasKey("ConnectionId", "FunctionName", "Variant")
                         .HasName("pk_function_checkpoints");
 
                     b.ToTable("function_checkpoints", (string)null);

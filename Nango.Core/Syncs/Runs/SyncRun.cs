@@ -23,7 +23,7 @@ public sealed class SyncRun
 
     public string Variant { get; set; } = SyncVariants.Base;
 
-    /// <summary><c>incremental</c> or <c>full</c>.</summary>
+    /// <summary><c>incremental</c>, <c>full</c> or <c>webhook</c> (<see cref="SyncModes"/>).</summary>
     public required string SyncMode { get; set; }
 
     /// <summary>jsonb <c>{"Model": {"added":n,"updated":n,"deleted":n,"unchanged":n}}</c>, model names as the script uses them.</summary>
@@ -71,6 +71,9 @@ public static class SyncModes
 {
     public const string Incremental = "incremental";
     public const string Full = "full";
+
+    /// <summary>A run of the sync's <c>onWebhook</c> handler for one provider webhook (Nango's <c>WEBHOOK</c> sync type).</summary>
+    public const string Webhook = "webhook";
 }
 
 internal sealed class SyncRunConfiguration : IEntityTypeConfiguration<SyncRun>, IEntityTypeConfiguration<SyncDeleteMark>

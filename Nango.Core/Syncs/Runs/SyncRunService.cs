@@ -50,6 +50,7 @@ public sealed class SyncRunService(
         ArgumentNullException.ThrowIfNull(task);
         ArgumentNullException.ThrowIfNull(payload);
         var run = SyncTaskPayload.From(payload);
+        var mode = task.Kind == TaskKinds.Webhook ? SyncModes.Webhook : run.SyncMode;
         var (_, sync) = await functions.GetAsync(env, run.IntegrationKey, task.FunctionName, FunctionTypes.Sync, ct);
         var models = sync?.Current.Models ?? [];
 
@@ -84,7 +85,7 @@ public sealed class SyncRunService(
         DateTimeOffset? lastSyncDate = null;
         await using (var connection = await dataSource.OpenConnectionAsync(ct))
         {
-            if (run.SyncMode == SyncModes.Full)
+            if (mode == SyncModes.Full)
             {
                 // A full run starts deletion tracking afresh: a mark left by an earlier stopped run no longer applies.
                 await using var clear = new NpgsqlCommand("DELETE FROM sync_delete_marks WHERE connection_id = @c AND sync_name = @s", connection);
@@ -109,7 +110,7 @@ public sealed class SyncRunService(
             insert.Parameters.AddWithValue("sch", (object?)run.ScheduleId ?? DBNull.Value);
             insert.Parameters.AddWithValue("s", task.FunctionName);
             insert.Parameters.AddWithValue("v", run.Variant);
-            insert.Parameters.AddWithValue("m", run.SyncMode);
+            insert.Parameters.AddWithValue("m", mode);
             insert.Parameters.AddWithValue("models", counts.ToJsonString());
             await insert.ExecuteNonQueryAsync(ct);
         }
@@ -292,16 +293,19 @@ public sealed class SyncRunService(
         var run = SyncTaskPayload.From(payload);
         DateTimeOffset? previousSyncDate = null;
         JsonObject summary;
+        string mode;
         await using (var connection = await dataSource.OpenConnectionAsync(ct))
         {
-            await using (var end = new NpgsqlCommand("UPDATE sync_runs SET ended_at = now() WHERE task_id = @t AND ended_at IS NULL RETURNING models::text", connection))
+            await using (var end = new NpgsqlCommand("UPDATE sync_runs SET ended_at = now() WHERE task_id = @t AND ended_at IS NULL RETURNING models::text, sync_mode", connection))
             {
                 end.Parameters.AddWithValue("t", task.Id);
-                if (await end.ExecuteScalarAsync(ct) is not string models)
+                await using var ended = await end.ExecuteReaderAsync(ct);
+                if (!await ended.ReadAsync(ct))
                 {
                     return false;
                 }
-                summary = JsonNode.Parse(models) as JsonObject ?? [];
+                summary = JsonNode.Parse(ended.GetString(0)) as JsonObject ?? [];
+                mode = ended.GetString(1);
             }
             if (run.ScheduleId is { } scheduleId)
             {
@@ -319,7 +323,8 @@ public sealed class SyncRunService(
         }
 
         var startedAt = task.StartedAt ?? task.CreatedAt;
-        var syncType = previousSyncDate is null || run.SyncMode == SyncModes.Full ? "INITIAL" : "INCREMENTAL";
+        var syncType = mode == SyncModes.Webhook ? "WEBHOOK" : previousSyncDate is null || mode == SyncModes.Full ? "INITIAL" : "INCREMENTAL";
+        var what = mode == SyncModes.Webhook ? "webhook handler" : "sync";
         await using (var db = await contextFactory.CreateDbContextAsync(ct))
         {
             var connection = await db.Connections.AsNoTracking().SingleOrDefaultAsync(c => c.Id == task.ConnectionId, ct);
@@ -352,13 +357,13 @@ public sealed class SyncRunService(
             var counts = string.Join(", ", summary.Select(m => $"{m.Key}: {Count(m.Value, "added")} added, {Count(m.Value, "updated")} updated, {Count(m.Value, "deleted")} deleted, {Count(m.Value, "unchanged")} unchanged"));
             if (error is null)
             {
-                log.Info($"The sync succeeded. {(counts.Length == 0 ? "No models." : counts)}", new JsonObject { ["results"] = summary.DeepClone() });
+                log.Info($"The {what} succeeded. {(counts.Length == 0 ? "No models." : counts)}", new JsonObject { ["results"] = summary.DeepClone() });
                 log.Succeed();
             }
             else
             {
                 var logError = new LogError(error["type"]?.GetValue<string>() ?? "sync_failed", error["message"]?.GetValue<string>() ?? "", Payload: error["payload"]?.DeepClone());
-                log.Error($"The sync failed: {logError.Message}{(counts.Length == 0 ? "" : ". Written before it failed: " + counts)}", logError);
+                log.Error($"The {what} failed: {logError.Message}{(counts.Length == 0 ? "" : ". Written before it failed: " + counts)}", logError);
                 log.Fail(logError);
             }
         }
@@ -387,11 +392,17 @@ public sealed class SyncRunService(
             if (await tasks.GetAsync(id, ct) is { LogOperationId: { } logId } task && await environments.FindByIdAsync(task.EnvironmentId, ct) is { } env)
             {
                 logs.ContinueOperation(logId, env).Warn(
-                    $"The sync has written no records and saved no checkpoint for {options.Value.Syncs.StallAfter.TotalMinutes:0} minutes: it may be stuck (waiting on the provider, or looping).");
+                    $"The sync has written no records and saved no checkpoint for {Duration(options.Value.Syncs.StallAfter)}: it may be stuck (waiting on the provider, or looping).");
             }
         }
         return stalled;
     }
+
+    /// <summary>
+    /// A runner has the run now: the stall clock starts here, not when the task was claimed, so the time a runner process
+    /// takes to start (seconds on a loaded machine) is never counted as the script making no progress.
+    /// </summary>
+    public Task RunnerStartedAsync(Guid taskId, CancellationToken ct) => ProgressAsync(taskId, ct);
 
     /// <summary>The run moved on without writing records (a checkpoint was saved): not stalled.</summary>
     public async Task ProgressAsync(Guid taskId, CancellationToken ct)
@@ -442,7 +453,11 @@ public sealed class SyncRunService(
         return counts;
     }
 
-    private static int Count(JsonNode? counts, string name) => counts?[name]?.GetValue<int>() ?? 0;
+    /// <summary>"30 minutes", "1.5 hours", "5 seconds": StallAfter may be set to anything.</summary>
+    private static string Duration(TimeSpan span) =>
+        span.TotalHours >= 1 ? $"{span.TotalHours:0.#} hours" : span.TotalMinutes >= 1 ? $"{span.TotalMinutes:0.#} minutes" : $"{span.TotalSeconds:0.#} seconds";
+
+        private static int Count(JsonNode? counts, string name) => counts?[name]?.GetValue<int>() ?? 0;
 }
 
 /// <summary>The fields of a sync task's payload (written by the scheduler and the sync control API).</summary>

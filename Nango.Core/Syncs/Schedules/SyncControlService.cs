@@ -62,7 +62,7 @@ public sealed class SyncControlService(
                 SELECT pg_notify('nango_task_done', id::text) FROM cancelled;
                 UPDATE sync_schedules SET last_sync_date = NULL, updated_at = now() WHERE id = ANY(@ids);
                 DELETE FROM function_checkpoints c USING sync_schedules s
-                WHERE s.id = ANY(@ids) AND c.connection_id = s.connection_id AND c.function_name = s.sync_name;
+                WHERE s.id = ANY(@ids) AND c.connection_id = s.connection_id AND c.function_name = s.sync_name AND c.variant = s.variant;
                 """, connection, transaction))
             {
                 // The cancel is TaskStore's CancelAsync done in this transaction: same state change, same done signal.
@@ -174,7 +174,7 @@ public sealed class SyncControlService(
             return new SyncStatusReport(s.Id, r.ConnectionName, s.SyncName, s.Variant, type, status, run?.EndedAt,
                 s.State == SyncScheduleStates.Started ? s.NextRunAt : null,
                 s.FrequencyOverride ?? r.Runs, run?.LatestResult, jobStatus, RecordCount(r.Models, s.Variant, counts[s.ConnectionId]),
-                saved.GetValueOrDefault((s.ConnectionId, s.SyncName)),
+                saved.GetValueOrDefault((s.ConnectionId, s.SyncName, s.Variant)),
                 run?.EndedAt is null ? null : run.Error, run?.EndedAt is null ? null : run.LogOperationId);
         }).ToList();
         return new SyncStatusResult(SyncControlOutcome.Ok, reports);

@@ -94,8 +94,25 @@ public sealed class GithubStandIn : IAsyncDisposable
         return Results.Json(slice);
     }
 
-    /// <summary>A provider catalog entry for <c>github</c> pointing at this stand-in, with GitHub's link pagination.</summary>
-    public string CatalogYaml() => $"""
+    /// <summary>
+    /// A provider catalog entry for <c>github</c> pointing at this stand-in, with GitHub's link pagination; with
+    /// <paramref name="routeWebhooks"/> it also routes provider webhooks as the built-in <c>github-app</c> does (by
+    /// <c>installation.id</c> to <c>connection_config.installation_id</c>, event type from <c>X-GitHub-Event</c>).
+    /// </summary>
+    public string CatalogYaml(bool routeWebhooks = false) => (routeWebhooks ? CatalogEntry + WebhookRoutingYaml : CatalogEntry).Replace("{BaseUrl}", BaseUrl, StringComparison.Ordinal);
+
+    private const string WebhookRoutingYaml = """
+
+            webhook_routing:
+                from: body
+                path: installation.id
+                match: connection_config.installation_id
+            webhook_event_type:
+                from: header
+                path: X-GitHub-Event
+        """;
+
+    private const string CatalogEntry = """
         github:
             display_name: GitHub (test upstream)
             categories: [dev-tools]

@@ -42,7 +42,7 @@ public sealed class SyncControlNodeClientTests : IAsyncLifetime
         await SyncDb.ExecuteAsync(_web.ConnectionString, "UPDATE sync_schedules SET last_sync_date = now() - interval '1 hour'");
         var connectionIds = (await SyncDb.SchedulesAsync(_web.ConnectionString)).ToDictionary(s => s.Connection, s => s.Id);
         var conn1 = await ConnectionIdAsync("conn-1");
-        await _web.Services.GetRequiredService<CheckpointStore>().SaveAsync(env.EnvironmentId, conn1, "fetchIssues", new JsonObject { ["cursor"] = "page-7" }, Ct);
+        await _web.Services.GetRequiredService<CheckpointStore>().SaveAsync(env.EnvironmentId, conn1, "fetchIssues", "base", new JsonObject { ["cursor"] = "page-7" }, Ct);
         // Three records stored, one of them deleted since: recordCount counts the two live ones.
         var records = _web.Services.GetRequiredService<RecordStore>();
         using var saved = JsonDocument.Parse("""[{"id":"1"},{"id":"2"},{"id":"3"}]""");
@@ -129,7 +129,7 @@ public sealed class SyncControlNodeClientTests : IAsyncLifetime
         Assert.Equal("STARTED", schedules.Single(s => s.Connection == "conn-2").State);
         var after = Single(run["statusAfter"]);
         Assert.Null(after["checkpoint"]);
-        Assert.Null(await _web.Services.GetRequiredService<CheckpointStore>().GetAsync(conn1, "fetchIssues", Ct));
+        Assert.Null(await _web.Services.GetRequiredService<CheckpointStore>().GetAsync(conn1, "fetchIssues", "base", Ct));
 
         // Each control call is one operation in Logs.
         foreach (var type in new[] { "sync:request_run", "sync:request_run_full", "sync:pause", "sync:unpause", "sync:update_frequency", "sync:create_variant", "sync:delete_variant" })
