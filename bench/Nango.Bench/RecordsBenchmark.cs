@@ -15,9 +15,11 @@ using NpgsqlTypes;
 namespace Nango.Bench;
 
 /// <summary>
-/// Scenario <c>records</c>: a sync's records through the store (<see cref="RecordStore.SaveAsync"/> in chunks of
-/// 1,000, as the runner sends them): a first run, then the same records again (all unchanged); then every record read
-/// back through <c>GET /records</c> with limit 1,000 from a Nango.Web process over loopback HTTP. Baselines in the same
+/// Scenario <c>records</c>: a sync saving ~1 KB records (<see cref="RecordsDataset"/>) through the runner into the store
+/// (<see cref="RecordsThroughRunner"/>: a sync deployed and triggered through the public API of a Nango.Web process, its
+/// script building the records and saving them with <c>batchSave</c> in chunks of 1,000), a first run and an unchanged
+/// re-run; the same through <see cref="RecordStore.SaveAsync"/> called in this process, to isolate the store's own cost;
+/// then every record read back through <c>GET /records</c> with limit 1,000 over loopback HTTP. Baselines in the same
 /// run: a raw binary COPY of the same rows into a plain table (without and with the records table's two indexes), and
 /// a raw keyset <c>SELECT</c> of the same pages.
 /// </summary>
@@ -26,7 +28,7 @@ internal static class RecordsBenchmark
     private const string IntegrationKey = "bench-github";
     private const string ConnectionName = "bench-connection";
     private const string Model = "BenchRecord";
-    private const int Chunk = 1000;
+    private const int Chunk = RecordsDataset.Chunk;
     private const int PageSize = 1000;
 
     public static async Task<int> RunAsync(string[] args)
@@ -47,12 +49,15 @@ internal static class RecordsBenchmark
             var connectionString = BenchSupport.ConnectionString(server, database);
             var secretKey = Guid.NewGuid().ToString();
             await using var web = await StartNangoWebAsync(connectionString, workDirectory, secretKey);
-            await CreateConnectionAsync(web.Url, secretKey);
+            using var api = ApiClient(web.Url, secretKey);
+            await CreateConnectionAsync(api, ConnectionName);
+            await CreateConnectionAsync(api, RecordsThroughRunner.ConnectionName);
+            await RecordsThroughRunner.DeployAsync(api, IntegrationKey, Model, count);
             using var store = new RecordStore(connectionString, new RecordsOptions());
             var connectionId = await store.FindConnectionAsync(1, IntegrationKey, ConnectionName, CancellationToken.None)
                 ?? await FindAnyConnectionAsync(connectionString);
 
-            using var document = Dataset(count);
+            using var document = RecordsDataset.Build(count);
             var records = document.RootElement.EnumerateArray().ToList();
             var bytes = records.Sum(r => (long)JsonMarshal.GetRawUtf8Value(r).Length);
             Console.WriteLine($"  dataset: {count:N0} records, {bytes / (double)count:N0} bytes each on average");
@@ -61,6 +66,7 @@ internal static class RecordsBenchmark
             var copyIndexed = await RawCopyAsync(connectionString, connectionId, records, withIndexes: true);
             Console.WriteLine($"  raw COPY, plain table: {Rate(count, copyPlain)}; with the two indexes: {Rate(count, copyIndexed)}");
 
+            // The store alone, called in this process: what the runner path adds is the difference to the rows below.
             var (first, firstResult) = await SaveAllAsync(store, connectionId, records);
             Console.WriteLine($"  store, first run: {Rate(count, first)} ({firstResult})");
             var (again, againResult) = await SaveAllAsync(store, connectionId, records);
@@ -71,12 +77,44 @@ internal static class RecordsBenchmark
                 return 1;
             }
 
+            // The runner path, on its own connection: a sync deployed through the API, triggered through the API. The
+            // warm-up run starts the runner process, so no timed run pays for a cold start.
+            await using var dataSource = NpgsqlDataSource.Create(connectionString);
+            var runTimeout = TimeSpan.FromMinutes(30);
+            var warmup = await RecordsThroughRunner.RunAsync(api, dataSource, web.Process, IntegrationKey, RecordsThroughRunner.WarmupSync, runTimeout);
+            Console.WriteLine($"  runner warm-up ({RecordsThroughRunner.WarmupRecords:N0} records, untimed): {warmup.TriggerToEndSeconds:0.000} s ({warmup.Describe(RecordsThroughRunner.WarmupModel)})");
+            var scriptOnly = await RecordsThroughRunner.RunAsync(api, dataSource, web.Process, IntegrationKey, RecordsThroughRunner.ScriptOnlySync, runTimeout);
+            Console.WriteLine($"  sync run, script alone (builds the records, saves none): {Rate(count, scriptOnly.TriggerToEndSeconds)} ({scriptOnly.Describe(Model)})");
+            var runnerFirst = await RecordsThroughRunner.RunAsync(api, dataSource, web.Process, IntegrationKey, RecordsThroughRunner.SaveSync, runTimeout);
+            Console.WriteLine($"  sync run through the runner, first run: {Rate(count, runnerFirst.TriggerToEndSeconds)} ({runnerFirst.Describe(Model)})");
+            var firstStatus = await RecordsThroughRunner.StatusAsync(api, IntegrationKey, RecordsThroughRunner.SaveSync);
+            var runnerAgain = await RecordsThroughRunner.RunAsync(api, dataSource, web.Process, IntegrationKey, RecordsThroughRunner.SaveSync, runTimeout);
+            Console.WriteLine($"  sync run through the runner, unchanged re-run: {Rate(count, runnerAgain.TriggerToEndSeconds)} ({runnerAgain.Describe(Model)})");
+            var againStatus = await RecordsThroughRunner.StatusAsync(api, IntegrationKey, RecordsThroughRunner.SaveSync);
+            if (runnerFirst.Count(Model, "added") != count || runnerAgain.Count(Model, "unchanged") != count || runnerAgain.Count(Model, "added") + runnerAgain.Count(Model, "updated") != 0
+                || (string?)firstStatus["latestExecutionStatus"] != "SUCCESS" || (int?)firstStatus["latestResult"]?[Model]?["added"] != count
+                || (string?)againStatus["latestExecutionStatus"] != "SUCCESS" || (int?)againStatus["latestResult"]?[Model]?["unchanged"] != count)
+            {
+                Console.Error.WriteLine($"unexpected runner results: first {runnerFirst.Models.ToJsonString()} (status {firstStatus.ToJsonString()}), " +
+                    $"re-run {runnerAgain.Models.ToJsonString()} (status {againStatus.ToJsonString()})");
+                return 1;
+            }
+            // The runner saved the very records the in-process rows saved: same ids, same payloads.
+            var identical = await IdenticalRecordsAsync(dataSource, connectionId, RecordsThroughRunner.ConnectionName);
+            if (identical != count)
+            {
+                Console.Error.WriteLine($"the runner's records differ from the dataset: {identical:N0} of {count:N0} identical");
+                return 1;
+            }
+
             await ExecuteAsync(connectionString, "ANALYZE records");
             var rawSelect = await RawSelectAsync(connectionString, connectionId, count);
             Console.WriteLine($"  raw keyset SELECT: {Rate(count, rawSelect)}");
             var (http, pages, cpu) = await ReadThroughApiAsync(web, secretKey, count);
             Console.WriteLine($"  GET /records: {Rate(count, http)} in {pages} pages");
 
+            var runnerFirstSeconds = runnerFirst.TriggerToEndSeconds;
+            var runnerAgainSeconds = runnerAgain.TriggerToEndSeconds;
             var result = new JsonObject
             {
                 ["scenario"] = "records",
@@ -87,32 +125,53 @@ internal static class RecordsBenchmark
                 ["averageRecordBytes"] = Math.Round(bytes / (double)count),
                 ["rawCopyPlainPerSecond"] = PerSecond(count, copyPlain),
                 ["rawCopyIndexedPerSecond"] = PerSecond(count, copyIndexed),
-                ["firstRunPerSecond"] = PerSecond(count, first),
-                ["unchangedRunPerSecond"] = PerSecond(count, again),
+                ["storeFirstRunPerSecond"] = PerSecond(count, first),
+                ["storeUnchangedRunPerSecond"] = PerSecond(count, again),
+                ["runnerScriptOnlyPerSecond"] = PerSecond(count, scriptOnly.TriggerToEndSeconds),
+                ["runnerFirstRunPerSecond"] = PerSecond(count, runnerFirstSeconds),
+                ["runnerFirstRunStartedToEndPerSecond"] = PerSecond(count, runnerFirst.StartedToEndSeconds),
+                ["runnerUnchangedRunPerSecond"] = PerSecond(count, runnerAgainSeconds),
+                ["runnerUnchangedRunStartedToEndPerSecond"] = PerSecond(count, runnerAgain.StartedToEndSeconds),
+                ["runnerFirstRunCpuSeconds"] = new JsonObject { ["web"] = BenchSupport.Round(runnerFirst.WebCpu.TotalSeconds), ["runner"] = BenchSupport.Round(runnerFirst.RunnerCpu.TotalSeconds) },
+                ["runnerUnchangedRunCpuSeconds"] = new JsonObject { ["web"] = BenchSupport.Round(runnerAgain.WebCpu.TotalSeconds), ["runner"] = BenchSupport.Round(runnerAgain.RunnerCpu.TotalSeconds) },
                 ["rawSelectPerSecond"] = PerSecond(count, rawSelect),
                 ["apiReadPerSecond"] = PerSecond(count, http),
                 ["apiReadWebCpuMsPerPage"] = BenchSupport.Round(cpu.TotalMilliseconds / pages),
-                ["firstRunVsRawCopyPlain"] = BenchSupport.Round(copyPlain / first),
-                ["firstRunVsRawCopyIndexed"] = BenchSupport.Round(copyIndexed / first),
-                ["unchangedSpeedupOverFirst"] = BenchSupport.Round(first / again),
+                ["storeFirstRunVsRawCopyPlain"] = BenchSupport.Round(copyPlain / first),
+                ["storeFirstRunVsRawCopyIndexed"] = BenchSupport.Round(copyIndexed / first),
+                ["storeUnchangedSpeedupOverFirst"] = BenchSupport.Round(first / again),
+                ["runnerFirstRunVsRawCopyPlain"] = BenchSupport.Round(copyPlain / runnerFirstSeconds),
+                ["runnerFirstRunVsRawCopyIndexed"] = BenchSupport.Round(copyIndexed / runnerFirstSeconds),
+                ["runnerFirstRunVsStore"] = BenchSupport.Round(first / runnerFirstSeconds),
+                ["runnerUnchangedSpeedupOverFirst"] = BenchSupport.Round(runnerFirstSeconds / runnerAgainSeconds),
                 ["apiReadVsRawSelect"] = BenchSupport.Round(rawSelect / http),
             };
             var goals = new (string Text, string Measured, bool Met)[]
             {
-                ("first run ≥ 40,000 records/s", $"{PerSecond(count, first):N0}/s", PerSecond(count, first) >= 40_000),
-                ("first run ≥ 0.3× raw COPY (plain table)", $"{copyPlain / first:0.00}×", copyPlain / first >= 0.3),
-                ("unchanged re-run ≥ 2× faster than the first", $"{first / again:0.00}×", first / again >= 2),
+                ("first sync run through the runner ≥ 40,000 records/s", $"{PerSecond(count, runnerFirstSeconds):N0}/s", PerSecond(count, runnerFirstSeconds) >= 40_000),
+                ("first sync run through the runner ≥ 0.3× raw COPY (plain table)", $"{copyPlain / runnerFirstSeconds:0.00}×", copyPlain / runnerFirstSeconds >= 0.3),
+                ("unchanged re-run through the runner ≥ 2× faster than the first", $"{runnerFirstSeconds / runnerAgainSeconds:0.00}×", runnerFirstSeconds / runnerAgainSeconds >= 2),
                 ("reads through GET /records ≥ 50,000 records/s", $"{PerSecond(count, http):N0}/s", PerSecond(count, http) >= 50_000),
             };
             result["goals"] = new JsonArray([.. goals.Select(g => new JsonObject { ["goal"] = g.Text, ["measured"] = g.Measured, ["result"] = g.Met ? "PASS" : "MISS" })]);
 
             Console.WriteLine();
+            Console.WriteLine("Sync runs are timed from the trigger (the task row POST /sync/trigger writes) to the run's end (sync_runs.ended_at), " +
+                "on the database's clock, after an untimed warm-up run started the runner process; \"started → end\" leaves out the wait for a runner to take the task.");
+            Console.WriteLine();
             Console.WriteLine("| step | seconds | records/s | ratio |");
             Console.WriteLine("|---|---|---|---|");
             Console.WriteLine($"| raw COPY, plain table (baseline) | {copyPlain:0.000} | {PerSecond(count, copyPlain):N0} | |");
             Console.WriteLine($"| raw COPY, plain table + PK + cursor index | {copyIndexed:0.000} | {PerSecond(count, copyIndexed):N0} | |");
-            Console.WriteLine($"| RecordStore.SaveAsync, first run | {first:0.000} | {PerSecond(count, first):N0} | {copyPlain / first:0.00}× raw COPY (plain), {copyIndexed / first:0.00}× (indexed) |");
-            Console.WriteLine($"| RecordStore.SaveAsync, unchanged re-run | {again:0.000} | {PerSecond(count, again):N0} | {first / again:0.00}× faster than the first |");
+            Console.WriteLine($"| RecordStore.SaveAsync in process, first run | {first:0.000} | {PerSecond(count, first):N0} | {copyPlain / first:0.00}× raw COPY (plain), {copyIndexed / first:0.00}× (indexed) |");
+            Console.WriteLine($"| RecordStore.SaveAsync in process, unchanged re-run | {again:0.000} | {PerSecond(count, again):N0} | {first / again:0.00}× faster than the first |");
+            Console.WriteLine($"| sync run, script alone (builds the records in the runner, saves none) | {scriptOnly.TriggerToEndSeconds:0.000} | {PerSecond(count, scriptOnly.TriggerToEndSeconds):N0} | |");
+            Console.WriteLine($"| sync run through the runner, first run (trigger → end) | {runnerFirstSeconds:0.000} | {PerSecond(count, runnerFirstSeconds):N0} | " +
+                $"{copyPlain / runnerFirstSeconds:0.00}× raw COPY (plain), {copyIndexed / runnerFirstSeconds:0.00}× (indexed), {first / runnerFirstSeconds:0.00}× the store in process; " +
+                $"started → end {runnerFirst.StartedToEndSeconds:0.000} s; CPU: Nango.Web {runnerFirst.WebCpu.TotalSeconds:0.0} s, runner {runnerFirst.RunnerCpu.TotalSeconds:0.0} s |");
+            Console.WriteLine($"| sync run through the runner, unchanged re-run (trigger → end) | {runnerAgainSeconds:0.000} | {PerSecond(count, runnerAgainSeconds):N0} | " +
+                $"{runnerFirstSeconds / runnerAgainSeconds:0.00}× faster than the first; started → end {runnerAgain.StartedToEndSeconds:0.000} s; " +
+                $"CPU: Nango.Web {runnerAgain.WebCpu.TotalSeconds:0.0} s, runner {runnerAgain.RunnerCpu.TotalSeconds:0.0} s |");
             Console.WriteLine($"| raw keyset SELECT, pages of {PageSize:N0} (baseline) | {rawSelect:0.000} | {PerSecond(count, rawSelect):N0} | |");
             Console.WriteLine($"| GET /records, limit {PageSize:N0}, loopback HTTP | {http:0.000} | {PerSecond(count, http):N0} | {rawSelect / http:0.00}× raw SELECT; Nango.Web CPU {cpu.TotalMilliseconds / pages:0.0} ms/page |");
             Console.WriteLine();
@@ -143,37 +202,6 @@ internal static class RecordsBenchmark
     private static double PerSecond(int count, double seconds) => Math.Round(count / seconds);
 
     private static string Rate(int count, double seconds) => $"{seconds:0.000} s, {count / seconds:N0} records/s";
-
-    /// <summary>About 1 KB per record, shaped like an issue, with varied text so hashing and compression see real data.</summary>
-    private static JsonDocument Dataset(int count)
-    {
-        var random = new Random(8);
-        var words = "alpha beta gamma delta epsilon zeta theta kappa lambda sigma omega records sync cursor page batch upsert".Split(' ');
-        var json = new StringBuilder(count * 1100);
-        json.Append('[');
-        for (var i = 0; i < count; i++)
-        {
-            var body = string.Join(' ', Enumerable.Range(0, 125).Select(_ => words[random.Next(words.Length)]));
-            var record = new JsonObject
-            {
-                ["id"] = $"rec-{i:000000}",
-                ["number"] = i,
-                ["title"] = $"Issue {i}: {words[i % words.Length]} {words[(i / 7) % words.Length]}",
-                ["state"] = i % 3 == 0 ? "closed" : "open",
-                ["body"] = body,
-                ["labels"] = new JsonArray(words[i % 5], words[(i + 3) % 11]),
-                ["author"] = new JsonObject { ["login"] = $"user-{i % 977}", ["id"] = i % 977 },
-                ["created_at"] = new DateTime(2024, 1, 1, 0, 0, 0, DateTimeKind.Utc).AddMinutes(i).ToString("O", CultureInfo.InvariantCulture),
-            };
-            if (i > 0)
-            {
-                json.Append(',');
-            }
-            json.Append(record.ToJsonString());
-        }
-        json.Append(']');
-        return JsonDocument.Parse(json.ToString());
-    }
 
     private static async Task<(double Seconds, RecordWriteResult Total)> SaveAllAsync(RecordStore store, int connectionId, List<JsonElement> records)
     {
@@ -378,25 +406,49 @@ internal static class RecordsBenchmark
         return new RunningWeb(process, url);
     }
 
-    /// <summary>An OAuth integration of the built-in catalog and an imported connection, through the public API.</summary>
-    private static async Task CreateConnectionAsync(Uri web, string secretKey)
+    private static HttpClient ApiClient(Uri web, string secretKey)
     {
-        using var client = new HttpClient(new SocketsHttpHandler { UseProxy = false }) { BaseAddress = web };
+        var client = new HttpClient(new SocketsHttpHandler { UseProxy = false }) { BaseAddress = web };
         client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", secretKey);
-        using var integration = await client.PostAsJsonAsync("/integrations", new
+        return client;
+    }
+
+    /// <summary>Records of <paramref name="otherConnection"/> whose id and payload equal those of <paramref name="connectionId"/>'s.</summary>
+    private static async Task<long> IdenticalRecordsAsync(NpgsqlDataSource dataSource, int connectionId, string otherConnection)
+    {
+        await using var command = dataSource.CreateCommand("""
+            SELECT count(*) FROM records a
+            JOIN connections c ON c.connection_id = @other
+            JOIN records b ON b.connection_id = c.id AND b.model = a.model AND b.external_id = a.external_id AND b.data = a.data
+            WHERE a.connection_id = @c AND a.model = @m
+            """);
+        command.Parameters.AddWithValue("other", otherConnection);
+        command.Parameters.AddWithValue("c", connectionId);
+        command.Parameters.AddWithValue("m", Model);
+        command.CommandTimeout = 600;
+        return (long)(await command.ExecuteScalarAsync())!;
+    }
+
+    /// <summary>An OAuth integration of the built-in catalog (once) and an imported connection, through the public API.</summary>
+    private static async Task CreateConnectionAsync(HttpClient client, string connectionName)
+    {
+        if (connectionName == ConnectionName)
         {
-            provider = "github",
-            unique_key = IntegrationKey,
-            credentials = new { type = "OAUTH2", client_id = "bench-client", client_secret = "bench-secret", scopes = "repo" },
-        });
-        if (!integration.IsSuccessStatusCode)
-        {
-            throw new InvalidOperationException($"POST /integrations: {(int)integration.StatusCode} {await integration.Content.ReadAsStringAsync()}");
+            using var integration = await client.PostAsJsonAsync("/integrations", new
+            {
+                provider = "github",
+                unique_key = IntegrationKey,
+                credentials = new { type = "OAUTH2", client_id = "bench-client", client_secret = "bench-secret", scopes = "repo" },
+            });
+            if (!integration.IsSuccessStatusCode)
+            {
+                throw new InvalidOperationException($"POST /integrations: {(int)integration.StatusCode} {await integration.Content.ReadAsStringAsync()}");
+            }
         }
         using var connection = await client.PostAsJsonAsync("/connections", new
         {
             provider_config_key = IntegrationKey,
-            connection_id = ConnectionName,
+            connection_id = connectionName,
             credentials = new { type = "OAUTH2", access_token = "bench-access" },
         });
         if (connection.StatusCode != HttpStatusCode.Created)
