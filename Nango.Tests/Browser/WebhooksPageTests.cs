@@ -12,26 +12,6 @@ namespace Nango.Tests.Browser;
 public sealed class WebhooksPageTests(NangoWebFactory factory, Infrastructure.Browser browser)
     : IClassFixture<NangoWebFactory>, IClassFixture<Infrastructure.Browser>
 {
-    /// <summary>A screenshot of the page itself: snackbars of earlier steps dismissed, scrolled to the top.</summary>
-    private static async Task ScreenshotAsync(IPage page, string name)
-    {
-        var snackbars = page.Locator(".mud-snackbar");
-        for (var i = await snackbars.CountAsync() - 1; i >= 0; i--)
-        {
-            try
-            {
-                await snackbars.Nth(i).Locator("button").ClickAsync(new() { Force = true, Timeout = 2_000 });
-            }
-            catch (PlaywrightException)
-            {
-                // It hid itself meanwhile.
-            }
-        }
-        await Assertions.Expect(snackbars).ToHaveCountAsync(0);
-        await page.EvaluateAsync("() => window.scrollTo(0, 0)");
-        await Infrastructure.Browser.ScreenshotAsync(page, name);
-    }
-
     [Fact]
     public async Task A_test_event_sent_from_the_page_is_delivered_and_can_be_inspected()
     {
@@ -43,7 +23,7 @@ public sealed class WebhooksPageTests(NangoWebFactory factory, Infrastructure.Br
         await Assertions.Expect(page).ToHaveURLAsync(new Regex("/dashboard/dev/webhooks$"));
         await Assertions.Expect(page.GetByTestId("empty")).ToContainTextAsync("No webhooks sent yet");
         await Assertions.Expect(page.GetByTestId("webhooks-send-test")).ToBeDisabledAsync();
-        await ScreenshotAsync(page, "webhooks-empty");
+        await Infrastructure.Browser.ScreenshotPageAsync(page, "webhooks-empty");
 
         // Set the receiver as the primary URL.
         await page.GetByTestId("webhooks-open-settings").ClickAsync();
@@ -56,7 +36,7 @@ public sealed class WebhooksPageTests(NangoWebFactory factory, Infrastructure.Br
         await Assertions.Expect(page.Locator(".mud-snackbar").Filter(new() { HasText = "Webhook settings saved" })).ToBeVisibleAsync();
         await page.GetByTestId("reveal-standard-webhooks-secret").ClickAsync();
         await Assertions.Expect(page.GetByTestId("standard-webhooks-secret").Locator("input")).ToHaveValueAsync(new Regex("^whsec_"));
-        await ScreenshotAsync(page, "settings-webhooks");
+        await Infrastructure.Browser.ScreenshotPageAsync(page, "settings-webhooks");
 
         // Send a test event from the Webhooks page.
         await page.GetByTestId("open-webhooks").ClickAsync();
@@ -77,7 +57,7 @@ public sealed class WebhooksPageTests(NangoWebFactory factory, Infrastructure.Br
         await Assertions.Expect(page.GetByTestId("webhooks-count-delivered").GetByTestId("webhooks-count-value")).ToHaveTextAsync("1");
         await Assertions.Expect(page.GetByTestId("webhooks-target")).ToContainTextAsync("Healthy");
         await Assertions.Expect(page.GetByTestId("webhooks-live")).ToHaveCountAsync(0);
-        await ScreenshotAsync(page, "webhooks-list");
+        await Infrastructure.Browser.ScreenshotPageAsync(page, "webhooks-list");
 
         // The drawer shows what was sent.
         await row.ClickAsync();
@@ -87,7 +67,7 @@ public sealed class WebhooksPageTests(NangoWebFactory factory, Infrastructure.Br
         await Assertions.Expect(page.GetByTestId("webhooks-drawer-status")).ToHaveTextAsync("delivered");
         await Assertions.Expect(page.GetByTestId("webhooks-drawer-facts")).ToContainTextAsync(received.Header("webhook-id")!);
         await Assertions.Expect(page.GetByTestId("webhooks-drawer-payload")).ToContainTextAsync("\"type\": \"test\"");
-        await ScreenshotAsync(page, "webhooks-drawer");
+        await Infrastructure.Browser.ScreenshotPageAsync(page, "webhooks-drawer");
 
         await page.GetByTestId("webhooks-drawer-close").ClickAsync();
         await Assertions.Expect(page).ToHaveURLAsync(new Regex("/dashboard/dev/webhooks$"));
