@@ -59,9 +59,7 @@ public static class RunnerCallbackEndpoints
 
         public string ConnectionId => Payload["connectionId"]?.GetValue<string>() ?? "";
 
-        public Guid? LogId => Guid.TryParse(Payload["log"]?["id"]?.GetValue<string>(), out var id) ? id : null;
-
-        public DateTimeOffset? LogCreatedAt => DateTimeOffset.TryParse(Payload["log"]?["createdAt"]?.GetValue<string>(), System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.None, out var at) ? at : null;
+        public Guid? LogId => TaskEndings.LogOf(Payload)?.Id;
     }
 
     private sealed class Handlers(IServiceProvider services)

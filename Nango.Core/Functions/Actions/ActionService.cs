@@ -106,7 +106,7 @@ public sealed class ActionService(
             ["connectionId"] = connection.ConnectionId,
             ["environmentName"] = env.EnvironmentName,
             ["async"] = trigger.Async,
-            ["log"] = new JsonObject { ["id"] = log.Id.ToString(), ["createdAt"] = log.CreatedAt.ToString("O") },
+            ["log"] = TaskEndings.LogReference(log.Id, log.CreatedAt),
         };
         var task = await tasks.CreateAsync(new NewTask(
             env.AccountId, env.EnvironmentId, integration.Id, connection.Id, TaskKinds.Action, trigger.ActionName, payload,

@@ -70,6 +70,10 @@ public sealed class TaskEndings(TaskStore store, ILogService logs, EnvironmentSe
         }
     }
 
+    /// <summary>The payload's reference to a task's log operation, as <see cref="LogOf"/> reads it back.</summary>
+    public static JsonObject LogReference(Guid id, DateTimeOffset createdAt) =>
+        new() { ["id"] = id.ToString(), ["createdAt"] = createdAt.ToString("O", CultureInfo.InvariantCulture) };
+
     /// <summary>The log operation a task's payload names (<c>log: {id, createdAt}</c>), if any.</summary>
     public static (Guid Id, DateTimeOffset CreatedAt)? LogOf(JsonObject payload)
     {

@@ -42,7 +42,7 @@ public sealed class SyncWebhookHandler(FunctionService functions, TaskStore task
                 ["connectionId"] = webhook.ConnectionId,
                 ["environmentName"] = webhook.Environment.EnvironmentName,
                 ["variant"] = SyncVariants.Base,
-                ["log"] = new JsonObject { ["id"] = log.Id.ToString(), ["createdAt"] = log.CreatedAt.ToString("O") },
+                ["log"] = TaskEndings.LogReference(log.Id, log.CreatedAt),
             };
             await tasks.CreateAsync(new NewTask(
                 webhook.Environment.AccountId, webhook.Environment.EnvironmentId, webhook.IntegrationId, webhook.ConnectionInternalId,

@@ -6,6 +6,7 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Primitives;
 using Nango.Core.Common;
 using Nango.Core.Records;
+using Nango.Core.Syncs.Runs;
 using Nango.Web.Api.Authentication;
 
 namespace Nango.Web.Api.Records;
@@ -41,9 +42,6 @@ public static partial class RecordEndpoints
     private static partial Regex IsoDateTimePattern();
 
     private static bool IsModel(string? value) => value is { Length: > 0 and <= Identifiers.MaxLength } && ModelPattern().IsMatch(value);
-
-    /// <summary>The model as stored: <c>Name</c>, or <c>Name::variant</c> for any variant but <c>base</c>.</summary>
-    private static string StoredModel(string model, string? variant) => variant is null or "base" ? model : $"{model}::{variant}";
 
     private static async Task<Results<RecordPageResult, JsonHttpResult<ApiError>>> ListRecordsAsync(HttpContext http, RecordStore records, TimeProvider clock, CancellationToken ct)
     {
@@ -128,7 +126,7 @@ public static partial class RecordEndpoints
             return ApiErrors.UnknownConnection(StatusCodes.Status400BadRequest);
         }
 
-        var storedModel = StoredModel(model!, variant);
+        var storedModel = SyncVariants.StoredModel(model!, variant);
         var page = await records.ListAsync(new RecordQuery
         {
             ConnectionId = connectionId.Value,
@@ -198,7 +196,7 @@ public static partial class RecordEndpoints
         {
             return ApiErrors.UnknownConnection(StatusCodes.Status400BadRequest);
         }
-        var result = await records.PruneAsync(connectionId.Value, StoredModel(model!, variant), untilCursor!, limit, ct);
+        var result = await records.PruneAsync(connectionId.Value, SyncVariants.StoredModel(model!, variant), untilCursor!, limit, ct);
         return TypedResults.Ok(new PruneResponse(result.Count, result.HasMore));
     }
 
