@@ -45,7 +45,7 @@ public sealed class SyncControlService(
         int enqueued;
         if (!full)
         {
-            enqueued = await scheduler.EnqueueNowAsync(ids, SyncSchedule.IncrementalMode, emptyCache: false, ct);
+            enqueued = await scheduler.EnqueueNowAsync(ids, SyncModes.Incremental, emptyCache: false, ct);
         }
         else
         {
@@ -69,7 +69,7 @@ public sealed class SyncControlService(
                 command.Parameters.AddWithValue("ids", ids);
                 await command.ExecuteNonQueryAsync(ct);
             }
-            enqueued = await scheduler.EnqueueNowAsync(connection, transaction, ids, SyncSchedule.FullMode, emptyCache, ct);
+            enqueued = await scheduler.EnqueueNowAsync(connection, transaction, ids, SyncModes.Full, emptyCache, ct);
             await transaction.CommitAsync(ct);
         }
         log.Info(full
@@ -170,7 +170,7 @@ public sealed class SyncControlService(
                 SyncScheduleStates.Started => jobStatus == SyncJobStatuses.Stopped ? SyncJobStatuses.Error : jobStatus ?? SyncJobStatuses.Success,
                 _ => SyncJobStatuses.Stopped,
             };
-            var type = run?.SyncMode == SyncSchedule.IncrementalMode && s.LastSyncDate is not null ? "INCREMENTAL" : "INITIAL";
+            var type = run?.SyncMode == SyncModes.Incremental && s.LastSyncDate is not null ? "INCREMENTAL" : "INITIAL";
             return new SyncStatusReport(s.Id, r.ConnectionName, s.SyncName, s.Variant, type, status, run?.EndedAt,
                 s.State == SyncScheduleStates.Started ? s.NextRunAt : null,
                 s.FrequencyOverride ?? r.Runs, run?.LatestResult, jobStatus, RecordCount(r.Models, s.Variant, counts[s.ConnectionId]),
@@ -240,7 +240,7 @@ public sealed class SyncControlService(
     public async Task<SyncVariantResult> CreateVariantAsync(EnvironmentContext env, string providerConfigKey, string connectionId, SyncRef variant, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(variant);
-        if (string.Equals(variant.Variant, SyncSchedule.BaseVariant, StringComparison.OrdinalIgnoreCase))
+        if (string.Equals(variant.Variant, SyncVariants.Base, StringComparison.OrdinalIgnoreCase))
         {
             return new SyncVariantResult(SyncControlOutcome.InvalidVariant, Message: $"Variant name \"{variant.Variant}\" is protected.");
         }
@@ -303,7 +303,7 @@ public sealed class SyncControlService(
     public async Task<SyncVariantResult> DeleteVariantAsync(EnvironmentContext env, string providerConfigKey, string connectionId, SyncRef variant, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(variant);
-        if (string.Equals(variant.Variant, SyncSchedule.BaseVariant, StringComparison.OrdinalIgnoreCase))
+        if (string.Equals(variant.Variant, SyncVariants.Base, StringComparison.OrdinalIgnoreCase))
         {
             return new SyncVariantResult(SyncControlOutcome.InvalidVariant, Message: $"Variant name \"{variant.Variant}\" is protected.");
         }
@@ -488,7 +488,7 @@ public sealed class SyncControlService(
     private static JsonArray Names(List<SyncSchedule> schedules) =>
         new(schedules.Select(s => Label(new SyncRef(s.SyncName, s.Variant))).Distinct().Order(StringComparer.Ordinal).Select(n => (JsonNode)n).ToArray());
 
-    private static string Label(SyncRef sync) => sync.Variant == SyncSchedule.BaseVariant ? sync.Name : $"{sync.Name}::{sync.Variant}";
+    private static string Label(SyncRef sync) => sync.Variant == SyncVariants.Base ? sync.Name : $"{sync.Name}::{sync.Variant}";
 
     private static string Plural(int n) => n == 1 ? "" : "s";
 

@@ -8,17 +8,9 @@ namespace Nango.Core.Syncs.Schedules;
 /// </summary>
 public sealed class SyncSchedule
 {
-    /// <summary>The variant every deployed sync has on every connection; others are created through the API.</summary>
-    public const string BaseVariant = "base";
-
     /// <summary>Nango's <c>MAX_SYNCS_PER_CONNECTION</c>: live schedules (base and variants) one connection may have.</summary>
     public const int MaxPerConnection = 100;
 
-    /// <summary>The task payload's <c>syncMode</c> for scheduled and plain triggered runs.</summary>
-    public const string IncrementalMode = "incremental";
-
-    /// <summary>The task payload's <c>syncMode</c> for a full resync (trigger with <c>reset</c>).</summary>
-    public const string FullMode = "full";
 
     public Guid Id { get; set; }
 
@@ -36,7 +28,7 @@ public sealed class SyncSchedule
 
     public required string SyncName { get; set; }
 
-    public string Variant { get; set; } = BaseVariant;
+    public string Variant { get; set; } = Runs.SyncVariants.Base;
 
     public string State { get; set; } = SyncScheduleStates.Started;
 

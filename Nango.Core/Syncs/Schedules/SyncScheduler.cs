@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Microsoft.Extensions.Options;
 using Nango.Core.Functions.Tasks;
+using Nango.Core.Syncs.Runs;
 using Npgsql;
 
 namespace Nango.Core.Syncs.Schedules;
@@ -129,7 +130,7 @@ public sealed class SyncScheduler(NpgsqlDataSource dataSource, IOptions<NangoOpt
             var started = Stopwatch.GetTimestamp();
             await using var command = dataSource.CreateCommand(TickSql);
             command.Parameters.AddWithValue("batch", BatchSize);
-            AddTaskParameters(command, SyncSchedule.IncrementalMode, emptyCache: false);
+            AddTaskParameters(command, SyncModes.Incremental, emptyCache: false);
             var (due, enqueued) = await ReadCountsAsync(command, ct);
             total = new TickResult(total.Due + due, total.Enqueued + enqueued, total.Elapsed + Stopwatch.GetElapsedTime(started));
             if (due < BatchSize)

@@ -3,6 +3,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Nango.Core.Common;
+using Nango.Core.Syncs.Runs;
 using Nango.Core.Syncs.Schedules;
 using Nango.Web.Api.Authentication;
 
@@ -136,7 +137,7 @@ public static class SyncEndpoints
             {
                 var at = part.IndexOf("::", StringComparison.Ordinal);
                 var name = at < 0 ? part : part[..at];
-                var variant = at < 0 ? SyncSchedule.BaseVariant : part[(at + 2)..];
+                var variant = at < 0 ? SyncVariants.Base : part[(at + 2)..];
                 if (!Identifiers.IsFunctionName(name) || !Identifiers.IsFunctionName(variant))
                 {
                     errors.Add(new ValidationError("invalid_format", $"Invalid sync '{part}': use name or name::variant", ["syncs"]));
@@ -189,7 +190,7 @@ public static class SyncEndpoints
         {
             return ApiErrors.InvalidBody(reader.Errors);
         }
-        var result = await syncs.UpdateFrequencyAsync(http.GetNangoEnvironment(), providerConfigKey!, connectionId!, new SyncRef(syncName!, variant ?? SyncSchedule.BaseVariant), frequency, ct);
+        var result = await syncs.UpdateFrequencyAsync(http.GetNangoEnvironment(), providerConfigKey!, connectionId!, new SyncRef(syncName!, variant ?? SyncVariants.Base), frequency, ct);
         return result.Outcome switch
         {
             SyncControlOutcome.Ok => TypedResults.Ok(new JsonObject { ["frequency"] = result.Frequency }),
@@ -325,7 +326,7 @@ public static class SyncEndpoints
             var item = array[index];
             if (item is JsonValue v && v.GetValueKind() == JsonValueKind.String)
             {
-                refs.Add(new SyncRef(v.GetValue<string>(), SyncSchedule.BaseVariant));
+                refs.Add(new SyncRef(v.GetValue<string>(), SyncVariants.Base));
             }
             else if (item is JsonObject o && o["name"] is JsonValue n && n.GetValueKind() == JsonValueKind.String
                 && o["variant"] is JsonValue vr && vr.GetValueKind() == JsonValueKind.String)

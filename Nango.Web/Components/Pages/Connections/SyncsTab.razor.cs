@@ -160,7 +160,7 @@ public sealed partial class SyncsTab : ComponentBase, IDisposable
 
     private static SyncRef RefOf(SyncStatusReport sync) => new(sync.Name, sync.Variant);
 
-    private static string Label(SyncStatusReport sync) => sync.Variant == SyncSchedule.BaseVariant ? sync.Name : $"{sync.Name}::{sync.Variant}";
+    private static string Label(SyncStatusReport sync) => sync.Variant == SyncVariants.Base ? sync.Name : $"{sync.Name}::{sync.Variant}";
 
     /// <summary>A started schedule that has never run is <c>SUCCESS</c> to the API; the tab says it has not run yet.</summary>
     private static bool NeverRan(SyncStatusReport sync) => sync.Status == SyncJobStatuses.Success && sync.LatestExecutionStatus is null;
