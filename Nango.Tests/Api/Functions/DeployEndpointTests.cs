@@ -238,6 +238,7 @@ public sealed class DeployEndpointTests(NangoWebFactory factory) : IClassFixture
     [InlineData("type", "\"script\"", "flowConfigs.1.type")]
     [InlineData("runs", "\"sometimes\"", "flowConfigs.1.runs")]
     [InlineData("fileBody", "{\"js\":\"x\"}", "flowConfigs.1.fileBody.ts")]
+    [InlineData("fileBody", "{\"js\":\"module.exports = { default: {\",\"ts\":\"x\"}", "flowConfigs.1.fileBody.js")]
     [InlineData("providerConfigKey", "\"bad/key\"", "flowConfigs.1.providerConfigKey")]
     [InlineData("models", "[\"\"]", "flowConfigs.1.models.0")]
     [InlineData("models_json_schema", "{\"definitions\":{}}", "flowConfigs.1.models_json_schema")]

@@ -321,7 +321,38 @@ internal static partial class DeployBodyParser
         reader.RejectUnknownKeys(fileBody, ["js", "ts"], at);
         var js = reader.ReadString(fileBody, "js", at, required: true);
         var ts = reader.ReadString(fileBody, "ts", at, required: true);
+        if (js is not null && BundleSyntaxError(js) is { } syntaxError)
+        {
+            reader.Add(new ValidationError("custom", $"The compiled bundle is not valid JavaScript: {syntaxError}", [.. at, "js"]));
+        }
         return js is null || ts is null ? null : new FunctionFiles(js, ts);
+    }
+
+    /// <summary>
+    /// Why a bundle would not load in a runner, or null when it parses. Checked here, not first in a runner, so a broken
+    /// build is refused before it replaces a working version. Parsed as the runner reads it: CommonJS wrapped in a function,
+    /// else an ES module.
+    /// </summary>
+    private static string? BundleSyntaxError(string js)
+    {
+        var parser = new Acornima.Parser();
+        try
+        {
+            parser.ParseScript("(function (module, exports, require, __filename, __dirname) {" + js + "\n})");
+            return null;
+        }
+        catch (Acornima.ParseErrorException commonJsError)
+        {
+            try
+            {
+                parser.ParseModule(js);
+                return null;
+            }
+            catch (Acornima.ParseErrorException)
+            {
+                return commonJsError.Message;
+            }
+        }
     }
 
     private static JsonArray? ReadArray(JsonBodyReader reader, JsonObject parent, string key, object[] path, bool required)
