@@ -7,7 +7,8 @@ namespace Nango.Bench;
 /// <summary>
 /// A closed-loop load generator: <c>concurrency</c> workers, each sending its next request as soon as the
 /// previous answer has been read to the end, until the time is up. A request counts when it answered the expected
-/// status with exactly the expected number of bytes (any number when none is expected); anything else is an error.
+/// status with exactly the expected number of bytes (any number when none is expected) and, when a check is given, a
+/// body it accepts; anything else is an error. An in-process overload runs any operation the same way.
 /// </summary>
 internal static class ClosedLoopLoad
 {
@@ -50,6 +51,43 @@ internal static class ClosedLoopLoad
             benchCpuMs);
     }
 
+    /// <summary>
+    /// The same loop around an operation in this process: <paramref name="operation"/> answers null when it went well,
+    /// else what went wrong.
+    /// </summary>
+    public static async Task<LoadResult> RunAsync(Func<Task<string?>> operation, int concurrency, TimeSpan duration)
+    {
+        var benchCpu = Process.GetCurrentProcess().TotalProcessorTime;
+        var started = Stopwatch.GetTimestamp();
+        var stopAt = started + (long)(duration.TotalSeconds * Stopwatch.Frequency);
+        var workers = Enumerable.Range(0, concurrency)
+            .Select(_ => Task.Run(async () =>
+            {
+                var ticks = new List<long>(1 << 14);
+                var errors = 0;
+                string? firstError = null;
+                while (Stopwatch.GetTimestamp() < stopAt)
+                {
+                    var sent = Stopwatch.GetTimestamp();
+                    if (await operation() is { } error)
+                    {
+                        firstError ??= error;
+                        errors++;
+                        continue;
+                    }
+                    ticks.Add(Stopwatch.GetTimestamp() - sent);
+                }
+                return (Ticks: ticks, Errors: errors, FirstError: firstError);
+            }))
+            .ToArray();
+        var results = await Task.WhenAll(workers);
+        var elapsed = Stopwatch.GetElapsedTime(started);
+        var benchCpuMs = (Process.GetCurrentProcess().TotalProcessorTime - benchCpu).TotalMilliseconds;
+        var latencies = results.SelectMany(r => r.Ticks).Select(t => t * 1000.0 / Stopwatch.Frequency).Order().ToArray();
+        return new LoadResult(latencies.Length, results.Sum(r => r.Errors), results.Select(r => r.FirstError).FirstOrDefault(e => e is not null),
+            elapsed.TotalSeconds, latencies, null, benchCpuMs);
+    }
+
     private static async Task<(List<long> Ticks, int Errors, string? FirstError)> WorkerAsync(
         HttpClient client, Func<HttpRequestMessage> request, Expected expected, long stopAt)
     {
@@ -67,11 +105,13 @@ internal static class ClosedLoopLoad
                 await using var body = await response.Content.ReadAsStreamAsync();
                 var received = 0;
                 int read;
-                while ((read = await body.ReadAsync(buffer)) > 0)
+                // Without a check the buffer is only a sink; with one the body is kept (a body larger than the buffer fails it).
+                while ((read = await body.ReadAsync(expected.Check is null || received >= buffer.Length ? buffer : buffer.AsMemory(received))) > 0)
                 {
                     received += read;
                 }
-                if (response.StatusCode == expected.Status && (expected.Bytes is null || received == expected.Bytes))
+                if (response.StatusCode == expected.Status && (expected.Bytes is null || received == expected.Bytes)
+                    && (expected.Check is null || (received <= buffer.Length && expected.Check(buffer.AsSpan(0, received)))))
                 {
                     ticks.Add(Stopwatch.GetTimestamp() - sent);
                     continue;
@@ -88,8 +128,11 @@ internal static class ClosedLoopLoad
     }
 }
 
-/// <summary>What a good answer is: its status and, when given, its exact body length.</summary>
-internal sealed record Expected(HttpStatusCode Status, int? Bytes)
+/// <summary>Whether a response body is the expected one.</summary>
+internal delegate bool BodyCheck(ReadOnlySpan<byte> body);
+
+/// <summary>What a good answer is: its status and, when given, its exact body length and a check of its content.</summary>
+internal sealed record Expected(HttpStatusCode Status, int? Bytes, BodyCheck? Check = null)
 {
     public static Expected Ok(int bytes) => new(HttpStatusCode.OK, bytes);
 }

@@ -5,6 +5,7 @@ return args.Length > 0 && args[0] == "logs" ? await LogsBenchmark.RunAsync(args[
     : args.Length > 0 && args[0] == "proxy" ? await ProxyBenchmark.RunAsync(args[1..])
     : args.Length > 0 && args[0] == "records" ? await RecordsBenchmark.RunAsync(args[1..])
     : args.Length > 0 && args[0] == "scheduler" ? await SchedulerBenchmark.RunAsync(args[1..])
+    : args.Length > 0 && args[0] == "actions" ? await ActionsBenchmark.RunAsync(args[1..])
     : Usage();
 
 static int Usage()
@@ -14,5 +15,6 @@ static int Usage()
     Console.Error.WriteLine("       dotnet run -c Release --project bench/Nango.Bench -- proxy [--duration 10] [--warmup 2] [--prewarm 30] [--concurrency 1,32] [--no-breakdown] [--keep]");
     Console.Error.WriteLine("       dotnet run -c Release --project bench/Nango.Bench -- records [--records 100000] [--keep]");
     Console.Error.WriteLine("       dotnet run -c Release --project bench/Nango.Bench -- scheduler [--schedules 10000] [--duration 95] [--keep]");
+    Console.Error.WriteLine("       dotnet run -c Release --project bench/Nango.Bench -- actions [--duration 10] [--warmup 3] [--concurrency 1,16] [--cold 5] [--keep]");
     return 2;
 }

@@ -196,7 +196,7 @@ internal static class RecordsBenchmark
         }
     }
 
-    private static string LoadAverage() =>
+    internal static string LoadAverage() =>
         File.Exists("/proc/loadavg") ? string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3)) : "n/a";
 
     private static double PerSecond(int count, double seconds) => Math.Round(count / seconds);
@@ -369,13 +369,16 @@ internal static class RecordsBenchmark
         return (int)(await command.ExecuteScalarAsync() ?? throw new InvalidOperationException("The bench connection was not created."));
     }
 
-    private sealed record RunningWeb(BenchProcess Process, Uri Url) : IAsyncDisposable
+    internal sealed record RunningWeb(BenchProcess Process, Uri Url) : IAsyncDisposable
     {
         public ValueTask DisposeAsync() => Process.DisposeAsync();
     }
 
-    /// <summary>Nango.Web from this build's output (Release with <c>-c Release</c>), configured for production.</summary>
-    private static async Task<RunningWeb> StartNangoWebAsync(string connectionString, string workDirectory, string secretKey)
+    /// <summary>
+    /// Nango.Web from this build's output (Release with <c>-c Release</c>), configured for production; a caller that
+    /// writes secrets of its own into the database passes the <paramref name="encryptionKey"/> to use.
+    /// </summary>
+    internal static async Task<RunningWeb> StartNangoWebAsync(string connectionString, string workDirectory, string secretKey, string? encryptionKey = null)
     {
         var port = BenchProcess.FreePort();
         var url = new Uri($"http://127.0.0.1:{port}/");
@@ -384,7 +387,7 @@ internal static class RecordsBenchmark
             ["ASPNETCORE_ENVIRONMENT"] = "Production",
             ["DOTNET_ENVIRONMENT"] = "Production",
             ["ConnectionStrings__Nango"] = connectionString,
-            ["Nango__EncryptionKey"] = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)),
+            ["Nango__EncryptionKey"] = encryptionKey ?? Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)),
             ["Nango__DataPath"] = Path.Combine(workDirectory, "data"),
             ["Nango__ServerUrl"] = url.GetLeftPart(UriPartial.Authority),
             ["Nango__InternalUrl"] = $"http://127.0.0.1:{BenchProcess.FreePort()}",
@@ -406,7 +409,7 @@ internal static class RecordsBenchmark
         return new RunningWeb(process, url);
     }
 
-    private static HttpClient ApiClient(Uri web, string secretKey)
+    internal static HttpClient ApiClient(Uri web, string secretKey)
     {
         var client = new HttpClient(new SocketsHttpHandler { UseProxy = false }) { BaseAddress = web };
         client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", secretKey);

@@ -125,7 +125,7 @@ internal static class RecordsThroughRunner
     }
 
     /// <summary>CPU used so far by the direct children of <paramref name="pid"/>: the runner processes Nango.Web spawned.</summary>
-    private static TimeSpan ChildrenCpu(int pid)
+    internal static TimeSpan ChildrenCpu(int pid)
     {
         var total = TimeSpan.Zero;
         if (!Directory.Exists("/proc"))

@@ -70,7 +70,7 @@ public sealed class ActionService(
             (integration, connection) = (target.Integration, target.Connection);
         }
 
-        var (_, action) = await functions.GetAsync(env, trigger.ProviderConfigKey, trigger.ActionName, FunctionTypes.Action, ct);
+        var action = await functions.GetAsync(env, integration, trigger.ActionName, FunctionTypes.Action, ct);
         if (action is null)
         {
             return ActionOutcome.Error(404, ErrorCodes.NotFound, $"Action '{trigger.ActionName}' is not deployed for the integration '{trigger.ProviderConfigKey}'.");
@@ -108,18 +108,21 @@ public sealed class ActionService(
             ["async"] = trigger.Async,
             ["log"] = TaskEndings.LogReference(log.Id, log.CreatedAt),
         };
+        // A synchronous call waits for the task's end: registered before the task exists, the wait needs no first read.
+        var taskId = Guid.CreateVersion7();
+        using var wait = trigger.Async ? null : completions.Expect(taskId);
         var task = await tasks.CreateAsync(new NewTask(
             env.AccountId, env.EnvironmentId, integration.Id, connection.Id, TaskKinds.Action, trigger.ActionName, payload,
             trigger.Async ? TaskTimeouts.AsyncAction : TaskTimeouts.SyncAction,
             trigger.Async ? AsyncConcurrencyPerEnvironment : SyncConcurrencyPerEnvironment,
             trigger.Async ? trigger.MaxRetries : 0,
-            log.Id), ct);
-        if (trigger.Async)
+            log.Id), ct, taskId);
+        if (wait is null)
         {
             return new ActionOutcome(202, Id: task.RetryKey) { LogOperationId = log.Id };
         }
-        var wait = TimeSpan.FromSeconds(task.CreatedToStartedTimeoutSecs + task.StartedToCompletedTimeoutSecs + 5);
-        var ended = await completions.WaitAsync(task.Id, wait, ct);
+        var waitFor = TimeSpan.FromSeconds(task.CreatedToStartedTimeoutSecs + task.StartedToCompletedTimeoutSecs + 5);
+        var ended = await wait.WaitAsync(waitFor, ct);
         var outcome = ended is null || !TaskStates.IsTerminal(ended.State)
             ? ActionOutcome.Error(500, "execution_timeout", "The action did not finish in time.")
             : FromTask(ended);

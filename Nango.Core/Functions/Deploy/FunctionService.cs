@@ -109,17 +109,27 @@ public sealed class FunctionService(
         ArgumentNullException.ThrowIfNull(env);
         await using var db = await contextFactory.CreateDbContextAsync(ct);
         var integration = await IntegrationService.FindAsync(db, env, integrationKey, ct);
-        if (integration is null)
-        {
-            return (false, null);
-        }
+        return integration is null ? (false, null) : (true, await FindAsync(db, env, integration, name, type, ct));
+    }
+
+    /// <summary>The same, for a caller that has just read the integration's row (an action's trigger): one query less.</summary>
+    public async Task<FunctionSummary?> GetAsync(EnvironmentContext env, Integration integration, string name, string? type, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(env);
+        ArgumentNullException.ThrowIfNull(integration);
+        await using var db = await contextFactory.CreateDbContextAsync(ct);
+        return await FindAsync(db, env, integration, name, type, ct);
+    }
+
+    private static async Task<FunctionSummary?> FindAsync(NangoDbContext db, EnvironmentContext env, Integration integration, string name, string? type, CancellationToken ct)
+    {
         var query = Live(db, env).Where(x => x.Function.IntegrationId == integration.Id && x.Function.Name == name);
         if (type is not null)
         {
             query = query.Where(x => x.Function.Type == type);
         }
         var row = await Ordered(query).FirstOrDefaultAsync(ct);
-        return (true, row is null ? null : ToSummary(row.Function, row.Version, integration));
+        return row is null ? null : ToSummary(row.Function, row.Version, integration);
     }
 
     /// <summary>The TypeScript source of a function (Nango's <c>GET /integrations/:key/functions/:name/code</c>).</summary>

@@ -88,10 +88,7 @@ public sealed class TaskDispatcher(
                 {
                     continue;
                 }
-                using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
-                timeout.CancelAfter(PollInterval);
-                await Task.WhenAny(_wake.Reader.ReadAsync(timeout.Token).AsTask(), slots.Freed.ReadAsync(timeout.Token).AsTask())
-                    .ContinueWith(_ => { }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+                await WaitForWakeAsync(ct);
             }
             catch (OperationCanceledException) when (ct.IsCancellationRequested)
             {
@@ -102,6 +99,29 @@ public sealed class TaskDispatcher(
                 logger.LogWarning(ex, "Claiming function tasks failed; retrying");
                 await Task.Delay(PollInterval, ct).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
             }
+        }
+    }
+
+    /// <summary>
+    /// Until a task is announced (<c>NOTIFY</c>), a slot frees up, or the poll interval passes. Waits without taking the
+    /// signal (WaitToReadAsync) and drains both channels before returning, so a wait abandoned when the other channel
+    /// fired cannot swallow the next signal; the waits are cancelled on the way out, so none outlives its iteration.
+    /// </summary>
+    private async Task WaitForWakeAsync(CancellationToken ct)
+    {
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        timeout.CancelAfter(PollInterval);
+        try
+        {
+            await Task.WhenAny(_wake.Reader.WaitToReadAsync(timeout.Token).AsTask(), slots.Freed.WaitToReadAsync(timeout.Token).AsTask())
+                .ContinueWith(_ => { }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+        }
+        finally
+        {
+            await timeout.CancelAsync();
+        }
+        while (_wake.Reader.TryRead(out _) || slots.Freed.TryRead(out _))
+        {
         }
     }
 

@@ -35,21 +35,32 @@ public sealed record TaskTimeouts(int CreatedToStartedSecs, int StartedToComplet
 /// with <c>NOTIFY</c>: <see cref="CreatedChannel"/> wakes dispatchers, <see cref="DoneChannel"/> (payload: the task id)
 /// wakes whoever waits for a result, on any instance.
 /// </summary>
+/// <remarks>
+/// The statements of the hot path (create, claim, success) are each one round trip: a batch without an explicit
+/// transaction runs as one implicit transaction in Postgres, so its <c>NOTIFY</c> is still sent only at commit.
+/// </remarks>
 public sealed class TaskStore(NpgsqlDataSource dataSource, IDbContextFactory<NangoDbContext> contextFactory)
 {
     public const string CreatedChannel = "nango_tasks";
     public const string DoneChannel = "nango_task_done";
+
+    /// <summary>
+    /// A task this instance ended, after commit, as stored (output and error included): <see cref="TaskCompletions"/>
+    /// hands it to this instance's waiters without reading it back. Other instances learn of it from the NOTIFY.
+    /// </summary>
+    public event Action<FunctionTask>? Ended;
 
     /// <summary>Advisory-lock key serialising claims, so group concurrency limits hold across instances.</summary>
     private const long ClaimLock = 0x4e54_4153_4b53; // "NTASKS"
 
     private const string Columns = "id, account_id, environment_id, connection_id, integration_id, kind, function_name, group_key, group_max_concurrency, state, payload::text, retry_max, retry_count, retry_key, log_operation_id, created_at, heartbeat_timeout_secs, started_at";
 
-    public async Task<FunctionTask> CreateAsync(NewTask task, CancellationToken ct)
+    /// <summary>Queues a task; <paramref name="id"/> lets a caller register for its end before it exists (<see cref="TaskCompletions.Expect"/>).</summary>
+    public async Task<FunctionTask> CreateAsync(NewTask task, CancellationToken ct, Guid? id = null)
     {
         ArgumentNullException.ThrowIfNull(task);
-        var id = Guid.CreateVersion7();
-        return await InsertAsync(task, id, retryKey: id, retryCount: 0, ct);
+        var taskId = id ?? Guid.CreateVersion7();
+        return await InsertAsync(task, taskId, retryKey: taskId, retryCount: 0, ct);
     }
 
     /// <summary>
@@ -58,14 +69,12 @@ public sealed class TaskStore(NpgsqlDataSource dataSource, IDbContextFactory<Nan
     /// </summary>
     public async Task<IReadOnlyList<FunctionTask>> ClaimAsync(int limit, string instance, CancellationToken ct)
     {
+        // One batch, one implicit transaction: the advisory lock is held until the claim commits.
         await using var connection = await dataSource.OpenConnectionAsync(ct);
-        await using var transaction = await connection.BeginTransactionAsync(ct);
-        await using (var lockCommand = new NpgsqlCommand($"SELECT pg_advisory_xact_lock({ClaimLock})", connection, transaction))
-        {
-            await lockCommand.ExecuteNonQueryAsync(ct);
-        }
+        await using var batch = new NpgsqlBatch(connection);
+        batch.BatchCommands.Add(new NpgsqlBatchCommand($"SELECT pg_advisory_xact_lock({ClaimLock})"));
         var claimed = new List<FunctionTask>();
-        await using (var command = new NpgsqlCommand($"""
+        var command = new NpgsqlBatchCommand($"""
             WITH candidates AS (
                 SELECT id, group_key, group_max_concurrency, created_at FROM function_tasks
                 WHERE state = 'CREATED' AND starts_after <= now()
@@ -89,17 +98,18 @@ public sealed class TaskStore(NpgsqlDataSource dataSource, IDbContextFactory<Nan
             SET state = 'STARTED', started_at = now(), last_heartbeat_at = now(), last_state_transition_at = now(), claimed_by = @instance
             FROM chosen WHERE t.id = chosen.id
             RETURNING {Prefixed("t")}
-            """, connection, transaction))
+            """);
+        command.Parameters.AddWithValue("limit", limit);
+        command.Parameters.AddWithValue("instance", instance);
+        batch.BatchCommands.Add(command);
+        await using (var reader = await batch.ExecuteReaderAsync(ct))
         {
-            command.Parameters.AddWithValue("limit", limit);
-            command.Parameters.AddWithValue("instance", instance);
-            await using var reader = await command.ExecuteReaderAsync(ct);
+            await reader.NextResultAsync(ct);
             while (await reader.ReadAsync(ct))
             {
                 claimed.Add(Read(reader));
             }
         }
-        await transaction.CommitAsync(ct);
         return claimed.OrderBy(t => t.CreatedAt).ToList();
     }
 
@@ -171,13 +181,13 @@ public sealed class TaskStore(NpgsqlDataSource dataSource, IDbContextFactory<Nan
             SET state = 'EXPIRED', ended_at = now(), last_state_transition_at = now(),
                 error = jsonb_build_object('type', 'execution_timeout', 'message', 'The task expired: ' || due.reason, 'reason', due.reason)
             FROM due WHERE t.id = due.id
-            RETURNING {Prefixed("t")}
+            RETURNING {Prefixed("t")}, t.output::text, t.error::text
             """, connection, transaction))
         {
             await using var reader = await command.ExecuteReaderAsync(ct);
             while (await reader.ReadAsync(ct))
             {
-                expired.Add(Read(reader));
+                expired.Add(ReadEnded(reader));
             }
         }
         foreach (var task in expired)
@@ -185,6 +195,10 @@ public sealed class TaskStore(NpgsqlDataSource dataSource, IDbContextFactory<Nan
             await AfterEndAsync(connection, transaction, task, TaskStates.Expired, ct);
         }
         await transaction.CommitAsync(ct);
+        foreach (var task in expired)
+        {
+            Ended?.Invoke(task);
+        }
         return expired.Count;
     }
 
@@ -206,6 +220,10 @@ public sealed class TaskStore(NpgsqlDataSource dataSource, IDbContextFactory<Nan
 
     private async Task<bool> EndAsync(Guid taskId, string state, string? output, string? error, string[] from, CancellationToken ct)
     {
+        if (state is TaskStates.Succeeded)
+        {
+            return await SucceedInOneStatementAsync(taskId, output, from, ct);
+        }
         await using var connection = await dataSource.OpenConnectionAsync(ct);
         await using var transaction = await connection.BeginTransactionAsync(ct);
         FunctionTask? ended = null;
@@ -213,7 +231,7 @@ public sealed class TaskStore(NpgsqlDataSource dataSource, IDbContextFactory<Nan
             UPDATE function_tasks
             SET state = @state, output = @output::jsonb, error = @error::jsonb, ended_at = now(), last_state_transition_at = now()
             WHERE id = @id AND state = ANY(@from)
-            RETURNING {Columns}
+            RETURNING {Columns}, output::text, error::text
             """, connection, transaction))
         {
             command.Parameters.AddWithValue("id", taskId);
@@ -224,7 +242,7 @@ public sealed class TaskStore(NpgsqlDataSource dataSource, IDbContextFactory<Nan
             await using var reader = await command.ExecuteReaderAsync(ct);
             if (await reader.ReadAsync(ct))
             {
-                ended = Read(reader);
+                ended = ReadEnded(reader);
             }
         }
         if (ended is null)
@@ -233,6 +251,37 @@ public sealed class TaskStore(NpgsqlDataSource dataSource, IDbContextFactory<Nan
         }
         await AfterEndAsync(connection, transaction, ended, state, ct);
         await transaction.CommitAsync(ct);
+        Ended?.Invoke(ended);
+        return true;
+    }
+
+    /// <summary>A success never queues a retry: the update and its NOTIFY are one statement, so one round trip.</summary>
+    private async Task<bool> SucceedInOneStatementAsync(Guid taskId, string? output, string[] from, CancellationToken ct)
+    {
+        await using var command = dataSource.CreateCommand($"""
+            WITH ended AS (
+                UPDATE function_tasks
+                SET state = 'SUCCEEDED', output = @output::jsonb, error = NULL, ended_at = now(), last_state_transition_at = now()
+                WHERE id = @id AND state = ANY(@from)
+                RETURNING {Columns}, output::text, error::text)
+            SELECT ended.*, pg_notify('{DoneChannel}', ended.id::text) FROM ended
+            """);
+        command.Parameters.AddWithValue("id", taskId);
+        command.Parameters.Add(new NpgsqlParameter("output", NpgsqlDbType.Text) { Value = (object?)output ?? DBNull.Value });
+        command.Parameters.AddWithValue("from", from);
+        FunctionTask? ended = null;
+        await using (var reader = await command.ExecuteReaderAsync(ct))
+        {
+            if (await reader.ReadAsync(ct))
+            {
+                ended = ReadEnded(reader);
+            }
+        }
+        if (ended is null)
+        {
+            return false;
+        }
+        Ended?.Invoke(ended);
         return true;
     }
 
@@ -283,16 +332,58 @@ public sealed class TaskStore(NpgsqlDataSource dataSource, IDbContextFactory<Nan
             HeartbeatTimeoutSecs = task.Timeouts.HeartbeatSecs,
             LogOperationId = task.LogOperationId,
         };
-        await using var db = await contextFactory.CreateDbContextAsync(ct);
-        await using var transaction = await db.Database.BeginTransactionAsync(ct);
-        db.FunctionTasks.Add(row);
-        await db.SaveChangesAsync(ct);
-        await db.Database.ExecuteSqlRawAsync($"SELECT pg_notify('{CreatedChannel}', '')", ct);
-        await transaction.CommitAsync(ct);
+        // The row and its NOTIFY in one batch (one implicit transaction): dispatchers hear of it once it is committed.
+        await using var connection = await dataSource.OpenConnectionAsync(ct);
+        await using var batch = new NpgsqlBatch(connection);
+        var insert = new NpgsqlBatchCommand("""
+            INSERT INTO function_tasks (id, account_id, environment_id, integration_id, connection_id, kind, function_name, group_key,
+                group_max_concurrency, state, payload, retry_max, retry_count, retry_key, created_to_started_timeout_secs,
+                started_to_completed_timeout_secs, heartbeat_timeout_secs, log_operation_id)
+            VALUES (@id, @account, @environment, @integration, @connection, @kind, @name, @group, @groupMax, @state, @payload::jsonb,
+                @retryMax, @retryCount, @retryKey, @createdToStarted, @startedToCompleted, @heartbeat, @log)
+            RETURNING created_at, starts_after, last_state_transition_at
+            """);
+        insert.Parameters.AddWithValue("id", row.Id);
+        insert.Parameters.AddWithValue("account", row.AccountId);
+        insert.Parameters.AddWithValue("environment", row.EnvironmentId);
+        insert.Parameters.AddWithValue("integration", row.IntegrationId);
+        insert.Parameters.AddWithValue("connection", row.ConnectionId);
+        insert.Parameters.AddWithValue("kind", row.Kind);
+        insert.Parameters.AddWithValue("name", row.FunctionName);
+        insert.Parameters.AddWithValue("group", row.GroupKey);
+        insert.Parameters.AddWithValue("groupMax", row.GroupMaxConcurrency);
+        insert.Parameters.AddWithValue("state", row.State);
+        insert.Parameters.AddWithValue("payload", NpgsqlDbType.Text, row.Payload);
+        insert.Parameters.AddWithValue("retryMax", row.RetryMax);
+        insert.Parameters.AddWithValue("retryCount", row.RetryCount);
+        insert.Parameters.AddWithValue("retryKey", row.RetryKey);
+        insert.Parameters.AddWithValue("createdToStarted", row.CreatedToStartedTimeoutSecs);
+        insert.Parameters.AddWithValue("startedToCompleted", row.StartedToCompletedTimeoutSecs);
+        insert.Parameters.AddWithValue("heartbeat", row.HeartbeatTimeoutSecs);
+        insert.Parameters.Add(new NpgsqlParameter("log", NpgsqlDbType.Uuid) { Value = (object?)row.LogOperationId ?? DBNull.Value });
+        batch.BatchCommands.Add(insert);
+        batch.BatchCommands.Add(new NpgsqlBatchCommand($"SELECT pg_notify('{CreatedChannel}', '')"));
+        await using var reader = await batch.ExecuteReaderAsync(ct);
+        if (await reader.ReadAsync(ct))
+        {
+            row.CreatedAt = reader.GetFieldValue<DateTimeOffset>(0);
+            row.StartsAfter = reader.GetFieldValue<DateTimeOffset>(1);
+            row.LastStateTransitionAt = reader.GetFieldValue<DateTimeOffset>(2);
+        }
         return row;
     }
 
     private static string Prefixed(string alias) => string.Join(", ", Columns.Split(", ").Select(c => $"{alias}.{c}"));
+
+    /// <summary>A row of <see cref="Columns"/> followed by <c>output::text, error::text</c>.</summary>
+    private static FunctionTask ReadEnded(NpgsqlDataReader r)
+    {
+        var task = Read(r);
+        var at = Columns.Split(", ").Length;
+        task.Output = r.IsDBNull(at) ? null : r.GetString(at);
+        task.Error = r.IsDBNull(at + 1) ? null : r.GetString(at + 1);
+        return task;
+    }
 
     private static FunctionTask Read(NpgsqlDataReader r) => new()
     {
