@@ -16,6 +16,11 @@ public sealed class LogBuffer
     private long _written;
     private long _failed;
 
+    // The flusher's wake-up (see WaitForWritesAsync): set only while it waits for a batch to fill.
+    private TaskCompletionSource<bool>? _wake;
+    private long _wakeAtOffered = long.MaxValue;
+    private volatile bool _completed;
+
     public LogBuffer(IOptions<LogWriterOptions> options)
     {
         ArgumentNullException.ThrowIfNull(options);
@@ -39,16 +44,55 @@ public sealed class LogBuffer
 
     internal void Offer(object item)
     {
-        Interlocked.Increment(ref _offered);
+        var offered = Interlocked.Increment(ref _offered);
         if (!_channel.Writer.TryWrite(item))
         {
             // Only after Complete (shutdown): DropWrite accepts-and-drops otherwise, through the callback.
             Interlocked.Increment(ref _dropped);
         }
+        if (offered >= Volatile.Read(ref _wakeAtOffered))
+        {
+            Volatile.Read(ref _wake)?.TrySetResult(true);
+        }
+    }
+
+    /// <summary>
+    /// Waits until <paramref name="more"/> further writes have been offered or the buffer is completed (true), or until
+    /// <paramref name="timeout"/> has passed (false). The flusher fills a batch with this instead of the channel's own
+    /// WaitToReadAsync, which woke it (a thread-pool hop, a timer) for every single write: several per proxied request.
+    /// </summary>
+    internal async Task<bool> WaitForWritesAsync(int more, TimeSpan timeout)
+    {
+        var wake = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
+        // _wake before _wakeAtOffered: a writer that sees the new threshold also sees this wake.
+        Volatile.Write(ref _wake, wake);
+        Volatile.Write(ref _wakeAtOffered, Interlocked.Read(ref _offered) + more);
+        try
+        {
+            if (_completed || Interlocked.Read(ref _offered) >= Volatile.Read(ref _wakeAtOffered))
+            {
+                return true;
+            }
+            using var timer = new CancellationTokenSource(timeout);
+            using (timer.Token.UnsafeRegister(static w => ((TaskCompletionSource<bool>)w!).TrySetResult(false), wake))
+            {
+                return await wake.Task.ConfigureAwait(false);
+            }
+        }
+        finally
+        {
+            Volatile.Write(ref _wakeAtOffered, long.MaxValue);
+            Volatile.Write(ref _wake, null);
+        }
     }
 
     /// <summary>Stops accepting writes; what is buffered is still drained.</summary>
-    internal void Complete() => _channel.Writer.TryComplete();
+    internal void Complete()
+    {
+        _completed = true;
+        _channel.Writer.TryComplete();
+        Volatile.Read(ref _wake)?.TrySetResult(true);
+    }
 
     internal void CountWritten(int count) => Interlocked.Add(ref _written, count);
 

@@ -105,7 +105,7 @@ internal sealed partial class LogFlusher(
                     break;
                 }
                 var remaining = _options.FlushInterval - clock.GetElapsedTime(batchStarted);
-                if (remaining <= TimeSpan.Zero || !await WaitForMoreAsync(reader, remaining))
+                if (remaining <= TimeSpan.Zero || !await buffer.WaitForWritesAsync(_options.BatchSize - batch.Count, remaining))
                 {
                     break;
                 }
@@ -115,19 +115,6 @@ internal sealed partial class LogFlusher(
             pendingInserts.Clear();
             pendingUpdates.Clear();
             ReportDrops(force: false);
-        }
-    }
-
-    private static async Task<bool> WaitForMoreAsync(System.Threading.Channels.ChannelReader<object> reader, TimeSpan remaining)
-    {
-        using var timeout = new CancellationTokenSource(remaining);
-        try
-        {
-            return await reader.WaitToReadAsync(timeout.Token);
-        }
-        catch (OperationCanceledException)
-        {
-            return false;
         }
     }
 

@@ -10,7 +10,7 @@ namespace Nango.Tests.Unit.Logs;
 /// <summary>The write path in front of a store that the test controls.</summary>
 public sealed class LogWritePathTests
 {
-    private static IHost CreateHost(ILogStore store, int capacity = 1000, int batchSize = 500) =>
+    private static IHost CreateHost(ILogStore store, int capacity = 1000, int batchSize = 500, string flushInterval = "00:00:00.050") =>
         Host.CreateDefaultBuilder()
             .ConfigureLogging(l => l.ClearProviders())
             .ConfigureAppConfiguration(c => c.AddInMemoryCollection(new Dictionary<string, string?>
@@ -18,7 +18,7 @@ public sealed class LogWritePathTests
                 ["ConnectionStrings:Nango"] = "Host=unused",
                 ["Nango:Logs:BufferCapacity"] = capacity.ToString(System.Globalization.CultureInfo.InvariantCulture),
                 ["Nango:Logs:BatchSize"] = batchSize.ToString(System.Globalization.CultureInfo.InvariantCulture),
-                ["Nango:Logs:FlushInterval"] = "00:00:00.050",
+                ["Nango:Logs:FlushInterval"] = flushInterval,
             }))
             .ConfigureServices((context, services) =>
             {
@@ -111,6 +111,26 @@ public sealed class LogWritePathTests
     }
 
     [Fact]
+    public async Task A_full_batch_is_written_at_once_without_waiting_for_the_flush_interval()
+    {
+        var store = new RecordingStore();
+        using var host = CreateHost(store, batchSize: 6, flushInterval: "00:10:00");
+        await host.StartAsync(TestContext.Current.CancellationToken);
+        var logs = host.Services.GetRequiredService<ILogService>();
+
+        // Six writes fill the batch; the flusher sleeps through single writes but wakes when the sixth arrives.
+        for (var i = 0; i < 3; i++)
+        {
+            logs.StartOperation(Start()).Info("m");
+        }
+        var first = await store.FirstWrite.Task.WaitAsync(TimeSpan.FromSeconds(30), TestContext.Current.CancellationToken);
+
+        Assert.Equal((3, 3), first);
+        await host.StopAsync(TestContext.Current.CancellationToken);
+        Assert.Equal(3, store.Operations.Count);
+    }
+
+    [Fact]
     public async Task Http_messages_are_redacted_before_they_are_buffered()
     {
         var store = new RecordingStore();
@@ -146,12 +166,16 @@ public sealed class LogWritePathTests
 
         public List<LogOperationUpdate> Updates { get; } = [];
 
+        /// <summary>The operations and messages of the first batch written.</summary>
+        public TaskCompletionSource<(int Operations, int Messages)> FirstWrite { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
         public async Task WriteAsync(LogBatch batch, CancellationToken ct)
         {
             if (Gate is not null)
             {
                 await Gate.Task;
             }
+            FirstWrite.TrySetResult((batch.Operations.Count, batch.Messages.Count));
             Operations.AddRange(batch.Operations);
             Messages.AddRange(batch.Messages);
             Updates.AddRange(batch.Updates);
