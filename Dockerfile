@@ -16,13 +16,13 @@ COPY Nango.Core/Nango.Core.csproj Nango.Core/
 COPY Nango.Web/Nango.Web.csproj Nango.Web/
 COPY Nango.Runner/Nango.Runner.csproj Nango.Runner/
 RUN dotnet restore Nango.Web/Nango.Web.csproj \
- && dotnet restore Nango.Runner/Nango.Runner.csproj
+ && dotnet restore Nango.Runner/Nango.Runner.csproj --use-current-runtime
 COPY Nango.Core/ Nango.Core/
 COPY Nango.Web/ Nango.Web/
 COPY Nango.Runner/ Nango.Runner/
 COPY --from=js /src/Nango.Runner/js/node_modules Nango.Runner/js/node_modules
 RUN dotnet publish Nango.Web/Nango.Web.csproj -c Release --no-restore -o /app/web \
- && dotnet publish Nango.Runner/Nango.Runner.csproj -c Release --no-restore -o /app/runner
+ && dotnet publish Nango.Runner/Nango.Runner.csproj -c Release --no-restore --use-current-runtime --self-contained false -o /app/runner
 
 FROM mcr.microsoft.com/dotnet/aspnet:10.0
 COPY --from=build /app /app

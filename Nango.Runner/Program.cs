@@ -36,13 +36,16 @@ public static class Program
         var app = builder.Build();
         app.MapTaskEndpoints(settings);
 
-        // One warm engine before the ready line: loading zod is most of a first task's cost.
-        app.Services.GetRequiredService<EnginePool>().Warm(settings.EngineLimitsFor(null), 1);
         await app.StartAsync();
 
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         await Console.Out.WriteLineAsync(RunnerEnvironment.ReadyLinePrefix + address);
         await Console.Out.FlushAsync();
+
+        // One warm engine (loading zod is most of a first task's cost), built after the ready line so that the
+        // pool can send the first task meanwhile: that task waits for this engine (EnginePool.RentAsync) instead of
+        // loading zod a second time beside it.
+        _ = app.Services.GetRequiredService<EnginePool>().WarmInBackground(settings.EngineLimitsFor(null));
 
         if (settings.ExitWithStdin)
         {

@@ -171,7 +171,7 @@ if [[ ! -f "$DATA/app/Nango.Web.dll" || ! -f "$DATA/runner/Nango.Runner.dll" || 
     say "publishing Nango.Web and Nango.Runner (Release) into $DATA"
     rm -rf "$DATA/app.new" "$DATA/runner.new"
     dotnet publish Nango.Web/Nango.Web.csproj -c Release -o "$DATA/app.new" --nologo -v quiet
-    dotnet publish Nango.Runner/Nango.Runner.csproj -c Release -o "$DATA/runner.new" --nologo -v quiet
+    dotnet publish Nango.Runner/Nango.Runner.csproj -c Release --use-current-runtime --self-contained false -o "$DATA/runner.new" --nologo -v quiet
     rm -rf "$DATA/app" "$DATA/runner"
     mv "$DATA/app.new" "$DATA/app"
     mv "$DATA/runner.new" "$DATA/runner"

@@ -9,15 +9,35 @@ namespace Nango.Runner.Execution;
 internal sealed class EnginePool(RunnerSettings settings)
 {
     private readonly ConcurrentDictionary<EngineLimits, ConcurrentBag<ScriptEngine>> _idle = new();
+    private readonly ConcurrentDictionary<EngineLimits, Task> _warming = new();
 
-    public ScriptEngine Rent(EngineLimits limits)
+    public ScriptEngine Rent(EngineLimits limits) => TryTakeIdle(limits) ?? ScriptEngine.Create(limits);
+
+    /// <summary>
+    /// Like <see cref="Rent"/>, but when an engine for these limits is being warmed, waits for it: on a fresh
+    /// process the first task arrives while the warm-up loads zod, and building a second engine beside it would
+    /// only split the same cores between two cold loads.
+    /// </summary>
+    public async ValueTask<ScriptEngine> RentAsync(EngineLimits limits, CancellationToken ct)
     {
-        if (_idle.TryGetValue(limits, out var bag) && bag.TryTake(out var engine))
+        if (TryTakeIdle(limits) is { } idle)
         {
-            return engine;
+            return idle;
+        }
+        if (_warming.TryGetValue(limits, out var warming) && !warming.IsCompleted)
+        {
+            await warming.WaitAsync(ct).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            ct.ThrowIfCancellationRequested();
+            if (TryTakeIdle(limits) is { } warmed)
+            {
+                return warmed;
+            }
         }
         return ScriptEngine.Create(limits);
     }
+
+    private ScriptEngine? TryTakeIdle(EngineLimits limits) =>
+        _idle.TryGetValue(limits, out var bag) && bag.TryTake(out var engine) ? engine : null;
 
     public void Return(ScriptEngine engine)
     {
@@ -38,5 +58,13 @@ internal sealed class EnginePool(RunnerSettings settings)
         {
             Return(ScriptEngine.Create(limits));
         }
+    }
+
+    /// <summary>Builds one engine on the thread pool; <see cref="RentAsync"/> waits for it rather than building another.</summary>
+    public Task WarmInBackground(EngineLimits limits)
+    {
+        var warming = Task.Run(() => Warm(limits, 1));
+        _warming[limits] = warming;
+        return warming;
     }
 }

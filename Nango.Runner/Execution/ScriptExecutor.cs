@@ -47,7 +47,7 @@ internal sealed class ScriptExecutor(EnginePool engines, RunnerSettings settings
         var reusable = false;
         try
         {
-            engine = engines.Rent(limits);
+            engine = await engines.RentAsync(limits, cancellation);
             var rented = engine;
             var promise = engine.Start(function, async (operation, json) =>
             {

@@ -378,7 +378,7 @@ internal static class RecordsBenchmark
     /// Nango.Web from this build's output (Release with <c>-c Release</c>), configured for production; a caller that
     /// writes secrets of its own into the database passes the <paramref name="encryptionKey"/> to use.
     /// </summary>
-    internal static async Task<RunningWeb> StartNangoWebAsync(string connectionString, string workDirectory, string secretKey, string? encryptionKey = null)
+    internal static async Task<RunningWeb> StartNangoWebAsync(string connectionString, string workDirectory, string secretKey, string? encryptionKey = null, string? runnerPath = null)
     {
         var port = BenchProcess.FreePort();
         var url = new Uri($"http://127.0.0.1:{port}/");
@@ -395,6 +395,10 @@ internal static class RecordsBenchmark
             ["Nango__Bootstrap__AdminPassword"] = "bench-password-1",
             ["Nango__Bootstrap__SecretKey"] = secretKey,
         };
+        if (runnerPath is not null)
+        {
+            environment["Nango__Runner__Path"] = runnerPath;
+        }
         var process = BenchProcess.Start("Nango.Web", "dotnet", [Path.Combine(AppContext.BaseDirectory, "Nango.Web.dll"), "--urls", url.GetLeftPart(UriPartial.Authority)],
             AppContext.BaseDirectory, environment);
         try

@@ -499,15 +499,17 @@ public sealed class RunnerPool : IAsyncDisposable
         {
             return Path.GetFullPath(configured);
         }
-        var beside = Path.Combine(AppContext.BaseDirectory, "Nango.Runner.dll");
-        if (File.Exists(beside))
-        {
-            return beside;
-        }
-        // run.sh and the Docker image publish the runner into a folder next to the app's.
+        // run.sh and the Docker image publish the runner into a folder next to the app's, compiled ahead of time
+        // (ReadyToRun) for a fast start; the IL copy beside the app (a project reference) is the fallback that
+        // builds and tests use.
         var sibling = Path.GetFullPath(Path.Combine(AppContext.BaseDirectory, "..", "runner", "Nango.Runner.dll"));
-        return File.Exists(sibling) ? sibling
-            : throw new RunnerUnavailableException($"Nango.Runner.dll is neither at {beside} nor at {sibling}; set Nango__Runner__Path.");
+        if (File.Exists(sibling))
+        {
+            return sibling;
+        }
+        var beside = Path.Combine(AppContext.BaseDirectory, "Nango.Runner.dll");
+        return File.Exists(beside) ? beside
+            : throw new RunnerUnavailableException($"Nango.Runner.dll is neither at {sibling} nor at {beside}; set Nango__Runner__Path.");
     }
 
     private string ResolveDotnetPath()
