@@ -11,10 +11,8 @@ internal sealed class EnginePool(RunnerSettings settings)
     private readonly ConcurrentDictionary<EngineLimits, ConcurrentBag<ScriptEngine>> _idle = new();
     private readonly ConcurrentDictionary<EngineLimits, Task> _warming = new();
 
-    public ScriptEngine Rent(EngineLimits limits) => TryTakeIdle(limits) ?? ScriptEngine.Create(limits);
-
     /// <summary>
-    /// Like <see cref="Rent"/>, but when an engine for these limits is being warmed, waits for it: on a fresh
+    /// An idle engine for these limits, else a new one; when one is being warmed, waits for it: on a fresh
     /// process the first task arrives while the warm-up loads zod, and building a second engine beside it would
     /// only split the same cores between two cold loads.
     /// </summary>

@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using Microsoft.EntityFrameworkCore;
+using Nango.Core.Syncs.Runs;
 using Npgsql;
 using NpgsqlTypes;
 
@@ -106,7 +107,7 @@ public sealed class FunctionCheckpoint
     public required string FunctionName { get; set; }
 
     /// <summary>The sync variant (<c>base</c> for the sync itself and for actions).</summary>
-    public string Variant { get; set; } = "base";
+    public string Variant { get; set; } = SyncVariants.Base;
 
     /// <summary>jsonb object.</summary>
     public string Checkpoint { get; set; } = "{}";
@@ -123,7 +124,7 @@ internal sealed class FunctionCheckpointConfiguration : IEntityTypeConfiguration
         builder.HasOne<Connections.Connection>().WithMany().HasForeignKey(c => c.ConnectionId).OnDelete(DeleteBehavior.Cascade);
         builder.Property(c => c.FunctionName).HasMaxLength(255);
         // Rows saved before variants had their own checkpoints were the base variant's.
-        builder.Property(c => c.Variant).HasMaxLength(255).HasDefaultValue("base");
+        builder.Property(c => c.Variant).HasMaxLength(255).HasDefaultValue(SyncVariants.Base);
         builder.Property(c => c.Checkpoint).HasColumnType("jsonb");
     }
 }

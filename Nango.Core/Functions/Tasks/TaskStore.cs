@@ -373,13 +373,15 @@ public sealed class TaskStore(NpgsqlDataSource dataSource, IDbContextFactory<Nan
         return row;
     }
 
+    private static readonly int ColumnCount = Columns.Split(", ").Length;
+
     private static string Prefixed(string alias) => string.Join(", ", Columns.Split(", ").Select(c => $"{alias}.{c}"));
 
     /// <summary>A row of <see cref="Columns"/> followed by <c>output::text, error::text</c>.</summary>
     private static FunctionTask ReadEnded(NpgsqlDataReader r)
     {
         var task = Read(r);
-        var at = Columns.Split(", ").Length;
+        var at = ColumnCount;
         task.Output = r.IsDBNull(at) ? null : r.GetString(at);
         task.Error = r.IsDBNull(at + 1) ? null : r.GetString(at + 1);
         return task;

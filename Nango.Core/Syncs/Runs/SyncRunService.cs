@@ -457,7 +457,7 @@ public sealed class SyncRunService(
     private static string Duration(TimeSpan span) =>
         span.TotalHours >= 1 ? $"{span.TotalHours:0.#} hours" : span.TotalMinutes >= 1 ? $"{span.TotalMinutes:0.#} minutes" : $"{span.TotalSeconds:0.#} seconds";
 
-        private static int Count(JsonNode? counts, string name) => counts?[name]?.GetValue<int>() ?? 0;
+    private static int Count(JsonNode? counts, string name) => counts?[name]?.GetValue<int>() ?? 0;
 }
 
 /// <summary>The fields of a sync task's payload (written by the scheduler and the sync control API).</summary>
