@@ -21,7 +21,7 @@ public sealed class ActionBadInputTests(NangoWebFactory web) : IClassFixture<Nan
     [Fact]
     public async Task An_action_that_is_not_deployed_is_404_not_found_and_queues_nothing()
     {
-        var (client, env) = await NewAccountAsync(new Dictionary<string, string> { ["echo"] = "async (nango, input) => input" });
+        var (client, env) = await web.NewAccountWithActionsAsync(new Dictionary<string, string> { ["echo"] = "async (nango, input) => input" });
 
         using var response = await client.TriggerAsync("no_such_action");
 
@@ -33,7 +33,7 @@ public sealed class ActionBadInputTests(NangoWebFactory web) : IClassFixture<Nan
     [Fact]
     public async Task A_disabled_action_is_404_disabled_resource_queues_nothing_and_runs_again_once_enabled()
     {
-        var (client, env) = await NewAccountAsync(new Dictionary<string, string> { ["echo"] = "async (nango, input) => input" });
+        var (client, env) = await web.NewAccountWithActionsAsync(new Dictionary<string, string> { ["echo"] = "async (nango, input) => input" });
         var functions = web.Services.GetRequiredService<FunctionService>();
         var (_, echo) = await functions.GetAsync(env, "github", "echo", FunctionTypes.Action, Ct);
         await functions.SetEnabledAsync(env, echo!.Id, enabled: false, Ct);
@@ -49,7 +49,7 @@ public sealed class ActionBadInputTests(NangoWebFactory web) : IClassFixture<Nan
     [Fact]
     public async Task Input_that_breaks_the_input_model_is_400_invalid_action_input_with_the_path_and_queues_nothing()
     {
-        var (client, env) = await NewAccountAsync(new Dictionary<string, string>());
+        var (client, env) = await web.NewAccountWithActionsAsync(new Dictionary<string, string>());
         await DeployStrictAsync(client, "create_issue", "async (nango, input) => ({ id: 'x' })");
 
         using var response = await client.TriggerAsync("create_issue", new JsonObject { ["title"] = 42 });
@@ -62,7 +62,7 @@ public sealed class ActionBadInputTests(NangoWebFactory web) : IClassFixture<Nan
     [Fact]
     public async Task Output_that_breaks_the_output_model_is_400_invalid_action_output()
     {
-        var (client, _) = await NewAccountAsync(new Dictionary<string, string>());
+        var (client, _) = await web.NewAccountWithActionsAsync(new Dictionary<string, string>());
         await DeployStrictAsync(client, "create_issue", "async (nango, input) => ({ id: 123 })");
 
         using var response = await client.TriggerAsync("create_issue", new JsonObject { ["title"] = "hello" });
@@ -73,7 +73,7 @@ public sealed class ActionBadInputTests(NangoWebFactory web) : IClassFixture<Nan
     [Fact]
     public async Task Output_over_the_2_MB_cap_is_400_script_output_too_large_and_the_runner_keeps_serving()
     {
-        var (client, _) = await NewAccountAsync(new Dictionary<string, string>
+        var (client, _) = await web.NewAccountWithActionsAsync(new Dictionary<string, string>
         {
             ["huge"] = "async () => ({ blob: 'x'.repeat(2200000) })",
             ["echo"] = "async (nango, input) => input",
@@ -89,7 +89,7 @@ public sealed class ActionBadInputTests(NangoWebFactory web) : IClassFixture<Nan
     [Fact]
     public async Task A_deploy_with_a_bundle_that_does_not_parse_is_400_and_the_working_version_keeps_running()
     {
-        var (client, _) = await NewAccountAsync(new Dictionary<string, string> { ["echo"] = "async (nango, input) => ({ v: 1, input })" });
+        var (client, _) = await web.NewAccountWithActionsAsync(new Dictionary<string, string> { ["echo"] = "async (nango, input) => ({ v: 1, input })" });
         var broken = DeployBodies.Action("echo", js: ActionHarness.Bundle("async (nango, input) => ({ v: 2, input }") + "\n}}}");
 
         using var deploy = await client.DeployAsync(DeployBodies.Body([broken]));
@@ -111,18 +111,5 @@ public sealed class ActionBadInputTests(NangoWebFactory web) : IClassFixture<Nan
         };
         using var response = await client.DeployAsync(DeployBodies.Body([flow]));
         Assert.True(response.IsSuccessStatusCode, await response.Content.ReadAsStringAsync(Ct));
-    }
-
-    private async Task<(HttpClient Client, Nango.Core.Environments.EnvironmentContext Environment)> NewAccountAsync(Dictionary<string, string> actions)
-    {
-        var key = await web.CreateOtherAccountAsync();
-        var client = web.CreateApiClient(key);
-        await client.CreateIntegrationAsync("github");
-        await client.ImportConnectionAsync("github", "conn-1");
-        if (actions.Count > 0)
-        {
-            await client.DeployActionsAsync("github", actions);
-        }
-        return (client, await web.GetEnvironmentAsync(key));
     }
 }

@@ -22,16 +22,13 @@ public sealed class ActionCompletionWebhookTests(NangoWebFactory web) : IClassFi
     public async Task Each_ended_async_action_sends_one_signed_async_action_webhook_pointing_at_its_result()
     {
         await using var receiver = await WebhookReceiver.StartAsync();
-        var key = await web.CreateOtherAccountAsync();
-        var env = await web.GetEnvironmentAsync(key);
-        var environments = web.Services.GetRequiredService<EnvironmentService>();
-        await environments.UpdateWebhookSettingsAsync(env, new WebhookSettingsUpdate(receiver.Url.ToString(), null, true, true, true, false, true), Ct);
-        var client = web.CreateApiClient(key);
-        await client.SetUpAsync(new Dictionary<string, string>
+        var (client, env) = await web.NewAccountWithActionsAsync(new Dictionary<string, string>
         {
             ["echo"] = "async (nango, input) => ({ echo: input })",
             ["fail"] = "async () => { throw new Error('upstream said no'); }",
         });
+        var environments = web.Services.GetRequiredService<EnvironmentService>();
+        await environments.UpdateWebhookSettingsAsync(env, new WebhookSettingsUpdate(receiver.Url.ToString(), null, true, true, true, false, true), Ct);
 
         var succeeded = await AcceptedIdAsync(await client.TriggerAsync("echo", new JsonObject { ["n"] = 1 }, async: true));
         var first = await receiver.NextAsync(TimeSpan.FromSeconds(60));

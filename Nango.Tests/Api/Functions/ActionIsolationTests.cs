@@ -225,10 +225,7 @@ public sealed class ActionIsolationTests(ActionIsolationTests.Factory web) : ICl
     private async Task<(HttpClient Client, Nango.Core.Environments.EnvironmentContext Environment)> NewAccountAsync(Dictionary<string, string> actions)
     {
         actions.TryAdd("echo_after", Echo);
-        var key = await web.CreateOtherAccountAsync();
-        var client = web.CreateApiClient(key);
-        await client.SetUpAsync(actions);
-        return (client, await web.GetEnvironmentAsync(key));
+        return await web.NewAccountWithActionsAsync(actions);
     }
 
     /// <summary>Log writes are buffered (flushed about every 200 ms): polls the operation the way the Logs page reads it.</summary>

@@ -1,7 +1,9 @@
 using System.Net;
 using System.Text;
 using System.Text.Json.Nodes;
+using Nango.Core.Environments;
 using Nango.Tests.Api.Support;
+using Nango.Tests.Infrastructure;
 using Npgsql;
 
 namespace Nango.Tests.Api.Functions.Support;
@@ -50,12 +52,28 @@ public static class ActionHarness
         Assert.True(response.IsSuccessStatusCode, await response.Content.ReadAsStringAsync(Ct));
     }
 
-    /// <summary>An account ready to run actions: integration <c>github</c>, connection <c>conn-1</c>, these actions deployed.</summary>
+    /// <summary>An account ready to run actions: integration <c>github</c>, connection <c>conn-1</c>, these actions deployed (none: no deploy).</summary>
     public static async Task SetUpAsync(this HttpClient client, IReadOnlyDictionary<string, string> actions)
     {
         await client.CreateIntegrationAsync("github");
         await client.ImportConnectionAsync("github", "conn-1");
-        await client.DeployActionsAsync("github", actions);
+        if (actions.Count > 0)
+        {
+            await client.DeployActionsAsync("github", actions);
+        }
+    }
+
+    /// <summary>
+    /// A new tenant (its own account, so its own runner process) set up by <see cref="SetUpAsync"/>: a client with its
+    /// secret key and its environment.
+    /// </summary>
+    public static async Task<(HttpClient Client, EnvironmentContext Environment)> NewAccountWithActionsAsync(this NangoWebFactory web, IReadOnlyDictionary<string, string> actions)
+    {
+        ArgumentNullException.ThrowIfNull(web);
+        var key = await web.CreateOtherAccountAsync();
+        var client = web.CreateApiClient(key);
+        await client.SetUpAsync(actions);
+        return (client, await web.GetEnvironmentAsync(key));
     }
 
     public static async Task<HttpResponseMessage> TriggerAsync(this HttpClient client, string action, JsonNode? input = null, bool async = false, int? maxRetries = null, string connectionId = "conn-1")
