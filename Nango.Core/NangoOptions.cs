@@ -58,6 +58,9 @@ public sealed class CacheOptions
 
     /// <summary>What the proxy reads per call: connection, integration and decrypted credentials.</summary>
     public TimeSpan ProxyConnectionTtl { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>What running a function reads per task: the live function and its action target (integration, connection).</summary>
+    public TimeSpan FunctionTtl { get; set; } = TimeSpan.FromSeconds(10);
 }
 
 public sealed class CatalogOptions

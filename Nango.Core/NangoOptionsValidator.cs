@@ -47,7 +47,7 @@ internal sealed class NangoOptionsValidator(IHostEnvironment hostEnvironment) : 
             }
         }
 
-        foreach (var (key, ttl) in new[] { ("SecretKeyTtl", options.Cache.SecretKeyTtl), ("ProxyConnectionTtl", options.Cache.ProxyConnectionTtl) })
+        foreach (var (key, ttl) in new[] { ("SecretKeyTtl", options.Cache.SecretKeyTtl), ("ProxyConnectionTtl", options.Cache.ProxyConnectionTtl), ("FunctionTtl", options.Cache.FunctionTtl) })
         {
             if (ttl < TimeSpan.Zero || ttl > CacheOptions.MaxTtl)
             {

@@ -4,12 +4,13 @@ using Microsoft.EntityFrameworkCore.ChangeTracking;
 using Microsoft.EntityFrameworkCore.Diagnostics;
 using Nango.Core.Connections;
 using Nango.Core.Environments;
+using Nango.Core.Functions.Deploy;
 using Nango.Core.Integrations;
 
 namespace Nango.Core.Caching;
 
 /// <summary>
-/// Publishes this instance's own EF writes to environments, integrations and connections as soon as they are saved,
+/// Publishes this instance's own EF writes to environments, integrations, connections and deployed functions as soon as they are saved,
 /// so they reach this instance's caches before the request that made them answers; the database trigger's NOTIFY
 /// (at commit) reaches every instance, this one included, a moment later. Writes outside EF (raw SQL) rely on the
 /// NOTIFY alone.
@@ -71,6 +72,9 @@ internal sealed class ChangeSignalInterceptor(ChangeSignals signals) : SaveChang
             {
                 case NangoEnvironment environment:
                     (found ??= []).Add(new ChangeSignal(ChangeScope.Environment, environment.Id, null));
+                    break;
+                case DeployedFunction function:
+                    (found ??= []).Add(new ChangeSignal(ChangeScope.Function, function.EnvironmentId, null));
                     break;
                 case Integration integration:
                     (found ??= []).Add(new ChangeSignal(ChangeScope.Integration, integration.EnvironmentId, null));

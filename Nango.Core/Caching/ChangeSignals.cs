@@ -13,13 +13,16 @@ public enum ChangeScope
 
     /// <summary>One connection of the environment (by its external id) changed or was added or deleted.</summary>
     Connection,
+
+    /// <summary>A deployed function of the environment changed: a deploy, an enable or disable, a removal.</summary>
+    Function,
 }
 
 public readonly record struct ChangeSignal(ChangeScope Scope, int EnvironmentId, string? ConnectionId)
 {
     public static ChangeSignal All => new(ChangeScope.All, 0, null);
 
-    /// <summary>The trigger payloads of the <c>nango_cache</c> channel: <c>e:&lt;env&gt;</c>, <c>i:&lt;env&gt;</c>, <c>c:&lt;env&gt;:&lt;connection id&gt;</c>.</summary>
+    /// <summary>The trigger payloads of the <c>nango_cache</c> channel: <c>e:&lt;env&gt;</c>, <c>i:&lt;env&gt;</c>, <c>c:&lt;env&gt;:&lt;connection id&gt;</c>, <c>f:&lt;env&gt;</c>.</summary>
     public static ChangeSignal Parse(string payload)
     {
         ArgumentNullException.ThrowIfNull(payload);
@@ -32,6 +35,8 @@ public readonly record struct ChangeSignal(ChangeScope Scope, int EnvironmentId,
                     return new(ChangeScope.Environment, env, null);
                 case "i":
                     return new(ChangeScope.Integration, env, null);
+                case "f":
+                    return new(ChangeScope.Function, env, null);
                 case "c" when parts.Length == 3:
                     return new(ChangeScope.Connection, env, parts[2]);
                 default:
@@ -45,7 +50,7 @@ public readonly record struct ChangeSignal(ChangeScope Scope, int EnvironmentId,
 
 /// <summary>
 /// Keeps this instance's caches of database rows coherent with every instance's writes. Database triggers send
-/// <c>NOTIFY nango_cache</c> at commit for changes to environments, integrations and connections; <see cref="ChangeListener"/>
+/// <c>NOTIFY nango_cache</c> at commit for changes to environments, integrations, connections and deployed functions; <see cref="ChangeListener"/>
 /// hands them to <see cref="Publish"/>, and this instance's own EF writes are published at once after they are saved
 /// (<see cref="ChangeSignalInterceptor"/>), so a change made here is visible here before the HTTP answer that made it.
 /// </summary>

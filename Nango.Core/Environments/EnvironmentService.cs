@@ -49,13 +49,17 @@ public sealed class EnvironmentService(
     /// call's own cost. A rotated key or a deleted environment is evicted on every instance by the environments
     /// trigger's NOTIFY (and on this one as soon as EF saves it); unknown keys are never cached.
     /// </summary>
-    private readonly CoherentCache<string, EnvironmentContext> _bySecretKey = CreateKeyCache(changes, clock, options);
+    private readonly CoherentCache<string, EnvironmentContext> _bySecretKey = CreateCache<string>(changes, clock, options, StringComparer.Ordinal);
 
-    private static CoherentCache<string, EnvironmentContext> CreateKeyCache(ChangeSignals changes, TimeProvider clock, IOptions<NangoOptions> options)
+    /// <summary>Row id → environment: every runner callback names its task's environment by id.</summary>
+    private readonly CoherentCache<int, EnvironmentContext> _byId = CreateCache<int>(changes, clock, options, null);
+
+    private static CoherentCache<TKey, EnvironmentContext> CreateCache<TKey>(ChangeSignals changes, TimeProvider clock, IOptions<NangoOptions> options, IEqualityComparer<TKey>? comparer)
+        where TKey : notnull
     {
         ArgumentNullException.ThrowIfNull(changes);
         ArgumentNullException.ThrowIfNull(options);
-        var cache = new CoherentCache<string, EnvironmentContext>(changes, clock, options.Value.Cache.SecretKeyTtl, StringComparer.Ordinal);
+        var cache = new CoherentCache<TKey, EnvironmentContext>(changes, clock, options.Value.Cache.SecretKeyTtl, comparer);
         changes.Changed += signal =>
         {
             switch (signal.Scope)
@@ -99,10 +103,23 @@ public sealed class EnvironmentService(
     /// <summary>An environment by its row id (internal callers that hold one, such as function tasks).</summary>
     public async Task<EnvironmentContext?> FindByIdAsync(int environmentId, CancellationToken ct)
     {
+        if (_byId.TryGet(environmentId, out var cached))
+        {
+            return cached;
+        }
+        var generation = _byId.Generation;
         await using var db = await contextFactory.CreateDbContextAsync(ct);
-        var environment = await db.Environments.AsNoTracking().SingleOrDefaultAsync(e => e.Id == environmentId, ct);
-        return environment is null ? null : EnvironmentContext.From(environment);
+        var environment = await _byIdQuery(db, environmentId, ct);
+        if (environment is not null)
+        {
+            _byId.Store(environmentId, environment, generation);
+        }
+        return environment;
     }
+
+    private static readonly Func<NangoDbContext, int, CancellationToken, Task<EnvironmentContext?>> _byIdQuery =
+        EF.CompileAsyncQuery((NangoDbContext db, int id, CancellationToken ct) =>
+            db.Environments.Where(e => e.Id == id).Select(e => new EnvironmentContext(e.AccountId, e.Id, e.Name, e.Uuid)).FirstOrDefault());
 
     /// <summary>The environment of a legacy frontend public key (<c>?public_key=</c>); null when none has it.</summary>
     public async Task<EnvironmentContext?> FindByPublicKeyAsync(Guid publicKey, CancellationToken ct)

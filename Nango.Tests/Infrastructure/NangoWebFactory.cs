@@ -19,7 +19,7 @@ public class NangoWebFactory : WebApplicationFactory<Program>, IAsyncLifetime
     public const string AdminEmail = "admin@example.com";
     public const string AdminPassword = "test-password-1";
 
-    private readonly string _dataPath = Path.Combine(Path.GetTempPath(), "nango-tests", Guid.NewGuid().ToString("N"));
+    private string _dataPath = Path.Combine(Path.GetTempPath(), "nango-tests", Guid.NewGuid().ToString("N"));
 
     public string DatabaseName { get; private set; } = "";
 
@@ -82,12 +82,16 @@ public class NangoWebFactory : WebApplicationFactory<Program>, IAsyncLifetime
     /// <summary>A loopback port nothing listens on right now: the OS picks it, and it is released at once for the caller to bind.</summary>
     public static int FreePort() => FreeLoopbackPort();
 
-    /// <summary>Makes this instance share another instance's database (multi-instance tests); call before start.</summary>
+    /// <summary>
+    /// Makes this instance share another instance's database and data directory (its function store), as the instances
+    /// of one deployment do (multi-instance tests); call before start.
+    /// </summary>
     public NangoWebFactory SharingDatabaseWith(NangoWebFactory other)
     {
         ArgumentNullException.ThrowIfNull(other);
         DatabaseName = other.DatabaseName;
         EncryptionKey = other.EncryptionKey;
+        _dataPath = other._dataPath;
         _ownsDatabase = false;
         return this;
     }
@@ -158,7 +162,7 @@ public class NangoWebFactory : WebApplicationFactory<Program>, IAsyncLifetime
         {
             await TestPostgres.DropDatabaseAsync(DatabaseName);
         }
-        if (Directory.Exists(_dataPath))
+        if (_ownsDatabase && Directory.Exists(_dataPath))
         {
             Directory.Delete(_dataPath, recursive: true);
         }

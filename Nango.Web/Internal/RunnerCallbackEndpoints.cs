@@ -75,7 +75,7 @@ public static class RunnerCallbackEndpoints
             {
                 result = Error(401, "unauthorized", "Unknown runner token.");
             }
-            else if (!Guid.TryParse(taskId, out var id) || await Get<TaskStore>().GetAsync(id, http.RequestAborted) is not { } task
+            else if (!Guid.TryParse(taskId, out var id) || await FindTaskAsync(id, allowEnded, http.RequestAborted) is not { } task
                 || (identity.AccountId is { } account && account != task.AccountId))
             {
                 result = Error(404, ErrorCodes.NotFound, "No such task for this runner.");
@@ -94,6 +94,13 @@ public static class RunnerCallbackEndpoints
             }
             await result.ExecuteAsync(http);
         }
+
+        /// <summary>
+        /// A callback that is answered whatever the task's state (result, heartbeat, logs) takes the task as this instance
+        /// claimed it, when it did: a result then costs no read. Any other reads the current state.
+        /// </summary>
+        private async Task<FunctionTask?> FindTaskAsync(Guid id, bool allowEnded, CancellationToken ct) =>
+            (allowEnded ? Get<TaskSlots>().Claimed(id) : null) ?? await Get<TaskStore>().GetAsync(id, ct);
 
         public async Task<IResult> HeartbeatAsync(HttpContext http, TaskScope scope) =>
             await Get<TaskStore>().HeartbeatAsync(scope.Task.Id, http.RequestAborted)
@@ -397,9 +404,8 @@ public static class RunnerCallbackEndpoints
 
         private async Task<IReadOnlyList<ValidationError>> OutputProblemsAsync(TaskScope scope, JsonNode? output, CancellationToken ct)
         {
-            var (_, action) = await Get<FunctionService>().GetAsync(scope.Environment, scope.IntegrationKey, scope.Task.FunctionName, FunctionTypes.Action, ct);
-            var model = action?.Current.Models is { Count: > 0 } models ? models[0] : null;
-            return action is null ? [] : FunctionSchemas.Validate(action.Current.JsonSchema, model, output);
+            var action = await Get<FunctionService>().FindRunnableAsync(scope.Environment.EnvironmentId, scope.IntegrationKey, scope.Task.FunctionName, FunctionTypes.Action, ct);
+            return action is null ? [] : FunctionSchemas.Validate(action.JsonSchema, action.OutputModel, output);
         }
 
 

@@ -1,5 +1,7 @@
 using System.Text.Json.Nodes;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+using Nango.Core.Caching;
 using Nango.Core.Common;
 using Nango.Core.Environments;
 using Nango.Core.Functions.Deploy;
@@ -38,8 +40,42 @@ public sealed class ActionService(
     FunctionService functions,
     TaskStore tasks,
     TaskCompletions completions,
-    ILogService logs)
+    ILogService logs,
+    ChangeSignals changes,
+    TimeProvider clock,
+    IOptions<NangoOptions> options)
 {
+    /// <summary>
+    /// (environment, integration key, connection id) → the ids and names a trigger needs, kept coherent like every
+    /// cache of these rows: evicted by the connection's own change, or any change to the environment's integrations.
+    /// </summary>
+    private readonly CoherentCache<(int EnvironmentId, string ProviderConfigKey, string ConnectionId), ActionTarget> _targets = CreateTargetCache(changes, clock, options);
+
+    private static CoherentCache<(int, string, string), ActionTarget> CreateTargetCache(ChangeSignals changes, TimeProvider clock, IOptions<NangoOptions> options)
+    {
+        ArgumentNullException.ThrowIfNull(changes);
+        ArgumentNullException.ThrowIfNull(options);
+        var cache = new CoherentCache<(int, string, string), ActionTarget>(changes, clock, options.Value.Cache.FunctionTtl);
+        changes.Changed += signal =>
+        {
+            switch (signal.Scope)
+            {
+                case ChangeScope.All:
+                    cache.Clear();
+                    break;
+                case ChangeScope.Environment or ChangeScope.Integration:
+                    cache.RemoveWhere((key, _) => key.Item1 == signal.EnvironmentId);
+                    break;
+                case ChangeScope.Connection:
+                    cache.RemoveWhere((key, _) => key.Item1 == signal.EnvironmentId && key.Item3 == signal.ConnectionId);
+                    break;
+                default:
+                    break;
+            }
+        };
+        return cache;
+    }
+
     public const int MaxAsyncRetries = 5;
 
     /// <summary>Async actions of one environment run one at a time, in order (Nango's behaviour).</summary>
@@ -52,25 +88,13 @@ public sealed class ActionService(
     {
         ArgumentNullException.ThrowIfNull(trigger);
         var env = trigger.Environment;
-        Integrations.Integration integration;
-        Connections.Connection connection;
-        await using (var db = await contextFactory.CreateDbContextAsync(ct))
+        var target = await FindTargetAsync(env, trigger.ProviderConfigKey, trigger.ConnectionId, ct);
+        if (target is null)
         {
-            var target = await (
-                from i in db.Integrations.AsNoTracking()
-                where i.EnvironmentId == env.EnvironmentId && i.UniqueKey == trigger.ProviderConfigKey && i.DeletedAt == null
-                from c in db.Connections.AsNoTracking()
-                    .Where(c => c.IntegrationId == i.Id && c.EnvironmentId == env.EnvironmentId && c.ConnectionId == trigger.ConnectionId && c.DeletedAt == null)
-                    .DefaultIfEmpty()
-                select new { Integration = i, Connection = c }).FirstOrDefaultAsync(ct);
-            if (target?.Connection is null)
-            {
-                return ActionOutcome.Error(400, ErrorCodes.UnknownConnection, "Provided ConnectionId and ProviderConfigKey does not match a valid connection");
-            }
-            (integration, connection) = (target.Integration, target.Connection);
+            return ActionOutcome.Error(400, ErrorCodes.UnknownConnection, "Provided ConnectionId and ProviderConfigKey does not match a valid connection");
         }
 
-        var action = await functions.GetAsync(env, integration, trigger.ActionName, FunctionTypes.Action, ct);
+        var action = await functions.FindRunnableAsync(env.EnvironmentId, target.IntegrationKey, trigger.ActionName, FunctionTypes.Action, ct);
         if (action is null)
         {
             return ActionOutcome.Error(404, ErrorCodes.NotFound, $"Action '{trigger.ActionName}' is not deployed for the integration '{trigger.ProviderConfigKey}'.");
@@ -79,7 +103,7 @@ public sealed class ActionService(
         {
             return ActionOutcome.Error(404, "disabled_resource", $"The action '{trigger.ActionName}' is disabled.");
         }
-        var inputErrors = FunctionSchemas.Validate(action.Current.JsonSchema, action.Current.Input, trigger.Input);
+        var inputErrors = FunctionSchemas.Validate(action.JsonSchema, action.InputModel, trigger.Input);
         if (inputErrors.Count > 0)
         {
             return ActionOutcome.Error(400, "invalid_action_input", "The action's input does not match its input model.", errors: inputErrors);
@@ -87,23 +111,23 @@ public sealed class ActionService(
 
         var log = logs.StartOperation(OperationStart.For(LogOperationKinds.ActionRun, env) with
         {
-            IntegrationId = integration.Id,
-            IntegrationKey = integration.UniqueKey,
-            Provider = integration.Provider,
-            ConnectionId = connection.Id,
-            ConnectionName = connection.ConnectionId,
+            IntegrationId = target.IntegrationId,
+            IntegrationKey = target.IntegrationKey,
+            Provider = target.Provider,
+            ConnectionId = target.ConnectionRowId,
+            ConnectionName = target.ConnectionId,
             FunctionName = trigger.ActionName,
             State = OperationStates.Waiting,
-            Meta = new JsonObject { ["input"] = trigger.Input?.DeepClone(), ["async"] = trigger.Async, ["version"] = action.Current.Version },
+            Meta = new JsonObject { ["input"] = trigger.Input?.DeepClone(), ["async"] = trigger.Async, ["version"] = action.Version },
         });
         var payload = new JsonObject
         {
             ["input"] = trigger.Input?.DeepClone(),
-            ["version"] = action.Current.Version,
-            ["codeHash"] = action.Current.CodeHash,
-            ["integrationKey"] = integration.UniqueKey,
-            ["provider"] = integration.Provider,
-            ["connectionId"] = connection.ConnectionId,
+            ["version"] = action.Version,
+            ["codeHash"] = action.CodeHash,
+            ["integrationKey"] = target.IntegrationKey,
+            ["provider"] = target.Provider,
+            ["connectionId"] = target.ConnectionId,
             ["environmentName"] = env.EnvironmentName,
             ["async"] = trigger.Async,
             ["log"] = TaskEndings.LogReference(log.Id, log.CreatedAt),
@@ -112,7 +136,7 @@ public sealed class ActionService(
         var taskId = Guid.CreateVersion7();
         using var wait = trigger.Async ? null : completions.Expect(taskId);
         var task = await tasks.CreateAsync(new NewTask(
-            env.AccountId, env.EnvironmentId, integration.Id, connection.Id, TaskKinds.Action, trigger.ActionName, payload,
+            env.AccountId, env.EnvironmentId, target.IntegrationId, target.ConnectionRowId, TaskKinds.Action, trigger.ActionName, payload,
             trigger.Async ? TaskTimeouts.AsyncAction : TaskTimeouts.SyncAction,
             trigger.Async ? AsyncConcurrencyPerEnvironment : SyncConcurrencyPerEnvironment,
             trigger.Async ? trigger.MaxRetries : 0,
@@ -128,6 +152,34 @@ public sealed class ActionService(
             : FromTask(ended);
         return outcome with { LogOperationId = log.Id };
     }
+
+    private async Task<ActionTarget?> FindTargetAsync(EnvironmentContext env, string providerConfigKey, string connectionId, CancellationToken ct)
+    {
+        var key = (env.EnvironmentId, providerConfigKey, connectionId);
+        if (_targets.TryGet(key, out var cached))
+        {
+            return cached;
+        }
+        var generation = _targets.Generation;
+        await using var db = await contextFactory.CreateDbContextAsync(ct);
+        var target = await _targetQuery(db, env.EnvironmentId, providerConfigKey, connectionId, ct);
+        if (target is not null)
+        {
+            _targets.Store(key, target, generation);
+        }
+        return target;
+    }
+
+    private static readonly Func<NangoDbContext, int, string, string, CancellationToken, Task<ActionTarget?>> _targetQuery =
+        EF.CompileAsyncQuery((NangoDbContext db, int environmentId, string providerConfigKey, string connectionId, CancellationToken ct) => (
+            from i in db.Integrations
+            where i.EnvironmentId == environmentId && i.UniqueKey == providerConfigKey && i.DeletedAt == null
+            from c in db.Connections
+            where c.IntegrationId == i.Id && c.EnvironmentId == environmentId && c.ConnectionId == connectionId && c.DeletedAt == null
+            select new ActionTarget(i.Id, i.UniqueKey, i.Provider, c.Id, c.ConnectionId)).FirstOrDefault());
+
+    /// <summary>The integration and connection an action runs for: only what the trigger needs of them.</summary>
+    private sealed record ActionTarget(int IntegrationId, string IntegrationKey, string Provider, int ConnectionRowId, string ConnectionId);
 
     /// <summary><c>GET /action/:id</c>: the result of an async action once it has ended; not found while it waits or runs.</summary>
     public async Task<ActionOutcome> GetResultAsync(EnvironmentContext env, Guid id, CancellationToken ct)

@@ -12,20 +12,20 @@ namespace Nango.Core.Functions.Actions;
 /// </summary>
 public static class FunctionSchemas
 {
-    private static readonly ConcurrentDictionary<string, JsonSchema> _compiled = new(StringComparer.Ordinal);
+    /// <summary>Compiled per (model, schema text); null when the schema declares no such model.</summary>
+    private static readonly ConcurrentDictionary<(string Model, string Text), JsonSchema?> _compiled = new();
 
     /// <summary>The problems of <paramref name="value"/> against model <paramref name="model"/>; none when the function declared no such model.</summary>
-    public static IReadOnlyList<ValidationError> Validate(JsonObject? jsonSchema, string? model, JsonNode? value)
+    public static IReadOnlyList<ValidationError> Validate(JsonObject? jsonSchema, string? model, JsonNode? value) =>
+        Validate(jsonSchema?.ToJsonString(), model, value);
+
+    /// <summary>The same, from the schema as stored (its text): the hot path never serializes the schema again.</summary>
+    public static IReadOnlyList<ValidationError> Validate(string? jsonSchema, string? model, JsonNode? value)
     {
-        if (jsonSchema?["definitions"] is not JsonObject definitions || string.IsNullOrEmpty(model) || definitions[model] is null)
+        if (string.IsNullOrEmpty(jsonSchema) || string.IsNullOrEmpty(model) || _compiled.GetOrAdd((model, jsonSchema), static key => Compile(key.Model, key.Text)) is not { } schema)
         {
             return [];
         }
-        var text = jsonSchema.ToJsonString();
-        // Draft 2020-12 names the section $defs (the validator refuses the older "definitions"); references move with it.
-        var schema = _compiled.GetOrAdd(model + "\n" + text, _ => JsonSchema.FromText(
-            new JsonObject { ["$ref"] = "#/$defs/" + model, ["$defs"] = definitions.DeepClone() }.ToJsonString()
-                .Replace("\"#/definitions/", "\"#/$defs/", StringComparison.Ordinal)));
         var instance = value is null ? JsonDocument.Parse("null").RootElement : JsonSerializer.SerializeToElement(value);
         var result = schema.Evaluate(instance, new EvaluationOptions { OutputFormat = OutputFormat.List });
         if (result.IsValid)
@@ -41,6 +41,18 @@ public static class FunctionSchemas
             }
         }
         return errors.Count > 0 ? errors : [new ValidationError("invalid", "The value does not match the model.", [])];
+    }
+
+    private static JsonSchema? Compile(string model, string text)
+    {
+        if (JsonNode.Parse(text) is not JsonObject { } root || root["definitions"] is not JsonObject definitions || definitions[model] is null)
+        {
+            return null;
+        }
+        // Draft 2020-12 names the section $defs (the validator refuses the older "definitions"); references move with it.
+        return JsonSchema.FromText(
+            new JsonObject { ["$ref"] = "#/$defs/" + model, ["$defs"] = definitions.DeepClone() }.ToJsonString()
+                .Replace("\"#/definitions/", "\"#/$defs/", StringComparison.Ordinal));
     }
 
     /// <summary>A JSON pointer as Nango's error path: property names and array indexes.</summary>

@@ -1,6 +1,8 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+using Nango.Core.Caching;
 using Nango.Core.Environments;
 using Nango.Core.Functions.Store;
 using Nango.Core.Integrations;
@@ -44,6 +46,25 @@ public sealed record FunctionVersionInfo(
     string CodeHash,
     DateTimeOffset DeployedAt);
 
+/// <summary>
+/// What running a live function needs of it, read on every action trigger, dispatch and result, so cached (see
+/// <see cref="FunctionService.FindRunnableAsync"/>). Immutable: the schema stays text, compiled once per text by
+/// <see cref="Actions.FunctionSchemas"/>.
+/// </summary>
+public sealed record RunnableFunction(
+    int Id,
+    int IntegrationId,
+    string Type,
+    string Name,
+    bool Enabled,
+    int Revision,
+    string Version,
+    string CodeHash,
+    string BundleKey,
+    string? InputModel,
+    string? OutputModel,
+    string? JsonSchema);
+
 public sealed record FunctionListPage(IReadOnlyList<FunctionSummary> Rows, int Total);
 
 public enum FunctionCodeOutcome
@@ -69,8 +90,78 @@ public enum FunctionChangeOutcome
 public sealed class FunctionService(
     IDbContextFactory<NangoDbContext> contextFactory,
     IFunctionStore store,
-    ILogService logs)
+    ILogService logs,
+    ChangeSignals changes,
+    TimeProvider clock,
+    IOptions<NangoOptions> options)
 {
+    /// <summary>
+    /// (environment, integration key, name, type) → the live function as it runs. Evicted for the whole environment on
+    /// any change to its functions, integrations or the environment itself, on every instance (<c>f:</c>, <c>i:</c>,
+    /// <c>e:</c> signals); unknown functions are never cached.
+    /// </summary>
+    private readonly CoherentCache<(int EnvironmentId, string IntegrationKey, string Name, string Type), RunnableFunction> _runnable = CreateRunnableCache(changes, clock, options);
+
+    private static CoherentCache<(int, string, string, string), RunnableFunction> CreateRunnableCache(ChangeSignals changes, TimeProvider clock, IOptions<NangoOptions> options)
+    {
+        ArgumentNullException.ThrowIfNull(changes);
+        ArgumentNullException.ThrowIfNull(options);
+        var cache = new CoherentCache<(int, string, string, string), RunnableFunction>(changes, clock, options.Value.Cache.FunctionTtl);
+        changes.Changed += signal =>
+        {
+            switch (signal.Scope)
+            {
+                case ChangeScope.All:
+                    cache.Clear();
+                    break;
+                case ChangeScope.Environment or ChangeScope.Integration or ChangeScope.Function:
+                    cache.RemoveWhere((key, _) => key.Item1 == signal.EnvironmentId);
+                    break;
+                default:
+                    break;
+            }
+        };
+        return cache;
+    }
+
+    /// <summary>
+    /// The live function of that integration, name and type as a task runs it; null when it is not deployed (or its
+    /// integration is gone). Served from a cache kept coherent with every instance's writes.
+    /// </summary>
+    public async Task<RunnableFunction?> FindRunnableAsync(int environmentId, string integrationKey, string name, string type, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(integrationKey);
+        ArgumentNullException.ThrowIfNull(name);
+        ArgumentNullException.ThrowIfNull(type);
+        var key = (environmentId, integrationKey, name, type);
+        if (_runnable.TryGet(key, out var cached))
+        {
+            return cached;
+        }
+        var generation = _runnable.Generation;
+        await using var db = await contextFactory.CreateDbContextAsync(ct);
+        var row = await _runnableQuery(db, environmentId, integrationKey, name, type, ct);
+        if (row is null)
+        {
+            return null;
+        }
+        // An action's output model is its first model (the CLI lists the output model alone).
+        var found = new RunnableFunction(row.Id, row.IntegrationId, row.Type, row.Name, row.Enabled, row.Revision, row.Version, row.CodeHash, row.BundleKey,
+            row.Input, Strings(row.Models) is { Count: > 0 } models ? models[0] : null, row.JsonSchema);
+        _runnable.Store(key, found, generation);
+        return found;
+    }
+
+    private static readonly Func<NangoDbContext, int, string, string, string, CancellationToken, Task<RunnableRow?>> _runnableQuery =
+        EF.CompileAsyncQuery((NangoDbContext db, int environmentId, string integrationKey, string name, string type, CancellationToken ct) => (
+            from f in db.Set<DeployedFunction>()
+            join i in db.Integrations on f.IntegrationId equals i.Id
+            join v in db.Set<FunctionVersion>() on new { FunctionId = f.Id, Revision = f.CurrentRevision } equals new { v.FunctionId, v.Revision }
+            where f.EnvironmentId == environmentId && f.DeletedAt == null && i.DeletedAt == null && i.UniqueKey == integrationKey
+                && f.Name == name && f.Type == type
+            orderby f.Event, f.Id
+            select new RunnableRow(f.Id, f.IntegrationId, f.Type, f.Name, f.Enabled, v.Revision, v.Version, v.CodeHash, v.BundleKey, v.Input, v.Models, v.JsonSchema))
+            .FirstOrDefault());
     /// <summary>One page of an integration's functions, ordered as Nango orders them (type, name, event, id); null when the integration does not exist.</summary>
     public async Task<FunctionListPage?> ListAsync(EnvironmentContext env, string integrationKey, string? type, string? search, int page, int limit, CancellationToken ct)
     {
@@ -282,6 +373,9 @@ public sealed class FunctionService(
 
         public required FunctionVersion Version { get; init; }
     }
+
+    private sealed record RunnableRow(int Id, int IntegrationId, string Type, string Name, bool Enabled, int Revision, string Version, string CodeHash,
+        string BundleKey, string? Input, string Models, string? JsonSchema);
 
 #pragma warning disable IDE1006, CA1812 // Mirrors the stored jsonb field names; created by the deserializer.
     private sealed record EndpointRow(string method, string path, string? group);

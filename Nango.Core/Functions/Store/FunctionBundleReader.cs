@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using Microsoft.EntityFrameworkCore;
 using Nango.Core.Functions.Deploy;
 using Nango.Core.Persistence;
@@ -27,10 +28,32 @@ public interface IFunctionBundleReader
     /// without a bump), the latest deploy of that label.
     /// </summary>
     Task<FunctionBundle?> ReadAsync(int environmentId, string integrationKey, string name, string version, CancellationToken ct);
+
+    /// <summary>The bundle of a live function already looked up (<see cref="FunctionService.FindRunnableAsync"/>): no query, only its code.</summary>
+    Task<FunctionBundle?> ReadAsync(RunnableFunction live, string integrationKey, CancellationToken ct);
 }
 
 internal sealed class FunctionBundleReader(IDbContextFactory<NangoDbContext> contextFactory, IFunctionStore store) : IFunctionBundleReader
 {
+    /// <summary>Bundles kept in memory, all together, before the cache starts over.</summary>
+    private const long MaxCachedChars = 32 * 1024 * 1024;
+
+    /// <summary>
+    /// Code hash → bundle text. A hash names one content for ever, so entries never go stale; every task start reads
+    /// its bundle, and the store (a file or a blob) is the slowest part of a dispatch.
+    /// </summary>
+    private readonly ConcurrentDictionary<string, string> _code = new(StringComparer.Ordinal);
+    private long _cachedChars;
+
+    public async Task<FunctionBundle?> ReadAsync(RunnableFunction live, string integrationKey, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(live);
+        var js = await ReadCodeAsync(live.BundleKey, live.CodeHash, ct);
+        return js is null
+            ? null
+            : new FunctionBundle(live.Id, integrationKey, live.Type, live.Name, live.Version, live.Revision, live.Enabled, live.CodeHash, js);
+    }
+
     public async Task<FunctionBundle?> ReadCurrentAsync(int environmentId, string integrationKey, string type, string name, CancellationToken ct)
     {
         await using var db = await contextFactory.CreateDbContextAsync(ct);
@@ -61,9 +84,29 @@ internal sealed class FunctionBundleReader(IDbContextFactory<NangoDbContext> con
 
     private async Task<FunctionBundle?> LoadAsync(string integrationKey, DeployedFunction function, FunctionVersion version, CancellationToken ct)
     {
-        var js = await store.GetAsync(version.BundleKey, ct);
+        var js = await ReadCodeAsync(version.BundleKey, version.CodeHash, ct);
         return js is null
             ? null
             : new FunctionBundle(function.Id, integrationKey, function.Type, function.Name, version.Version, version.Revision, function.Enabled, version.CodeHash, js);
+    }
+
+    private async Task<string?> ReadCodeAsync(string bundleKey, string codeHash, CancellationToken ct)
+    {
+        if (_code.TryGetValue(codeHash, out var cached))
+        {
+            return cached;
+        }
+        var js = await store.GetAsync(bundleKey, ct);
+        // The bundle key is derived from the hash (FunctionStoreKeys.Bundle): the text under it is that content.
+        if (js is not null)
+        {
+            if (Interlocked.Add(ref _cachedChars, js.Length) > MaxCachedChars)
+            {
+                _code.Clear();
+                Interlocked.Exchange(ref _cachedChars, js.Length);
+            }
+            _code[codeHash] = js;
+        }
+        return js;
     }
 }

@@ -6,6 +6,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Nango.Core.Common;
 using Nango.Core.Environments;
+using Nango.Core.Functions.Deploy;
 using Nango.Core.Functions.Runners;
 using Nango.Core.Functions.Store;
 using Nango.Core.Persistence;
@@ -28,6 +29,7 @@ public sealed class TaskDispatcher(
     TaskSlots slots,
     RunnerClient runners,
     IFunctionBundleReader bundles,
+    FunctionService functions,
     IProviderCatalog catalog,
     EnvironmentService environments,
     SyncRunService syncRuns,
@@ -81,7 +83,7 @@ public sealed class TaskDispatcher(
                 var claimed = free > 0 ? await store.ClaimAsync(free, _instance, ct) : [];
                 foreach (var task in claimed)
                 {
-                    slots.Take(task.Id);
+                    slots.Take(task);
                     _ = DispatchAsync(task, ct);
                 }
                 if (claimed.Count == free && free > 0)
@@ -132,7 +134,11 @@ public sealed class TaskDispatcher(
             var payload = JsonNode.Parse(task.Payload) as JsonObject ?? [];
             var integrationKey = payload["integrationKey"]?.GetValue<string>() ?? "";
             var version = payload["version"]?.GetValue<string>() ?? "";
-            var bundle = await bundles.ReadAsync(task.EnvironmentId, integrationKey, task.FunctionName, version, ct);
+            // The version the task names is nearly always the live one (cached); when the live revision carries that label it
+            // is also the label's latest deploy, which is what the task runs. An older queued version is read from the database.
+            var live = await functions.FindRunnableAsync(task.EnvironmentId, integrationKey, task.FunctionName, FunctionTypeOf(task.Kind), ct);
+            var bundle = (live is not null && live.Version == version ? await bundles.ReadAsync(live, integrationKey, ct) : null)
+                ?? await bundles.ReadAsync(task.EnvironmentId, integrationKey, task.FunctionName, version, ct);
             if (bundle is null)
             {
                 await FailAsync(task, new RunnerError { Type = "unknown_function", Message = $"The {task.Kind} '{task.FunctionName}' version {version} is no longer deployed.", Status = 404 }, ct);
@@ -199,6 +205,13 @@ public sealed class TaskDispatcher(
             await FailAsync(task, new RunnerError { Type = RunnerErrorTypes.RuntimeOther, Message = $"The task could not be started: {ex.Message}" }, CancellationToken.None);
         }
     }
+
+    private static string FunctionTypeOf(string kind) => kind switch
+    {
+        TaskKinds.Action => FunctionTypes.Action,
+        TaskKinds.OnEvent => FunctionTypes.OnEvent,
+        _ => FunctionTypes.Sync,
+    };
 
     private async Task FailAsync(FunctionTask task, RunnerError error, CancellationToken ct)
     {

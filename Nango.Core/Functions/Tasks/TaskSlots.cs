@@ -14,14 +14,24 @@ namespace Nango.Core.Functions.Tasks;
 /// </summary>
 public sealed class TaskSlots(TaskStore store, IServiceProvider services) : IRunnerTaskFailureSink
 {
-    private readonly ConcurrentDictionary<Guid, bool> _inFlight = new();
+    private readonly ConcurrentDictionary<Guid, FunctionTask> _inFlight = new();
     private readonly Channel<bool> _freed = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
 
     public int InFlight => _inFlight.Count;
 
     public ChannelReader<bool> Freed => _freed.Reader;
 
-    public void Take(Guid taskId) => _inFlight[taskId] = true;
+    public void Take(FunctionTask task)
+    {
+        ArgumentNullException.ThrowIfNull(task);
+        _inFlight[task.Id] = task;
+    }
+
+    /// <summary>
+    /// The task as this instance claimed it, while its slot is held: what never changes while a task runs (its account,
+    /// environment, kind, payload) without a read. Its state is the claim's; callers that need the current one read it.
+    /// </summary>
+    public FunctionTask? Claimed(Guid taskId) => _inFlight.TryGetValue(taskId, out var task) ? task : null;
 
     public void Release(Guid taskId)
     {
