@@ -36,8 +36,8 @@ public static class CoreServiceCollectionExtensions
         services.AddOptions<NangoOptions>().Bind(configuration.GetSection(NangoOptions.SectionName)).ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<NangoOptions>, NangoOptionsValidator>());
 
-        var connectionString = configuration.GetConnectionString(ConnectionStringName)
-            ?? throw new InvalidOperationException("ConnectionStrings__Nango is not set: point it at the Postgres database.");
+        var connectionString = NangoConnectionStrings.WithDefaults(configuration.GetConnectionString(ConnectionStringName)
+            ?? throw new InvalidOperationException("ConnectionStrings__Nango is not set: point it at the Postgres database."));
 
         // Short-lived contexts everywhere: Blazor circuits, Quartz jobs and requests each create their own.
         // Pooled: every request and job makes short-lived contexts, and building one from scratch (its service scope,

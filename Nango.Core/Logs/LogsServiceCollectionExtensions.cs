@@ -3,6 +3,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
+using Nango.Core.Persistence;
 using Npgsql;
 
 namespace Nango.Core.Logs;
@@ -39,8 +40,8 @@ public static class LogsServiceCollectionExtensions
         }
         else
         {
-            var connectionString = configuration.GetConnectionString(CoreServiceCollectionExtensions.ConnectionStringName)
-                ?? throw new InvalidOperationException("ConnectionStrings__Nango is not set: point it at the Postgres database.");
+            var connectionString = NangoConnectionStrings.WithDefaults(configuration.GetConnectionString(CoreServiceCollectionExtensions.ConnectionStringName)
+                ?? throw new InvalidOperationException("ConnectionStrings__Nango is not set: point it at the Postgres database."));
             services.TryAddSingleton(_ => NpgsqlDataSource.Create(connectionString));
             services.TryAddSingleton<PostgresLogPartitions>();
             services.TryAddSingleton<ILogStore, PostgresLogStore>();

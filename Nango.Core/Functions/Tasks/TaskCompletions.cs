@@ -101,10 +101,10 @@ public sealed class TaskCompletions : IHostedService, IDisposable
         }
     }
 
-    /// <summary>A notification: the waiters read the task.</summary>
+    /// <summary>A notification: the waiters read the task, unless this instance is ending it and hands it over itself.</summary>
     private void OnDone(string payload)
     {
-        if (Guid.TryParse(payload, out var id))
+        if (Guid.TryParse(payload, out var id) && !_store.IsEndingHere(id))
         {
             Complete(id, null);
         }

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Text.Json.Nodes;
 using Microsoft.EntityFrameworkCore;
 using Nango.Core.Persistence;
@@ -49,6 +50,15 @@ public sealed class TaskStore(NpgsqlDataSource dataSource, IDbContextFactory<Nan
     /// hands it to this instance's waiters without reading it back. Other instances learn of it from the NOTIFY.
     /// </summary>
     public event Action<FunctionTask>? Ended;
+
+    /// <summary>Tasks whose end this instance is storing right now; their <see cref="Ended"/> follows.</summary>
+    private readonly ConcurrentDictionary<Guid, byte> _endingHere = new();
+
+    /// <summary>
+    /// True while this instance stores the end of the task: its own <c>NOTIFY</c> can arrive before the statement's
+    /// answer, and a waiter woken by it would read the row that <see cref="Ended"/> is about to hand over.
+    /// </summary>
+    public bool IsEndingHere(Guid taskId) => _endingHere.ContainsKey(taskId);
 
     /// <summary>Advisory-lock key serialising claims, so group concurrency limits hold across instances.</summary>
     private const long ClaimLock = 0x4e54_4153_4b53; // "NTASKS"
@@ -220,10 +230,21 @@ public sealed class TaskStore(NpgsqlDataSource dataSource, IDbContextFactory<Nan
 
     private async Task<bool> EndAsync(Guid taskId, string state, string? output, string? error, string[] from, CancellationToken ct)
     {
-        if (state is TaskStates.Succeeded)
+        _endingHere[taskId] = 0;
+        try
         {
-            return await SucceedInOneStatementAsync(taskId, output, from, ct);
+            return state is TaskStates.Succeeded
+                ? await SucceedInOneStatementAsync(taskId, output, from, ct)
+                : await EndInTransactionAsync(taskId, state, output, error, from, ct);
         }
+        finally
+        {
+            _endingHere.TryRemove(taskId, out _);
+        }
+    }
+
+    private async Task<bool> EndInTransactionAsync(Guid taskId, string state, string? output, string? error, string[] from, CancellationToken ct)
+    {
         await using var connection = await dataSource.OpenConnectionAsync(ct);
         await using var transaction = await connection.BeginTransactionAsync(ct);
         FunctionTask? ended = null;
