@@ -74,6 +74,10 @@ internal sealed class NangoOptionsValidator(IHostEnvironment hostEnvironment) : 
         {
             failures.Add("Nango__Runner__MaxProcesses, __MaxProcessesPerAccount, __TasksPerProcess and __MaxTasksPerProcess must be at least 1.");
         }
+        if (options.Runner.SpareProcesses is < 0 or > 1)
+        {
+            failures.Add($"Nango__Runner__SpareProcesses must be 0 (none) or 1; got {options.Runner.SpareProcesses}.");
+        }
         if (options.Runner.CallbackUrl is { Length: > 0 } callbackUrl && !Uri.TryCreate(callbackUrl, UriKind.Absolute, out _))
         {
             failures.Add($"Nango__Runner__CallbackUrl must be an absolute URL; got '{callbackUrl}'.");

@@ -32,6 +32,14 @@ public sealed class RunnerOptions
 
     public int MaxProcessesPerAccount { get; set; } = 1;
 
+    /// <summary>
+    /// Processes started ahead of need and bound to no account (0 or 1): an account's first runner is one of them, so
+    /// its first action does not wait for a process to start and load zod. A spare has never run anything, so handing
+    /// it to any account keeps processes unshared. It counts against <see cref="MaxProcesses"/> and is the first
+    /// process stopped to make room; the first is started when the pool is first used.
+    /// </summary>
+    public int SpareProcesses { get; set; } = 1;
+
     /// <summary>Tasks in flight on each of an account's processes before another one is started for it
     /// (up to <see cref="MaxProcessesPerAccount"/>).</summary>
     public int TasksPerProcess { get; set; } = 32;

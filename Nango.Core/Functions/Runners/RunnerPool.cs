@@ -46,6 +46,10 @@ public sealed class RunnerPool : IAsyncDisposable
     private readonly IReadOnlyList<Uri> _remoteUrls;
     private Task? _monitor;
 
+    /// <summary>The process started ahead of need (Nango__Runner__SpareProcesses), while it waits for an account.</summary>
+    private Task<RunnerProcess>? _spare;
+    private RunnerProcess? _spareProcess;
+
     public RunnerPool(IOptions<NangoOptions> options, IEnumerable<IRunnerTaskFailureSink> sinks, ILogger<RunnerPool> logger, TimeProvider time)
     {
         ArgumentNullException.ThrowIfNull(options);
@@ -75,6 +79,7 @@ public sealed class RunnerPool : IAsyncDisposable
         {
             Task<RunnerProcess> starting;
             RunnerProcess? victim = null;
+            Task<RunnerProcess>? spareVictim = null;
             lock (_gate)
             {
                 ObjectDisposedException.ThrowIf(_stopping.IsCancellationRequested, this);
@@ -85,9 +90,20 @@ public sealed class RunnerPool : IAsyncDisposable
                 {
                     return EndpointOf(ready);
                 }
-                if (account.Starting is null)
+                if (account.Starting is null && account.Runners.Count == 0 && _spare is { IsFaulted: false } spare && _time.GetTimestamp() >= account.NotBefore)
                 {
-                    if (ProcessCount() >= _options.MaxProcesses)
+                    _spare = null;
+                    account.Starting = AdoptAsync(accountId, account, spare);
+                }
+                else if (account.Starting is null)
+                {
+                    if (ProcessCount() >= _options.MaxProcesses && _spare is not null)
+                    {
+                        // The spare is the first to make room: it serves nobody yet.
+                        spareVictim = _spare;
+                        _spare = null;
+                    }
+                    else if (ProcessCount() >= _options.MaxProcesses)
                     {
                         victim = _accounts.Values.SelectMany(a => a.Runners)
                             .Where(r => r.State == RunnerState.Ready && r.InFlight.IsEmpty && r.AccountId != accountId)
@@ -104,6 +120,7 @@ public sealed class RunnerPool : IAsyncDisposable
                 starting = account.Starting;
             }
             victim?.Kill();
+            StopSpare(spareVictim);
             try
             {
                 var runner = await starting.WaitAsync(ct);
@@ -194,6 +211,20 @@ public sealed class RunnerPool : IAsyncDisposable
             : null;
     }
 
+    /// <summary>The spare process once it is ready to be handed to an account (account 0); null otherwise.</summary>
+    public RunnerProcessInfo? Spare
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _spare is { IsCompletedSuccessfully: true, Result: { State: RunnerState.Ready } r }
+                    ? new RunnerProcessInfo(r.Id, r.AccountId, r.ProcessId, r.BaseUrl, r.State.ToString(), [])
+                    : null;
+            }
+        }
+    }
+
     public IReadOnlyList<RunnerProcessInfo> Processes
     {
         get
@@ -217,6 +248,10 @@ public sealed class RunnerPool : IAsyncDisposable
             }
             _stopping.Cancel();
             runners = [.. _accounts.Values.SelectMany(a => a.Runners)];
+            if (_spareProcess is { AccountId: 0 } spare)
+            {
+                runners.Add(spare);
+            }
             foreach (var runner in runners)
             {
                 runner.StoppedOnPurpose = true;
@@ -265,13 +300,116 @@ public sealed class RunnerPool : IAsyncDisposable
         return account;
     }
 
-    private int ProcessCount() => _accounts.Values.Sum(a => a.Runners.Count + (a.Starting is null ? 0 : 1));
+    private int ProcessCount() => _accounts.Values.Sum(a => a.Runners.Count + (a.Starting is null ? 0 : 1)) + (_spare is { IsFaulted: false } ? 1 : 0);
+
+    /// <summary>Starts a spare unless one exists or there is no room (under the lock).</summary>
+    private void EnsureSpare()
+    {
+        if (_options.SpareProcesses <= 0 || IsRemote || _stopping.IsCancellationRequested || _spare is { IsFaulted: false } || ProcessCount() >= _options.MaxProcesses)
+        {
+            return;
+        }
+        _spare = SpawnSpareAsync();
+        // A spare that fails to start is replaced by the next start; nobody may ever await this one.
+        _spare.ContinueWith(static t => _ = t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
+    }
+
+    private async Task<RunnerProcess> SpawnSpareAsync()
+    {
+        // Called under the lock: nothing synchronous here.
+        await Task.Yield();
+        RunnerProcess? runner = null;
+        try
+        {
+            runner = RunnerProcess.Start(0, _options, ResolveRunnerPath(), ResolveDotnetPath(), _logger, _time);
+            lock (_gate)
+            {
+                _spareProcess = runner;
+            }
+            _ = WatchExitAsync(runner);
+            await runner.WaitUntilListeningAsync(_options.StartTimeout, _stopping.Token);
+            if (await CheckHealthAsync(runner, _stopping.Token) is null)
+            {
+                throw new RunnerUnavailableException($"Spare runner {runner.Id} did not answer its health check.");
+            }
+            runner.State = RunnerState.Ready;
+            _logger.LogInformation("Spare runner {RunnerId} (pid {Pid}) ready at {Url}", runner.Id, runner.ProcessId, runner.BaseUrl);
+            return runner;
+        }
+        catch (Exception e) when (e is not RunnerUnavailableException)
+        {
+            runner?.Kill();
+            throw new RunnerUnavailableException($"The spare runner did not start: {e.Message}", e);
+        }
+    }
+
+    /// <summary>
+    /// Hands the spare to the account as its first runner, and starts the next spare; when the spare did not start
+    /// or died meanwhile, the account's runner is started as without one.
+    /// </summary>
+    private async Task<RunnerProcess> AdoptAsync(int accountId, AccountRunners account, Task<RunnerProcess> spare)
+    {
+        await Task.Yield();
+        try
+        {
+            RunnerProcess? runner = null;
+            try
+            {
+                runner = await spare.WaitAsync(_stopping.Token);
+            }
+            catch (RunnerUnavailableException e)
+            {
+                _logger.LogWarning("No spare runner for account {AccountId}: {Reason}", accountId, e.Message);
+            }
+            lock (_gate)
+            {
+                if (runner is { State: RunnerState.Ready } && !_stopping.IsCancellationRequested)
+                {
+                    runner.AssignTo(accountId);
+                    runner.Touch(_time);
+                    account.Runners.Add(runner);
+                    _byToken[runner.Token] = runner;
+                }
+                else
+                {
+                    runner = null;
+                }
+            }
+            if (runner is null)
+            {
+                return await SpawnAsync(accountId, account);
+            }
+            _logger.LogInformation("Spare runner {RunnerId} now serves account {AccountId}", runner.Id, accountId);
+            EnsureMonitor();
+            return runner;
+        }
+        finally
+        {
+            lock (_gate)
+            {
+                account.Starting = null;
+                EnsureSpare();
+            }
+        }
+    }
+
+    /// <summary>Stops a spare taken out of the pool, once it has started (or at once if it never will).</summary>
+    private static void StopSpare(Task<RunnerProcess>? spare) =>
+        spare?.ContinueWith(static t =>
+        {
+            if (t.IsCompletedSuccessfully)
+            {
+                t.Result.StoppedOnPurpose = true;
+                t.Result.Kill();
+            }
+        }, CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default);
 
     private async Task<RunnerProcess> SpawnAsync(int accountId, AccountRunners account)
     {
         // Yield first: this method is called under the lock and must not run its synchronous part there.
         await Task.Yield();
         RunnerProcess? runner = null;
+        var started = false;
         try
         {
             var early = account.NotBefore - _time.GetTimestamp();
@@ -292,6 +430,7 @@ public sealed class RunnerPool : IAsyncDisposable
             runner.State = RunnerState.Ready;
             _logger.LogInformation("Runner {RunnerId} (pid {Pid}) ready at {Url} for account {AccountId}", runner.Id, runner.ProcessId, runner.BaseUrl, accountId);
             EnsureMonitor();
+            started = health is not null;
             return health is not null ? runner : throw new RunnerUnavailableException($"Runner {runner.Id} did not answer its health check.");
         }
         catch (Exception e) when (e is not RunnerUnavailableException and not OperationCanceledException)
@@ -305,6 +444,11 @@ public sealed class RunnerPool : IAsyncDisposable
             lock (_gate)
             {
                 account.Starting = null;
+                if (started)
+                {
+                    // The pool is in use: have the next account's first runner ready before it is asked for.
+                    EnsureSpare();
+                }
             }
         }
     }
@@ -317,6 +461,15 @@ public sealed class RunnerPool : IAsyncDisposable
         int crashes;
         lock (_gate)
         {
+            if (ReferenceEquals(_spareProcess, runner))
+            {
+                _spareProcess = null;
+            }
+            if (_spare is { IsCompletedSuccessfully: true } spare && ReferenceEquals(spare.Result, runner))
+            {
+                // The spare died before any account took it: the next start makes another.
+                _spare = null;
+            }
             Detach(runner, onPurpose: runner.StoppedOnPurpose);
             lost = [.. runner.InFlight.Keys];
             foreach (var taskId in lost)

@@ -46,7 +46,8 @@ internal sealed class RunnerProcess
 
     public string Id { get; }
 
-    public int AccountId { get; }
+    /// <summary>The account the process serves; 0 while it is a spare (see <see cref="AssignTo"/>).</summary>
+    public int AccountId { get; private set; }
 
     public string Token { get; }
 
@@ -68,11 +69,22 @@ internal sealed class RunnerProcess
 
     public long LastActivity => Interlocked.Read(ref _lastActivity);
 
+    /// <summary>Binds a spare, which has run nothing yet, to the account it will serve from now on.</summary>
+    public void AssignTo(int accountId)
+    {
+        if (AccountId != 0)
+        {
+            throw new InvalidOperationException($"Runner {Id} already serves account {AccountId}.");
+        }
+        AccountId = accountId;
+    }
+
     public void Touch(TimeProvider time) => Interlocked.Exchange(ref _lastActivity, time.GetTimestamp());
 
+    /// <summary>Starts a runner process for the account; account 0 starts a spare, bound later.</summary>
     public static RunnerProcess Start(int accountId, RunnerOptions options, string runnerPath, string dotnetPath, ILogger logger, TimeProvider time)
     {
-        var id = $"account-{accountId}-{Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(4))}";
+        var id = (accountId == 0 ? "spare-" : $"account-{accountId}-") + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(4));
         var token = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32));
         var start = new ProcessStartInfo(dotnetPath)
         {
