@@ -324,6 +324,13 @@ public sealed class RunnerPool : IAsyncDisposable
             runner = RunnerProcess.Start(0, _options, ResolveRunnerPath(), ResolveDotnetPath(), _logger, _time);
             lock (_gate)
             {
+                // Disposal may have collected the processes to kill while this one was being started.
+                if (_stopping.IsCancellationRequested)
+                {
+                    runner.StoppedOnPurpose = true;
+                    runner.Kill();
+                    throw new RunnerUnavailableException("The runner pool is stopping.");
+                }
                 _spareProcess = runner;
             }
             _ = WatchExitAsync(runner);
