@@ -93,6 +93,28 @@ public sealed class CoherentCache<TKey, TValue> where TKey : notnull
 
     public void Clear() => _entries.Clear();
 
+    /// <summary>
+    /// The cache's eviction rule, subscribed to its signals: a signal of <see cref="ChangeScope.All"/> empties it
+    /// (anything may have changed), a signal of one of <paramref name="scopes"/> removes the entries
+    /// <paramref name="affected"/> picks, and other scopes leave it alone.
+    /// </summary>
+    public CoherentCache<TKey, TValue> EvictOn(Func<ChangeSignal, TKey, TValue, bool> affected, params ChangeScope[] scopes)
+    {
+        ArgumentNullException.ThrowIfNull(affected);
+        _signals.Changed += signal =>
+        {
+            if (signal.Scope == ChangeScope.All)
+            {
+                Clear();
+            }
+            else if (scopes.Contains(signal.Scope))
+            {
+                RemoveWhere((key, value) => affected(signal, key, value));
+            }
+        };
+        return this;
+    }
+
     private void Sweep(long now)
     {
         Volatile.Write(ref _nextSweep, now + _ttlTicks);

@@ -57,24 +57,9 @@ public sealed class EnvironmentService(
     private static CoherentCache<TKey, EnvironmentContext> CreateCache<TKey>(ChangeSignals changes, TimeProvider clock, IOptions<NangoOptions> options, IEqualityComparer<TKey>? comparer)
         where TKey : notnull
     {
-        ArgumentNullException.ThrowIfNull(changes);
         ArgumentNullException.ThrowIfNull(options);
-        var cache = new CoherentCache<TKey, EnvironmentContext>(changes, clock, options.Value.Cache.SecretKeyTtl, comparer);
-        changes.Changed += signal =>
-        {
-            switch (signal.Scope)
-            {
-                case ChangeScope.All:
-                    cache.Clear();
-                    break;
-                case ChangeScope.Environment:
-                    cache.RemoveWhere((_, env) => env.EnvironmentId == signal.EnvironmentId);
-                    break;
-                default:
-                    break;
-            }
-        };
-        return cache;
+        return new CoherentCache<TKey, EnvironmentContext>(changes, clock, options.Value.Cache.SecretKeyTtl, comparer)
+            .EvictOn((signal, _, env) => env.EnvironmentId == signal.EnvironmentId, ChangeScope.Environment);
     }
 
     /// <summary>Every API call runs it, so it is compiled once and reads only the columns the context needs.</summary>

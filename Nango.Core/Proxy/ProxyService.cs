@@ -85,6 +85,9 @@ public sealed class ProxyService : IDisposable
                 case ChangeScope.Environment or ChangeScope.Integration:
                     _targets.RemoveWhere((key, _) => key.EnvironmentId == signal.EnvironmentId);
                     break;
+                case ChangeScope.Function:
+                    // Deployed functions are none of the proxy's targets.
+                    break;
                 default:
                     _targets.Clear();
                     break;

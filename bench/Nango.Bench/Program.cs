@@ -15,6 +15,6 @@ static int Usage()
     Console.Error.WriteLine("       dotnet run -c Release --project bench/Nango.Bench -- proxy [--duration 10] [--warmup 2] [--prewarm 30] [--concurrency 1,32] [--no-breakdown] [--keep]");
     Console.Error.WriteLine("       dotnet run -c Release --project bench/Nango.Bench -- records [--records 100000] [--keep]");
     Console.Error.WriteLine("       dotnet run -c Release --project bench/Nango.Bench -- scheduler [--schedules 10000] [--duration 95] [--keep]");
-    Console.Error.WriteLine("       dotnet run -c Release --project bench/Nango.Bench -- actions [--duration 10] [--warmup 3] [--concurrency 1,16] [--cold 5] [--runner PATH] [--keep]");
+    Console.Error.WriteLine("       dotnet run -c Release --project bench/Nango.Bench -- actions [--duration 10] [--warmup 15] [--concurrency 1,16] [--cold 5] [--runner PATH] [--keep]");
     return 2;
 }

@@ -53,27 +53,10 @@ public sealed class ActionService(
 
     private static CoherentCache<(int, string, string), ActionTarget> CreateTargetCache(ChangeSignals changes, TimeProvider clock, IOptions<NangoOptions> options)
     {
-        ArgumentNullException.ThrowIfNull(changes);
         ArgumentNullException.ThrowIfNull(options);
-        var cache = new CoherentCache<(int, string, string), ActionTarget>(changes, clock, options.Value.Cache.FunctionTtl);
-        changes.Changed += signal =>
-        {
-            switch (signal.Scope)
-            {
-                case ChangeScope.All:
-                    cache.Clear();
-                    break;
-                case ChangeScope.Environment or ChangeScope.Integration:
-                    cache.RemoveWhere((key, _) => key.Item1 == signal.EnvironmentId);
-                    break;
-                case ChangeScope.Connection:
-                    cache.RemoveWhere((key, _) => key.Item1 == signal.EnvironmentId && key.Item3 == signal.ConnectionId);
-                    break;
-                default:
-                    break;
-            }
-        };
-        return cache;
+        return new CoherentCache<(int, string, string), ActionTarget>(changes, clock, options.Value.Cache.FunctionTtl)
+            .EvictOn((signal, key, _) => key.Item1 == signal.EnvironmentId && (signal.Scope != ChangeScope.Connection || key.Item3 == signal.ConnectionId),
+                ChangeScope.Environment, ChangeScope.Integration, ChangeScope.Connection);
     }
 
     public const int MaxAsyncRetries = 5;

@@ -15,11 +15,10 @@ public static class FunctionSchemas
     /// <summary>Compiled per (model, schema text); null when the schema declares no such model.</summary>
     private static readonly ConcurrentDictionary<(string Model, string Text), JsonSchema?> _compiled = new();
 
-    /// <summary>The problems of <paramref name="value"/> against model <paramref name="model"/>; none when the function declared no such model.</summary>
-    public static IReadOnlyList<ValidationError> Validate(JsonObject? jsonSchema, string? model, JsonNode? value) =>
-        Validate(jsonSchema?.ToJsonString(), model, value);
-
-    /// <summary>The same, from the schema as stored (its text): the hot path never serializes the schema again.</summary>
+    /// <summary>
+    /// The problems of <paramref name="value"/> against model <paramref name="model"/> of the schema as stored (its
+    /// text, so the hot path never serializes it again); none when the function declared no such model.
+    /// </summary>
     public static IReadOnlyList<ValidationError> Validate(string? jsonSchema, string? model, JsonNode? value)
     {
         if (string.IsNullOrEmpty(jsonSchema) || string.IsNullOrEmpty(model) || _compiled.GetOrAdd((model, jsonSchema), static key => Compile(key.Model, key.Text)) is not { } schema)

@@ -104,24 +104,9 @@ public sealed class FunctionService(
 
     private static CoherentCache<(int, string, string, string), RunnableFunction> CreateRunnableCache(ChangeSignals changes, TimeProvider clock, IOptions<NangoOptions> options)
     {
-        ArgumentNullException.ThrowIfNull(changes);
         ArgumentNullException.ThrowIfNull(options);
-        var cache = new CoherentCache<(int, string, string, string), RunnableFunction>(changes, clock, options.Value.Cache.FunctionTtl);
-        changes.Changed += signal =>
-        {
-            switch (signal.Scope)
-            {
-                case ChangeScope.All:
-                    cache.Clear();
-                    break;
-                case ChangeScope.Environment or ChangeScope.Integration or ChangeScope.Function:
-                    cache.RemoveWhere((key, _) => key.Item1 == signal.EnvironmentId);
-                    break;
-                default:
-                    break;
-            }
-        };
-        return cache;
+        return new CoherentCache<(int, string, string, string), RunnableFunction>(changes, clock, options.Value.Cache.FunctionTtl)
+            .EvictOn((signal, key, _) => key.Item1 == signal.EnvironmentId, ChangeScope.Environment, ChangeScope.Integration, ChangeScope.Function);
     }
 
     /// <summary>
@@ -201,15 +186,6 @@ public sealed class FunctionService(
         await using var db = await contextFactory.CreateDbContextAsync(ct);
         var integration = await IntegrationService.FindAsync(db, env, integrationKey, ct);
         return integration is null ? (false, null) : (true, await FindAsync(db, env, integration, name, type, ct));
-    }
-
-    /// <summary>The same, for a caller that has just read the integration's row (an action's trigger): one query less.</summary>
-    public async Task<FunctionSummary?> GetAsync(EnvironmentContext env, Integration integration, string name, string? type, CancellationToken ct)
-    {
-        ArgumentNullException.ThrowIfNull(env);
-        ArgumentNullException.ThrowIfNull(integration);
-        await using var db = await contextFactory.CreateDbContextAsync(ct);
-        return await FindAsync(db, env, integration, name, type, ct);
     }
 
     private static async Task<FunctionSummary?> FindAsync(NangoDbContext db, EnvironmentContext env, Integration integration, string name, string? type, CancellationToken ct)
