@@ -10,7 +10,17 @@ namespace Nango.Core.Records;
 /// </summary>
 public static class RecordCursor
 {
+    /// <summary>The longest cursor, in bytes: base64 of a 32-byte timestamp, "||" and a 36-character uuid.</summary>
+    public const int MaxEncodedLength = 96;
+
     public static string Encode(DateTimeOffset updatedAt, Guid id)
+    {
+        Span<byte> encoded = stackalloc byte[MaxEncodedLength];
+        return Encoding.ASCII.GetString(encoded[..EncodeUtf8(updatedAt, id, encoded)]);
+    }
+
+    /// <summary>Writes the cursor's base64 text (ASCII) to <paramref name="destination"/>; returns its length.</summary>
+    public static int EncodeUtf8(DateTimeOffset updatedAt, Guid id, Span<byte> destination)
     {
         Span<byte> text = stackalloc byte[80];
         var length = WriteTimestamp(text, updatedAt);
@@ -18,7 +28,8 @@ public static class RecordCursor
         length += 2;
         id.TryFormat(text[length..], out var written, "D");
         length += written;
-        return Convert.ToBase64String(text[..length]);
+        Base64.EncodeToUtf8(text[..length], destination, out _, out var encoded);
+        return encoded;
     }
 
     /// <summary>Decodes a cursor; false for anything that is not one (the API answers 400).</summary>

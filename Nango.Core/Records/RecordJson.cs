@@ -15,10 +15,9 @@ public static class RecordJson
         ArgumentNullException.ThrowIfNull(output);
         ArgumentNullException.ThrowIfNull(record);
         Append(output, "{\"id\":"u8);
-        Append(output, JsonEncodedText.Encode(record.ExternalId).EncodedUtf8Bytes, quoted: true);
-        // jsonb text of an object: "{}" or "{"k": v, ...}"; its members go between the id and the metadata.
-        var payload = record.PayloadWithoutId.Span;
-        var inner = payload.Length >= 2 ? payload[1..^1].Trim(" "u8) : [];
+        ExternalId(output, record.ExternalId);
+        // The stored payload is an object's text: its members go between the id and the metadata.
+        var inner = RecordPayload.Inner(record.PayloadWithoutId.Span);
         if (inner.Length > 0)
         {
             Append(output, ","u8);
@@ -35,7 +34,8 @@ public static class RecordJson
         Append(output, ",\"pruned_at\":"u8);
         Timestamp(output, record.PrunedAt);
         Append(output, ",\"cursor\":\""u8);
-        Append(output, System.Text.Encoding.ASCII.GetBytes(record.Cursor));
+        var span = output.GetSpan(RecordCursor.MaxEncodedLength);
+        output.Advance(RecordCursor.EncodeUtf8(record.UpdatedAt, record.Id, span));
         Append(output, "\"}}"u8);
     }
 
@@ -88,6 +88,27 @@ public static class RecordJson
                 target[key] = value?.DeepClone();
             }
         }
+    }
+
+    /// <summary>
+    /// The external id as a JSON string. Ids are nearly always plain ASCII that needs no escaping, written as is;
+    /// anything else goes through the encoder the API uses everywhere (same bytes as before).
+    /// </summary>
+    private static void ExternalId(IBufferWriter<byte> output, string externalId)
+    {
+        foreach (var c in externalId)
+        {
+            if (c is < ' ' or > '~' or '"' or '\\' or '<' or '>' or '&' or '\'' or '+' or '`')
+            {
+                Append(output, JsonEncodedText.Encode(externalId).EncodedUtf8Bytes, quoted: true);
+                return;
+            }
+        }
+        var span = output.GetSpan(externalId.Length + 2);
+        span[0] = (byte)'"';
+        var length = System.Text.Encoding.ASCII.GetBytes(externalId, span[1..]);
+        span[length + 1] = (byte)'"';
+        output.Advance(length + 2);
     }
 
     private static void Timestamp(IBufferWriter<byte> output, DateTimeOffset? value)

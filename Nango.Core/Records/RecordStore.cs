@@ -23,11 +23,14 @@ public sealed class RecordStore : IDisposable
     public const int MaxPageSize = 10_000;
     public const int MaxExternalIdLength = 255;
 
+    /// <summary>Payloads of a page are read into blocks of this size (below the large object heap's threshold).</summary>
+    private const int PayloadBlockBytes = 64 * 1024;
+
     private const string StagingTable = """
         CREATE TEMP TABLE IF NOT EXISTS records_staging (
             id uuid NOT NULL,
             external_id text NOT NULL,
-            data jsonb NOT NULL,
+            payload bytea NOT NULL,
             data_hash bytea NOT NULL,
             size_bytes integer NOT NULL
         ) ON COMMIT DELETE ROWS
@@ -43,7 +46,7 @@ public sealed class RecordStore : IDisposable
     private const string LockModel =
         "SELECT pg_advisory_xact_lock((@connection::bigint << 32) | (hashtext(@model)::bigint & 4294967295)), clock_timestamp()";
 
-    private const string CopyStaging = "COPY records_staging (id, external_id, data, data_hash, size_bytes) FROM STDIN (FORMAT BINARY)";
+    private const string CopyStaging = "COPY records_staging (id, external_id, payload, data_hash, size_bytes) FROM STDIN (FORMAT BINARY)";
 
     /// <summary>
     /// A stored record must be written when it is deleted, pruned or its payload changed, unless the merging strategy
@@ -71,7 +74,7 @@ public sealed class RecordStore : IDisposable
     /// </summary>
     private static readonly string _upsert = $$"""
         WITH classified AS MATERIALIZED (
-            SELECT s.id, s.external_id, s.data, s.data_hash, s.size_bytes,
+            SELECT s.id, s.external_id, s.payload, s.data_hash, s.size_bytes,
                    r.external_id IS NULL AS is_new,
                    r.deleted_at IS NOT NULL AS was_deleted,
                    r.data_hash IS DISTINCT FROM s.data_hash AS hash_changed,
@@ -85,13 +88,13 @@ public sealed class RecordStore : IDisposable
             ) r ON true
         ),
         written AS (
-            INSERT INTO records AS r (id, environment_id, connection_id, model, external_id, data, data_hash, size_bytes,
+            INSERT INTO records AS r (id, environment_id, connection_id, model, external_id, payload, data_hash, size_bytes,
                                       created_at, updated_at, seen_at, sync_name)
-            SELECT id, @environment, @connection, @model, external_id, data, data_hash, size_bytes, @now, @now, @seen_at, @sync_name
+            SELECT id, @environment, @connection, @model, external_id, payload, data_hash, size_bytes, @now, @now, @seen_at, @sync_name
             FROM classified
             WHERE must_write OR @seen_at::timestamptz IS NOT NULL
             ON CONFLICT (connection_id, model, external_id) DO UPDATE SET
-                data = CASE WHEN {{MustWrite}} THEN excluded.data ELSE r.data END,
+                payload = CASE WHEN {{MustWrite}} THEN excluded.payload ELSE r.payload END,
                 data_hash = CASE WHEN {{MustWrite}} THEN excluded.data_hash ELSE r.data_hash END,
                 size_bytes = CASE WHEN {{MustWrite}} THEN excluded.size_bytes ELSE r.size_bytes END,
                 created_at = CASE WHEN {{MustWrite}} AND r.deleted_at IS NOT NULL THEN excluded.created_at ELSE r.created_at END,
@@ -108,7 +111,7 @@ public sealed class RecordStore : IDisposable
         """;
 
     private const string SelectForMerge = """
-        SELECT external_id, data FROM records
+        SELECT external_id, payload FROM records
         WHERE connection_id = @connection AND model = @model AND external_id = ANY(@ids) AND deleted_at IS NULL
         """;
 
@@ -119,7 +122,7 @@ public sealed class RecordStore : IDisposable
         """;
 
     private const string SelectByIds = """
-        SELECT external_id, data FROM records
+        SELECT external_id, payload FROM records
         WHERE connection_id = @connection AND model = @model AND external_id = ANY(@ids) AND deleted_at IS NULL
         """;
 
@@ -138,7 +141,7 @@ public sealed class RecordStore : IDisposable
             ORDER BY updated_at, id
             LIMIT @limit
         )
-        UPDATE records r SET data = '{}'::jsonb, pruned_at = @now, size_bytes = 0
+        UPDATE records r SET payload = convert_to('{}', 'UTF8'), pruned_at = @now, size_bytes = 0
         FROM target
         WHERE r.connection_id = @connection AND r.model = @model AND r.external_id = target.external_id
         RETURNING r.updated_at, r.id
@@ -303,8 +306,9 @@ public sealed class RecordStore : IDisposable
         await using var reader = await command.ExecuteReaderAsync(ct);
         while (await reader.ReadAsync(ct))
         {
-            using var document = JsonDocument.Parse(reader.GetFieldValue<byte[]>(1));
-            found[reader.GetString(0)] = document.RootElement.Clone();
+            var externalId = reader.GetString(0);
+            using var document = JsonDocument.Parse(RecordPayload.WithId(externalId, reader.GetFieldValue<byte[]>(1)));
+            found[externalId] = document.RootElement.Clone();
         }
         return found;
     }
@@ -318,7 +322,7 @@ public sealed class RecordStore : IDisposable
         ArgumentNullException.ThrowIfNull(query);
         var limit = Math.Clamp(query.Limit, 1, MaxPageSize);
         var sql = new StringBuilder("""
-            SELECT id, external_id, data - 'id', created_at, updated_at, deleted_at, pruned_at
+            SELECT id, external_id, payload, created_at, updated_at, deleted_at, pruned_at
             FROM records
             WHERE connection_id = @connection AND model = @model
             """ + " AND " + ChangeStreamOnly);
@@ -351,14 +355,27 @@ public sealed class RecordStore : IDisposable
         command.CommandText = sql.ToString();
 
         var rows = new List<RecordRow>(Math.Min(limit + 1, 1024));
+        // Payloads are copied into shared blocks rather than one array each; a row's memory stays valid when the
+        // next block is started.
+        var block = Array.Empty<byte>();
+        var used = 0;
         await using (var reader = await command.ExecuteReaderAsync(ct))
         {
             while (await reader.ReadAsync(ct))
             {
+                var length = (int)reader.GetBytes(2, 0, null, 0, 0);
+                if (block.Length - used < length)
+                {
+                    block = new byte[Math.Max(length, PayloadBlockBytes)];
+                    used = 0;
+                }
+                reader.GetBytes(2, 0, block, used, length);
+                var payload = block.AsMemory(used, length);
+                used += length;
                 rows.Add(new RecordRow(
                     reader.GetGuid(0),
                     reader.GetString(1),
-                    reader.GetFieldValue<byte[]>(2),
+                    payload,
                     reader.GetFieldValue<DateTimeOffset>(3),
                     reader.GetFieldValue<DateTimeOffset>(4),
                     reader.IsDBNull(5) ? null : reader.GetFieldValue<DateTimeOffset>(5),
@@ -539,7 +556,7 @@ public sealed class RecordStore : IDisposable
                 WHERE pruned_at IS NULL AND updated_at < @cutoff
                 LIMIT @batch
             )
-            UPDATE records r SET data = '{}'::jsonb, pruned_at = clock_timestamp(), size_bytes = 0
+            UPDATE records r SET payload = convert_to('{}', 'UTF8'), pruned_at = clock_timestamp(), size_bytes = 0
             FROM target
             WHERE r.connection_id = target.connection_id AND r.model = target.model AND r.external_id = target.external_id
             """);
@@ -604,7 +621,7 @@ public sealed class RecordStore : IDisposable
                 await writer.StartRowAsync(ct);
                 await writer.WriteAsync(batch.Ids[i], NpgsqlDbType.Uuid, ct);
                 await writer.WriteAsync(batch.ExternalIds[i], NpgsqlDbType.Text, ct);
-                await writer.WriteAsync(batch.Json(i), NpgsqlDbType.Jsonb, ct);
+                await writer.WriteAsync(batch.Payload(i), NpgsqlDbType.Bytea, ct);
                 await writer.WriteAsync(batch.Hash(i), NpgsqlDbType.Bytea, ct);
                 await writer.WriteAsync(batch.Sizes[i], NpgsqlDbType.Integer, ct);
             }
@@ -633,19 +650,22 @@ public sealed class RecordStore : IDisposable
     private static string StripNul(string value) => value.Contains('\0', StringComparison.Ordinal) ? value.Replace("\0", "", StringComparison.Ordinal) : value;
 
     /// <summary>
-    /// A validated batch ready for COPY: per record its stable id, external id, JSON text (in one pooled buffer) and
-    /// MD5. A later record with the same id replaces an earlier one.
+    /// A validated batch ready for COPY: per record its stable id, external id, stored payload (the JSON object as sent
+    /// without its top-level <c>id</c> member, in one pooled buffer), the MD5 of the record as sent and its size as
+    /// sent. A later record with the same id replaces an earlier one.
     /// </summary>
     private sealed class StagedBatch : IDisposable
     {
         private byte[] _buffer;
         private readonly int[] _offsets;
+        private readonly int[] _lengths;
         private readonly byte[] _hashes;
 
         private StagedBatch(int count, int bytes)
         {
             _buffer = ArrayPool<byte>.Shared.Rent(Math.Max(bytes, 1));
-            _offsets = new int[count + 1];
+            _offsets = new int[count];
+            _lengths = new int[count];
             _hashes = new byte[count * 16];
             Ids = new Guid[count];
             ExternalIds = new string[count];
@@ -658,9 +678,10 @@ public sealed class RecordStore : IDisposable
 
         public string[] ExternalIds { get; }
 
+        /// <summary>The record's JSON text as sent, in bytes (<c>size_bytes</c>).</summary>
         public int[] Sizes { get; }
 
-        public ReadOnlyMemory<byte> Json(int i) => _buffer.AsMemory(_offsets[i], Sizes[i]);
+        public ReadOnlyMemory<byte> Payload(int i) => _buffer.AsMemory(_offsets[i], _lengths[i]);
 
         public ReadOnlyMemory<byte> Hash(int i) => _hashes.AsMemory(i * 16, 16);
 
@@ -681,6 +702,7 @@ public sealed class RecordStore : IDisposable
                 bytes += JsonMarshal.GetRawUtf8Value(records[i]).Length;
             }
 
+            // The payload without its id is never longer than the record as sent.
             var batch = new StagedBatch(last.Count, bytes);
             var @namespace = RecordIds.Namespace(connectionId, model);
             var offset = 0;
@@ -692,17 +714,18 @@ public sealed class RecordStore : IDisposable
                 }
                 var n = batch.Count++;
                 var raw = JsonMarshal.GetRawUtf8Value(records[i]);
-                raw.CopyTo(batch._buffer.AsSpan(offset));
+                var length = RecordPayload.WithoutId(raw, batch._buffer.AsSpan(offset));
                 // The id is derived from the id as sent, before NUL bytes are dropped (Nango's formatRecords).
                 batch.Ids[n] = RecordIds.For(@namespace, connectionId, model, RawIdText(records[i]));
                 batch.ExternalIds[n] = externalIds[i];
                 batch.Sizes[n] = raw.Length;
                 batch._offsets[n] = offset;
+                batch._lengths[n] = length;
                 // MD5 names the payload to spot unchanged records; it is not a security boundary.
 #pragma warning disable CA5351
                 MD5.HashData(raw, batch._hashes.AsSpan(n * 16, 16));
 #pragma warning restore CA5351
-                offset += raw.Length;
+                offset += length;
             }
             return batch;
         }

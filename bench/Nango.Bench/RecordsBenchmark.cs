@@ -426,7 +426,7 @@ internal static class RecordsBenchmark
         await using var command = dataSource.CreateCommand("""
             SELECT count(*) FROM records a
             JOIN connections c ON c.connection_id = @other
-            JOIN records b ON b.connection_id = c.id AND b.model = a.model AND b.external_id = a.external_id AND b.data = a.data
+            JOIN records b ON b.connection_id = c.id AND b.model = a.model AND b.external_id = a.external_id AND b.payload = a.payload
             WHERE a.connection_id = @c AND a.model = @m
             """);
         command.Parameters.AddWithValue("other", otherConnection);
