@@ -24,7 +24,17 @@ public sealed record RecordWriteOptions
 
     /// <summary>With <see cref="MergingStrategy.IgnoreIfModifiedAfter"/>: records whose updated_at is later than this are skipped.</summary>
     public DateTimeOffset? ModifiedAfter { get; init; }
+
+    /// <summary>
+    /// The sync run the write belongs to. Its deletion-tracking mark (<c>trackDeletesStart</c>), when there is one, is
+    /// read under the model's lock and used as <see cref="SeenAt"/>, and the write's counts are added to the run's
+    /// per-model counts, both in the write's own transaction: a chunk of a sync is one transaction, not three.
+    /// </summary>
+    public RecordWriteRun? Run { get; init; }
 }
+
+/// <summary>A sync run's task, its sync and the model name its counts are kept under (the name the script used).</summary>
+public sealed record RecordWriteRun(Guid TaskId, string SyncName, string CountedModel);
 
 public sealed record RecordWriteResult(int Added, int Updated, int Unchanged, int Deleted)
 {

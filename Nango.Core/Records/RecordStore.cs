@@ -46,6 +46,9 @@ public sealed class RecordStore : IDisposable
     private const string LockModel =
         "SELECT pg_advisory_xact_lock((@connection::bigint << 32) | (hashtext(@model)::bigint & 4294967295)), clock_timestamp()";
 
+    /// <summary>The deletion-tracking mark of a sync run's (connection, sync, model), read under the model's lock.</summary>
+    private const string DeleteMark = "SELECT since FROM sync_delete_marks WHERE connection_id = @connection AND sync_name = @sync_name AND model = @model";
+
     private const string CopyStaging = "COPY records_staging (id, external_id, payload, data_hash, size_bytes) FROM STDIN (FORMAT BINARY)";
 
     /// <summary>
@@ -72,6 +75,23 @@ public sealed class RecordStore : IDisposable
     /// unchanged record, and an unchanged re-run then cost as much as the first.
     /// </para>
     /// </summary>
+    /// <summary>
+    /// Adds a write's counts (CTE <c>counts</c>: added, updated, deleted, unchanged) to its sync run's per-model counts,
+    /// inside the write's statement; a no-op without a run (<c>@run_task</c> null). Concurrent chunks of one run
+    /// serialise on the run's row, so none is lost.
+    /// </summary>
+    private const string RunProgress = """
+        progress AS (
+            UPDATE sync_runs SET last_progress_at = now(), models = jsonb_set(models, ARRAY[@run_model::text], jsonb_build_object(
+                'added', coalesce((models -> @run_model::text ->> 'added')::int, 0) + counts.added,
+                'updated', coalesce((models -> @run_model::text ->> 'updated')::int, 0) + counts.updated,
+                'deleted', coalesce((models -> @run_model::text ->> 'deleted')::int, 0) + counts.deleted,
+                'unchanged', coalesce((models -> @run_model::text ->> 'unchanged')::int, 0) + counts.unchanged))
+            FROM counts
+            WHERE task_id = @run_task::uuid
+        )
+        """;
+
     private static readonly string _upsert = $$"""
         WITH classified AS MATERIALIZED (
             SELECT s.id, s.external_id, s.payload, s.data_hash, s.size_bytes,
@@ -104,10 +124,16 @@ public sealed class RecordStore : IDisposable
                 pruned_at = CASE WHEN {{MustWrite}} THEN NULL ELSE r.pruned_at END,
                 seen_at = COALESCE(excluded.seen_at, r.seen_at),
                 sync_name = CASE WHEN {{MustWrite}} THEN COALESCE(excluded.sync_name, r.sync_name) ELSE r.sync_name END
-        )
-        SELECT count(*) FILTER (WHERE must_write AND (is_new OR was_deleted))::int,
-               count(*) FILTER (WHERE must_write AND NOT is_new AND NOT was_deleted AND hash_changed)::int
-        FROM classified
+        ),
+        counts AS (
+            SELECT added, updated, 0 AS deleted, staged - added - updated AS unchanged
+            FROM (SELECT count(*) FILTER (WHERE must_write AND (is_new OR was_deleted))::int AS added,
+                         count(*) FILTER (WHERE must_write AND NOT is_new AND NOT was_deleted AND hash_changed)::int AS updated,
+                         count(*)::int AS staged
+                  FROM classified) c
+        ),
+        {{RunProgress}}
+        SELECT added, updated FROM counts
         """;
 
     private const string SelectForMerge = """
@@ -115,10 +141,16 @@ public sealed class RecordStore : IDisposable
         WHERE connection_id = @connection AND model = @model AND external_id = ANY(@ids) AND deleted_at IS NULL
         """;
 
-    private const string SoftDelete = """
-        UPDATE records SET deleted_at = @now, updated_at = @now,
-                           seen_at = COALESCE(@seen_at, seen_at), sync_name = COALESCE(@sync_name, sync_name)
-        WHERE connection_id = @connection AND model = @model AND external_id = ANY(@ids) AND deleted_at IS NULL
+    private const string SoftDelete = $$"""
+        WITH deleted AS (
+            UPDATE records SET deleted_at = @now, updated_at = @now,
+                               seen_at = COALESCE(@seen_at, seen_at), sync_name = COALESCE(@sync_name, sync_name)
+            WHERE connection_id = @connection AND model = @model AND external_id = ANY(@ids) AND deleted_at IS NULL
+            RETURNING 1
+        ),
+        counts AS (SELECT 0 AS added, 0 AS updated, count(*)::int AS deleted, 0 AS unchanged FROM deleted),
+        {{RunProgress}}
+        SELECT deleted FROM counts
         """;
 
     private const string SelectByIds = """
@@ -199,12 +231,12 @@ public sealed class RecordStore : IDisposable
         using var batch = StagedBatch.Create(connectionId, model, records, _options.MaxRecordBytes);
         if (batch.Count == 0)
         {
-            return RecordWriteResult.None;
+            return await NothingWrittenAsync(options.Run, ct);
         }
         await using var connection = await _dataSource.OpenConnectionAsync(ct);
         await using var transaction = await connection.BeginTransactionAsync(ct);
-        var now = await LockAsync(connection, transaction, connectionId, model, ct);
-        var result = await UpsertAsync(connection, transaction, environmentId, connectionId, model, batch, options, now, ct);
+        var (now, mark) = await LockAsync(connection, transaction, connectionId, model, options.Run, ct);
+        var result = await UpsertAsync(connection, transaction, environmentId, connectionId, model, batch, WithMark(options, mark), now, ct);
         await transaction.CommitAsync(ct);
         return result;
     }
@@ -231,12 +263,12 @@ public sealed class RecordStore : IDisposable
         }
         if (merged.Count == 0)
         {
-            return RecordWriteResult.None;
+            return await NothingWrittenAsync(options.Run, ct);
         }
 
         await using var connection = await _dataSource.OpenConnectionAsync(ct);
         await using var transaction = await connection.BeginTransactionAsync(ct);
-        var now = await LockAsync(connection, transaction, connectionId, model, ct);
+        var (now, mark) = await LockAsync(connection, transaction, connectionId, model, options.Run, ct);
         var updated = new List<JsonElement>(merged.Count);
         await using (var select = new NpgsqlCommand(SelectForMerge, connection, transaction))
         {
@@ -253,10 +285,11 @@ public sealed class RecordStore : IDisposable
         }
         if (updated.Count == 0)
         {
-            return RecordWriteResult.None;
+            await transaction.CommitAsync(ct);
+            return await NothingWrittenAsync(options.Run, ct);
         }
         using var batch = StagedBatch.Create(connectionId, model, updated, _options.MaxRecordBytes);
-        var result = await UpsertAsync(connection, transaction, environmentId, connectionId, model, batch, options, now, ct);
+        var result = await UpsertAsync(connection, transaction, environmentId, connectionId, model, batch, WithMark(options, mark), now, ct);
         await transaction.CommitAsync(ct);
         return result;
     }
@@ -273,11 +306,12 @@ public sealed class RecordStore : IDisposable
         }
         if (ids.Count == 0)
         {
-            return RecordWriteResult.None;
+            return await NothingWrittenAsync(options.Run, ct);
         }
         await using var connection = await _dataSource.OpenConnectionAsync(ct);
         await using var transaction = await connection.BeginTransactionAsync(ct);
-        var now = await LockAsync(connection, transaction, connectionId, model, ct);
+        // A delete is not a sighting: the run's deletion-tracking mark plays no part in it.
+        var (now, _) = await LockAsync(connection, transaction, connectionId, model, run: null, ct);
         await using var command = new NpgsqlCommand(SoftDelete, connection, transaction);
         command.Parameters.AddWithValue("connection", connectionId);
         command.Parameters.AddWithValue("model", model);
@@ -285,7 +319,8 @@ public sealed class RecordStore : IDisposable
         command.Parameters.AddWithValue("now", now);
         command.Parameters.Add(new NpgsqlParameter("seen_at", NpgsqlDbType.TimestampTz) { Value = (object?)options.SeenAt ?? DBNull.Value });
         command.Parameters.Add(new NpgsqlParameter("sync_name", NpgsqlDbType.Text) { Value = (object?)options.SyncName ?? DBNull.Value });
-        var deleted = await command.ExecuteNonQueryAsync(ct);
+        AddRunParameters(command.Parameters, options.Run);
+        var deleted = (int)(await command.ExecuteScalarAsync(ct))!;
         await transaction.CommitAsync(ct);
         return new RecordWriteResult(0, 0, 0, deleted);
     }
@@ -447,7 +482,7 @@ public sealed class RecordStore : IDisposable
     {
         await using var connection = await _dataSource.OpenConnectionAsync(ct);
         await using var transaction = await connection.BeginTransactionAsync(ct);
-        var now = await LockAsync(connection, transaction, connectionId, model, ct);
+        var (now, _) = await LockAsync(connection, transaction, connectionId, model, run: null, ct);
         var deleted = new List<string>();
         await using (var command = new NpgsqlCommand(DeleteUnseen, connection, transaction))
         {
@@ -491,7 +526,7 @@ public sealed class RecordStore : IDisposable
         }
         await using var connection = await _dataSource.OpenConnectionAsync(ct);
         await using var transaction = await connection.BeginTransactionAsync(ct);
-        var now = await LockAsync(connection, transaction, connectionId, model, ct);
+        var (now, _) = await LockAsync(connection, transaction, connectionId, model, run: null, ct);
         var count = 0;
         (DateTimeOffset At, Guid Id) last = default;
         await using (var command = new NpgsqlCommand(Prune, connection, transaction))
@@ -590,7 +625,12 @@ public sealed class RecordStore : IDisposable
         return await command.ExecuteNonQueryAsync(ct);
     }
 
-    private static async Task<DateTimeOffset> LockAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, int connectionId, string model, CancellationToken ct)
+    /// <summary>
+    /// Starts a write: the session's staging table, the model's lock and the database clock under it, and with a run
+    /// the run's deletion-tracking mark, in one round trip.
+    /// </summary>
+    private static async Task<(DateTimeOffset Now, DateTimeOffset? Mark)> LockAsync(
+        NpgsqlConnection connection, NpgsqlTransaction transaction, int connectionId, string model, RecordWriteRun? run, CancellationToken ct)
     {
         await using var batch = new NpgsqlBatch(connection, transaction);
         batch.BatchCommands.Add(new NpgsqlBatchCommand(StagingTable));
@@ -598,16 +638,56 @@ public sealed class RecordStore : IDisposable
         lockCommand.Parameters.AddWithValue("connection", connectionId);
         lockCommand.Parameters.AddWithValue("model", model);
         batch.BatchCommands.Add(lockCommand);
+        if (run is not null)
+        {
+            var markCommand = new NpgsqlBatchCommand(DeleteMark);
+            markCommand.Parameters.AddWithValue("connection", connectionId);
+            markCommand.Parameters.AddWithValue("sync_name", run.SyncName);
+            markCommand.Parameters.AddWithValue("model", model);
+            batch.BatchCommands.Add(markCommand);
+        }
         await using var reader = await batch.ExecuteReaderAsync(ct);
+        DateTimeOffset? now = null;
+        DateTimeOffset? mark = null;
         do
         {
             if (reader.FieldCount == 2 && await reader.ReadAsync(ct))
             {
-                return reader.GetFieldValue<DateTimeOffset>(1);
+                now = reader.GetFieldValue<DateTimeOffset>(1);
+            }
+            else if (reader.FieldCount == 1 && reader.GetName(0) == "since" && await reader.ReadAsync(ct))
+            {
+                mark = reader.GetFieldValue<DateTimeOffset>(0);
             }
         }
         while (await reader.NextResultAsync(ct));
-        throw new InvalidOperationException("The records lock statement returned no clock.");
+        return (now ?? throw new InvalidOperationException("The records lock statement returned no clock."), mark);
+    }
+
+    /// <summary>With a run, the records it saves are seen at its deletion-tracking mark (none: not tracked).</summary>
+    private static RecordWriteOptions WithMark(RecordWriteOptions options, DateTimeOffset? mark) =>
+        options.Run is null ? options : options with { SeenAt = mark };
+
+    private static void AddRunParameters(NpgsqlParameterCollection parameters, RecordWriteRun? run)
+    {
+        parameters.Add(new NpgsqlParameter("run_task", NpgsqlDbType.Uuid) { Value = (object?)run?.TaskId ?? DBNull.Value });
+        parameters.Add(new NpgsqlParameter("run_model", NpgsqlDbType.Text) { Value = (object?)run?.CountedModel ?? DBNull.Value });
+    }
+
+    /// <summary>A call that wrote nothing still counts as progress of its run (and lists its model in the counts).</summary>
+    private async Task<RecordWriteResult> NothingWrittenAsync(RecordWriteRun? run, CancellationToken ct)
+    {
+        if (run is not null)
+        {
+            await using var command = _dataSource.CreateCommand($$"""
+                WITH counts AS (SELECT 0 AS added, 0 AS updated, 0 AS deleted, 0 AS unchanged),
+                {{RunProgress}}
+                SELECT 1
+                """);
+            AddRunParameters(command.Parameters, run);
+            await command.ExecuteNonQueryAsync(ct);
+        }
+        return RecordWriteResult.None;
     }
 
     private static async Task<RecordWriteResult> UpsertAsync(
@@ -636,6 +716,7 @@ public sealed class RecordStore : IDisposable
         command.Parameters.Add(new NpgsqlParameter("sync_name", NpgsqlDbType.Text) { Value = (object?)options.SyncName ?? DBNull.Value });
         var ignoreAfter = options.Strategy == MergingStrategy.IgnoreIfModifiedAfter ? options.ModifiedAfter : null;
         command.Parameters.Add(new NpgsqlParameter("ignore_after", NpgsqlDbType.TimestampTz) { Value = (object?)ignoreAfter ?? DBNull.Value });
+        AddRunParameters(command.Parameters, options.Run);
         await using var reader = await command.ExecuteReaderAsync(ct);
         await reader.ReadAsync(ct);
         var added = reader.GetInt32(0);

@@ -214,18 +214,72 @@
     return result;
   }
 
-  function createNango(host, ctx) {
+  // The sync's record chunks are pipelined one deep: batchSave/batchUpdate/batchDelete hand a chunk to the host and
+  // return while it is being stored, so the script builds or fetches the next one meanwhile. Still at most one chunk
+  // is in flight (the next waits for it), and every call but proxy and log waits until it is stored, so a checkpoint
+  // never gets ahead of the records it follows and reads see every record saved before them. A chunk that fails fails
+  // the run: its error is thrown by the next call and again when the run ends, even if the script catches it.
+  function createWrites() {
+    let inFlight = null;
+    let failure = null;
+
+    async function waitForInFlight() {
+      while (inFlight !== null) {
+        const pending = inFlight;
+        try {
+          await pending;
+        } catch (err) {
+          if (failure === null) {
+            failure = err;
+          }
+        }
+        if (inFlight === pending) {
+          inFlight = null;
+        }
+      }
+      if (failure !== null) {
+        throw failure;
+      }
+    }
+
+    return {
+      settle: waitForInFlight,
+      // start() runs in the same turn as the check that nothing is in flight: no other write can slip in between.
+      async enqueue(start) {
+        await waitForInFlight();
+        const pending = start();
+        inFlight = pending;
+        pending.catch(function () {});
+      }
+    };
+  }
+
+  function createNango(host, ctx, writes) {
     const connections = new Map();
     const logger = { level: 'debug' };
 
-    async function call(op, payload) {
-      const text = await host(op, payload === undefined ? '' : JSON.stringify(payload));
+    function replyValue(text) {
       const reply = JSON.parse(text);
       if (!reply.ok) {
         const e = reply.error || {};
         throw new SdkError(e.type || 'script_internal_error', e.message || 'The internal API refused the call', e.payload, e.status);
       }
       return reply.value;
+    }
+
+    async function call(op, payload) {
+      if (op !== 'proxy' && op !== 'log') {
+        await writes.settle();
+      }
+      return replyValue(await host(op, payload === undefined ? '' : JSON.stringify(payload)));
+    }
+
+    // One record chunk, stored in the background (see createWrites).
+    function write(payload) {
+      const json = JSON.stringify(payload);
+      return writes.enqueue(function () {
+        return host('records', json).then(replyValue);
+      });
     }
 
     const nango = {
@@ -406,7 +460,7 @@
       }
     };
     if (ctx.kind === 'sync' || ctx.kind === 'webhook') {
-      addSyncMembers(nango, call, ctx);
+      addSyncMembers(nango, call, write, ctx);
     }
     return nango;
   }
@@ -416,7 +470,7 @@
 
   // The record calls of a sync (nango-api.md §4.2). Records go to the internal API in chunks of RECORDS_PER_CALL, each
   // acknowledged (stored) before the next is sent, so a run that dies loses at most the chunk in flight.
-  function addSyncMembers(nango, call, ctx) {
+  function addSyncMembers(nango, call, write, ctx) {
     const strategies = {};
 
     function checkModel(model, method) {
@@ -440,7 +494,7 @@
         throw new SdkError('invalid_records', method + ' needs an array of records', {}, 400);
       }
       for (let i = 0; i < records.length; i += RECORDS_PER_CALL) {
-        await call('records', {
+        await write({
           action: action,
           model: model,
           records: records.slice(i, i + RECORDS_PER_CALL).map(withoutMetadata),
@@ -710,8 +764,9 @@
   // string {"ok":true,"output":…} or {"ok":false,"error":…}; limits the engine enforces are not caught here.
   async function run(loadExports, host, contextJson, inputJson) {
     const ctx = JSON.parse(contextJson);
+    const writes = createWrites();
     try {
-      const nango = createNango(host, ctx);
+      const nango = createNango(host, ctx, writes);
       const exported = loadExports();
       const input = inputJson ? JSON.parse(inputJson) : undefined;
       const definition = exported ? exported.default : undefined;
@@ -746,12 +801,20 @@
       } else {
         throw new Error('Invalid script exports: the default export must be a function definition (createAction, createSync, createOnEvent) or a function');
       }
+      // The run has succeeded only once its last chunk is stored.
+      await writes.settle();
       if (ctx.kind === 'sync') {
         output = true;
       }
       const json = output === undefined ? undefined : JSON.stringify(output);
       return '{"ok":true,"output":' + (json === undefined ? 'null' : json) + '}';
     } catch (err) {
+      // Nothing is left in flight when the task ends, whatever ended it.
+      try {
+        await writes.settle();
+      } catch (ignored) {
+        // The run fails with the error that ended it.
+      }
       return JSON.stringify({ ok: false, error: toRunnerError(err) });
     }
   }

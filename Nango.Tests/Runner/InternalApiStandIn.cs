@@ -60,6 +60,15 @@ public sealed class InternalApiStandIn : IAsyncDisposable
     /// <summary>Records the stand-in holds per model, by id, as the sync's record calls left them.</summary>
     public ConcurrentDictionary<string, ConcurrentDictionary<string, JsonObject>> Records { get; } = new();
 
+    /// <summary>
+    /// Runs before a records call of the task is stored; an error it answers refuses the chunk (status 400). The default
+    /// stores every chunk at once.
+    /// </summary>
+    public Func<string, JsonNode, Task<RunnerError?>> RecordsGate { get; set; } = (_, _) => Task.FromResult<RunnerError?>(null);
+
+    /// <summary>Per task, in order: "{operation} {method}" as each call arrived, and "records stored" as each chunk was stored.</summary>
+    public ConcurrentQueue<(string TaskId, string Event)> Events { get; } = new();
+
     /// <summary>What trackDeletesEnd answers.</summary>
     public IReadOnlyList<string> DeletedKeys { get; set; } = [];
 
@@ -117,6 +126,7 @@ public sealed class InternalApiStandIn : IAsyncDisposable
             return;
         }
         Calls.Enqueue(new InternalCall(taskId, method, operation, body, caller));
+        Events.Enqueue((taskId, $"{operation} {method}"));
 
         switch (operation, method)
         {
@@ -172,6 +182,12 @@ public sealed class InternalApiStandIn : IAsyncDisposable
                 context.Response.StatusCode = 204;
                 return;
             case ("records", "POST"):
+                if (await RecordsGate(taskId, body!) is { } refusal)
+                {
+                    context.Response.StatusCode = 400;
+                    await context.Response.WriteAsJsonAsync(refusal, RunnerJson.Options);
+                    return;
+                }
                 var stored = Records.GetOrAdd(body!["model"]!.GetValue<string>(), _ => new());
                 var written = 0;
                 foreach (var record in body["records"]!.AsArray())
@@ -187,6 +203,7 @@ public sealed class InternalApiStandIn : IAsyncDisposable
                     }
                     written++;
                 }
+                Events.Enqueue((taskId, "records stored"));
                 await context.Response.WriteAsJsonAsync(new RunnerRecordsResult(written, 0, 0, 0), RunnerJson.Options);
                 return;
             case ("records/by-ids", "POST"):

@@ -3,7 +3,10 @@ using Nango.Runner.Protocol;
 
 namespace Nango.Tests.Runner;
 
-/// <summary>A sync's record calls as the runner makes them: chunks of 1,000, each acknowledged before the next.</summary>
+/// <summary>
+/// A sync's record calls as the runner makes them: chunks of 1,000, each acknowledged before the next is sent, the last
+/// one stored while the script goes on; nothing that depends on the records overtakes a chunk in flight.
+/// </summary>
 public sealed class RunnerSyncTests(RunnerHostFixture fixture) : IClassFixture<RunnerHostFixture>
 {
     private const int Account = 1;
@@ -87,4 +90,106 @@ public sealed class RunnerSyncTests(RunnerHostFixture fixture) : IClassFixture<R
         Assert.Equal("eu", saved["variant"]!.GetValue<string>());
         Assert.Equal("2026-01-02T03:04:05.000Z", saved["lastSyncDate"]!.GetValue<string>());
     }
+
+    [Fact]
+    public async Task A_chunk_in_flight_lets_the_script_go_on_to_its_next_provider_call()
+    {
+        var proxied = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var request = SyncTask(Sync("""
+            async (nango) => {
+                await nango.batchSave([{ id: 'a' }], 'Ticket');
+                await nango.proxy({ endpoint: '/next-page' });
+            }
+            """));
+        Host.Api.Proxy = r =>
+        {
+            proxied.TrySetResult();
+            return InternalApiStandIn.Echo(r);
+        };
+        // The chunk is stored only once the script asked for its next page: a runner that waited for the chunk would
+        // never get there, and the chunk would be refused.
+        Host.Api.RecordsGate = async (taskId, _) =>
+            taskId == request.TaskId && await Task.WhenAny(proxied.Task, Task.Delay(TimeSpan.FromSeconds(20), TestContext.Current.CancellationToken)) != proxied.Task
+                ? new RunnerError { Type = "not_pipelined", Message = "The script waited for its chunk to be stored." }
+                : null;
+        try
+        {
+            var result = await Host.RunAsync(Account, request);
+
+            Assert.True(result.Success, result.Error?.Message);
+            Assert.Equal(["records POST", "proxy POST", "records stored", "result PUT"], EventsOf(request.TaskId));
+        }
+        finally
+        {
+            Host.Api.Proxy = InternalApiStandIn.Echo;
+            Host.Api.RecordsGate = (_, _) => Task.FromResult<RunnerError?>(null);
+        }
+    }
+
+    [Fact]
+    public async Task A_checkpoint_and_the_end_of_the_run_wait_until_the_chunk_before_them_is_stored()
+    {
+        var request = SyncTask(Sync("""
+            async (nango) => {
+                await nango.batchSave([{ id: 'a' }], 'Ticket');
+                await nango.saveCheckpoint({ page: 2 });
+                await nango.batchSave([{ id: 'b' }], 'Ticket');
+            }
+            """));
+        Host.Api.RecordsGate = async (_, _) =>
+        {
+            await Task.Delay(300, TestContext.Current.CancellationToken);
+            return null;
+        };
+        try
+        {
+            var result = await Host.RunAsync(Account, request);
+
+            Assert.True(result.Success, result.Error?.Message);
+            Assert.Equal(["records POST", "records stored", "checkpoint PUT", "records POST", "records stored", "result PUT"], EventsOf(request.TaskId));
+        }
+        finally
+        {
+            Host.Api.RecordsGate = (_, _) => Task.FromResult<RunnerError?>(null);
+        }
+    }
+
+    [Fact]
+    public async Task A_refused_chunk_fails_the_run_even_when_the_script_catches_the_error()
+    {
+        var request = SyncTask(Sync("""
+            async (nango) => {
+                const records = [];
+                for (let i = 0; i < 2500; i++) {
+                    records.push({ id: i });
+                }
+                try {
+                    await nango.batchSave(records, 'Ticket');
+                } catch (e) {
+                    // A script that swallows the error still ends failed.
+                }
+            }
+            """));
+        Host.Api.RecordsGate = (taskId, body) => Task.FromResult<RunnerError?>(
+            taskId == request.TaskId && body["records"]![0]!["id"]!.GetValue<int>() == 1000
+                ? new RunnerError { Type = "invalid_sync_record", Message = "Record 3 has no id field.", Status = 400 }
+                : null);
+        try
+        {
+            var result = await Host.RunAsync(Account, request);
+
+            Assert.False(result.Success);
+            Assert.Equal("invalid_sync_record", result.Error!.Type);
+            Assert.Contains("Record 3 has no id field.", result.Error.Message, StringComparison.Ordinal);
+            // The chunk after the refused one was never sent.
+            Assert.Equal(2, Host.Api.CallsOf(request.TaskId).Count(c => c.Operation == "records"));
+        }
+        finally
+        {
+            Host.Api.RecordsGate = (_, _) => Task.FromResult<RunnerError?>(null);
+        }
+    }
+
+    private List<string> EventsOf(string taskId) =>
+        Host.Api.Events.Where(e => e.TaskId == taskId && !e.Event.StartsWith("logs", StringComparison.Ordinal)).Select(e => e.Event).ToList();
 }

@@ -273,7 +273,7 @@ internal static class RecordsBenchmark
         while (true)
         {
             await using var command = new NpgsqlCommand("""
-                SELECT id, external_id, data, created_at, updated_at, deleted_at, pruned_at FROM records
+                SELECT id, external_id, payload, created_at, updated_at, deleted_at, pruned_at FROM records
                 WHERE connection_id = @c AND model = @m AND size_bytes >= 0 AND (updated_at, id) > (@at, @id)
                 ORDER BY updated_at, id LIMIT @limit
                 """, connection);

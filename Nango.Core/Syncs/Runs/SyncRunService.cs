@@ -117,7 +117,7 @@ public sealed class SyncRunService(
         return new RunnerSync { Variant = run.Variant, SyncMode = run.SyncMode, LastSyncDate = lastSyncDate };
     }
 
-    /// <summary>One chunk of <c>batchSave</c>/<c>batchUpdate</c>/<c>batchDelete</c>: stored in one transaction and counted.</summary>
+    /// <summary>One chunk of <c>batchSave</c>/<c>batchUpdate</c>/<c>batchDelete</c>: stored and counted in one transaction.</summary>
     public async Task<RunnerRecordsResult> WriteAsync(FunctionTask task, JsonObject payload, RunnerRecordsRequest request, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(task);
@@ -141,11 +141,11 @@ public sealed class SyncRunService(
             throw new SyncRecordsException(400, "too_many_records", $"At most {RunnerRecordsRequest.MaxRecords} records per call.");
         }
         var model = SyncVariants.StoredModel(request.Model, run.Variant);
-        var since = request.Action == RunnerRecordActions.Delete ? null : await DeleteMarkAsync(task.ConnectionId, task.FunctionName, model, ct);
+        // The run's deletion-tracking mark and its counts are read and written in the chunk's own transaction.
         var writeOptions = new RecordWriteOptions
         {
             SyncName = task.FunctionName,
-            SeenAt = since,
+            Run = new RecordWriteRun(task.Id, task.FunctionName, request.Model),
             Strategy = request.MergingStrategy == "ignore_if_modified_after" ? MergingStrategy.IgnoreIfModifiedAfter : MergingStrategy.Override,
             ModifiedAfter = request.MergingStrategy == "ignore_if_modified_after" ? task.StartedAt : null,
         };
@@ -163,7 +163,6 @@ public sealed class SyncRunService(
         {
             throw new SyncRecordsException(400, e.Code, e.Message);
         }
-        await AddCountsAsync(task.Id, request.Model, result, ct);
         return new RunnerRecordsResult(result.Added, result.Updated, result.Unchanged, result.Deleted);
     }
 
