@@ -25,8 +25,8 @@ public sealed class SyncRecordsException(int status, string code, string message
 
 /// <summary>
 /// The life of one sync run around its runner: <see cref="StartAsync"/> before the task goes to a runner (log operation,
-/// run row, full-resync clean-up), the record calls while it runs (each chunk stored, counted and acknowledged before the
-/// script goes on), and <see cref="FinishAsync"/> once its task ended (schedule's <c>lastSyncDate</c>, one <c>sync</c>
+/// run row, full-resync clean-up), the record calls while it runs (each chunk stored and counted in one transaction and acknowledged
+/// before the runner sends the next; the script builds the next one meanwhile), and <see cref="FinishAsync"/> once its task ended (schedule's <c>lastSyncDate</c>, one <c>sync</c>
 /// webhook per model, the log operation's end with the counts).
 /// </summary>
 public sealed class SyncRunService(
