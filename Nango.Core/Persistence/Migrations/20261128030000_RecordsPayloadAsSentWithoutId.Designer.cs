@@ -13,7 +13,7 @@ using Npgsql.EntityFrameworkCore.PostgreSQL.Metadata;
 namespace Nango.Core.Persistence.Migrations
 {
     [DbContext(typeof(NangoDbContext))]
-    [Migration("20261127210500_RecordsPayloadAsSentWithoutId")]
+    [Migration("20261128030000_RecordsPayloadAsSentWithoutId")]
     partial class RecordsPayloadAsSentWithoutId
     {
         /// <inheritdoc />
