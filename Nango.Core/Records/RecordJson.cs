@@ -5,8 +5,9 @@ using System.Text.Json.Nodes;
 namespace Nango.Core.Records;
 
 /// <summary>
-/// Writes records in Nango's shape (<c>{...payload, "id": external id, "_nango_metadata": {...}}</c>) straight from
-/// the stored jsonb text: the payload is copied, not parsed, which is what keeps a 10,000-record page cheap.
+/// Writes records in Nango's shape (<c>{"id": external id, ...payload, "_nango_metadata": {...}}</c>) straight from
+/// the stored payload bytes (<see cref="RecordPayload"/>): they are copied, not parsed, which is what keeps a
+/// 10,000-record page cheap.
 /// </summary>
 public static class RecordJson
 {

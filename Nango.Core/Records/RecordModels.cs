@@ -72,7 +72,7 @@ public sealed record RecordQuery
 }
 
 /// <summary>
-/// One stored record as read: the payload is the jsonb text without its <c>id</c> key (the external id replaces it
+/// One stored record as read: the payload is the record's JSON text as the sync sent it, without its <c>id</c> key (the external id replaces it
 /// on output, as Nango does), kept as UTF-8 so a page goes from Postgres to the response without re-parsing.
 /// </summary>
 public sealed record RecordRow(

@@ -857,7 +857,7 @@ public sealed class RecordStore : IDisposable
             return id.ValueKind == JsonValueKind.String ? id.GetString()! : id.GetRawText();
         }
 
-        /// <summary>True when the JSON text holds an unescaped <c>\u0000</c> escape (jsonb refuses it).</summary>
+        /// <summary>True when the JSON text holds an unescaped <c>\u0000</c> escape: Nango stores records as jsonb, which refuses it, so a record Nango cannot store is refused here too, although bytea could hold it.</summary>
         private static bool ContainsNulEscape(ReadOnlySpan<byte> json)
         {
             var start = 0;
