@@ -81,41 +81,6 @@ internal static class ActionsBenchmark
         ["author"] = new JsonObject { ["login"] = "bench", ["id"] = 7 },
     };
 
-    /// <summary>
-    /// The runner as scripts/run.sh and the Dockerfile ship it: published for this runtime, so ReadyToRun, which
-    /// is what a cold start measures. <c>--runner PATH/Nango.Runner.dll</c> uses a given build instead (the IL copy
-    /// in the bench output, say, to compare); the output says which one ran.
-    /// </summary>
-    private static async Task<string> RunnerAsShippedAsync(string[] args, string workDirectory)
-    {
-        var index = Array.IndexOf(args, "--runner");
-        if (index >= 0 && index + 1 < args.Length)
-        {
-            var given = Path.GetFullPath(args[index + 1]);
-            Console.WriteLine($"  runner: {given} (given with --runner)");
-            return given;
-        }
-        var output = Path.Combine(workDirectory, "runner");
-        var project = Path.Combine(BenchSupport.RepositoryRoot(), "Nango.Runner", "Nango.Runner.csproj");
-        var started = Stopwatch.StartNew();
-        var publish = new ProcessStartInfo("dotnet", ["publish", project, "-c", "Release", "--use-current-runtime", "--self-contained", "false", "-o", output, "--nologo", "-v", "quiet"])
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        };
-        using var process = Process.Start(publish) ?? throw new InvalidOperationException("dotnet publish did not start.");
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        await process.WaitForExitAsync();
-        if (process.ExitCode != 0)
-        {
-            throw new InvalidOperationException($"Publishing the runner failed ({process.ExitCode}): {await stdout}{await stderr}");
-        }
-        var runner = Path.Combine(output, "Nango.Runner.dll");
-        Console.WriteLine($"  runner: published as run.sh and the Dockerfile ship it (ReadyToRun) into {output} in {started.Elapsed.TotalSeconds:0} s");
-        return runner;
-    }
-
     public static async Task<int> RunAsync(string[] args)
     {
         var duration = TimeSpan.FromSeconds(BenchSupport.IntArg(args, "--duration", 10));
@@ -136,7 +101,7 @@ internal static class ActionsBenchmark
         Directory.CreateDirectory(workDirectory);
         try
         {
-            var runnerPath = await RunnerAsShippedAsync(args, workDirectory);
+            var runnerPath = await BenchSupport.RunnerAsShippedAsync(args, workDirectory);
             var connectionString = BenchSupport.ConnectionString(server, database);
             var secretKey = Guid.NewGuid().ToString();
             var encryptionKey = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32));

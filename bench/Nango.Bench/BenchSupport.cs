@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
@@ -88,5 +89,40 @@ internal static class BenchSupport
             builder.Password = "***";
         }
         return builder.ConnectionString;
+    }
+
+    /// <summary>
+    /// The runner as scripts/run.sh and the Dockerfile ship it: published for this runtime, so ReadyToRun, which
+    /// is what a cold start measures. <c>--runner PATH/Nango.Runner.dll</c> uses a given build instead (the IL copy
+    /// in the bench output, say, to compare); the output says which one ran.
+    /// </summary>
+    public static async Task<string> RunnerAsShippedAsync(string[] args, string workDirectory)
+    {
+        var index = Array.IndexOf(args, "--runner");
+        if (index >= 0 && index + 1 < args.Length)
+        {
+            var given = Path.GetFullPath(args[index + 1]);
+            Console.WriteLine($"  runner: {given} (given with --runner)");
+            return given;
+        }
+        var output = Path.Combine(workDirectory, "runner");
+        var project = Path.Combine(RepositoryRoot(), "Nango.Runner", "Nango.Runner.csproj");
+        var started = Stopwatch.StartNew();
+        var publish = new ProcessStartInfo("dotnet", ["publish", project, "-c", "Release", "--use-current-runtime", "--self-contained", "false", "-o", output, "--nologo", "-v", "quiet"])
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        using var process = Process.Start(publish) ?? throw new InvalidOperationException("dotnet publish did not start.");
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        await process.WaitForExitAsync();
+        if (process.ExitCode != 0)
+        {
+            throw new InvalidOperationException($"Publishing the runner failed ({process.ExitCode}): {await stdout}{await stderr}");
+        }
+        var runner = Path.Combine(output, "Nango.Runner.dll");
+        Console.WriteLine($"  runner: published as run.sh and the Dockerfile ship it (ReadyToRun) into {output} in {started.Elapsed.TotalSeconds:0} s");
+        return runner;
     }
 }

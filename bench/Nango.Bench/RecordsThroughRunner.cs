@@ -30,7 +30,10 @@ internal static class RecordsThroughRunner
     public const string ScriptOnlySync = "benchScriptOnly";
 
     public const string WarmupModel = "BenchWarmup";
-    public const int WarmupRecords = 3000;
+    public const int WarmupRecords = 10_000;
+
+    /// <summary>Warm-up runs before anything is timed: enough record chunks for the JIT to tier the records path up.</summary>
+    public const int WarmupRuns = 3;
 
     private const string CliUserAgent = "nango-cli/0.71.10 (linux/6.1.0; node.js/20.20.2)";
 
