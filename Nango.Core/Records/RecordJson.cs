@@ -15,15 +15,7 @@ public static class RecordJson
     {
         ArgumentNullException.ThrowIfNull(output);
         ArgumentNullException.ThrowIfNull(record);
-        Append(output, "{\"id\":"u8);
-        ExternalId(output, record.ExternalId);
-        // The stored payload is an object's text: its members go between the id and the metadata.
-        var inner = RecordPayload.Inner(record.PayloadWithoutId.Span);
-        if (inner.Length > 0)
-        {
-            Append(output, ","u8);
-            Append(output, inner);
-        }
+        WriteIdAndMembers(output, record.ExternalId, record.PayloadWithoutId.Span);
         Append(output, ",\"_nango_metadata\":{\"first_seen_at\":"u8);
         Timestamp(output, record.CreatedAt);
         Append(output, ",\"last_modified_at\":"u8);
@@ -38,6 +30,25 @@ public static class RecordJson
         var span = output.GetSpan(RecordCursor.MaxEncodedLength);
         output.Advance(RecordCursor.EncodeUtf8(record.UpdatedAt, record.Id, span));
         Append(output, "\"}}"u8);
+    }
+
+    /// <summary>
+    /// The record's object up to its last member, unclosed: <c>{"id": external id</c>, then the stored payload's
+    /// members (what follows the id and what closes the object is the caller's).
+    /// </summary>
+    public static void WriteIdAndMembers(IBufferWriter<byte> output, string externalId, ReadOnlySpan<byte> payloadWithoutId)
+    {
+        ArgumentNullException.ThrowIfNull(output);
+        ArgumentNullException.ThrowIfNull(externalId);
+        Append(output, "{\"id\":"u8);
+        ExternalId(output, externalId);
+        // The stored payload is an object's text: its members go after the id.
+        var inner = RecordPayload.Inner(payloadWithoutId);
+        if (inner.Length > 0)
+        {
+            Append(output, ","u8);
+            Append(output, inner);
+        }
     }
 
     /// <summary>A whole page as <c>GET /records</c> answers it.</summary>

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Text;
 using System.Text.Json;
 
@@ -62,26 +63,10 @@ public static class RecordPayload
     /// <summary>The record as <c>{"id": externalId, ...payload}</c>: what <c>GetByIdsAsync</c> hands back.</summary>
     public static byte[] WithId(string externalId, ReadOnlySpan<byte> payloadWithoutId)
     {
-        var buffer = new System.Buffers.ArrayBufferWriter<byte>(payloadWithoutId.Length + externalId.Length + 16);
-        using (var writer = new Utf8JsonWriter(buffer))
-        {
-            writer.WriteStartObject();
-            writer.WriteString("id"u8, externalId);
-            writer.WriteEndObject();
-        }
-        var head = buffer.WrittenSpan[..^1];
-        var inner = Inner(payloadWithoutId);
-        var result = new byte[head.Length + (inner.Length > 0 ? inner.Length + 1 : 0) + 1];
-        head.CopyTo(result);
-        var at = head.Length;
-        if (inner.Length > 0)
-        {
-            result[at++] = (byte)',';
-            inner.CopyTo(result.AsSpan(at));
-            at += inner.Length;
-        }
-        result[at] = (byte)'}';
-        return result;
+        var buffer = new ArrayBufferWriter<byte>(payloadWithoutId.Length + externalId.Length + 16);
+        RecordJson.WriteIdAndMembers(buffer, externalId, payloadWithoutId);
+        buffer.Write("}"u8);
+        return buffer.WrittenSpan.ToArray();
     }
 
     /// <summary>The members of a stored payload, between its braces (empty for <c>{}</c>).</summary>

@@ -92,6 +92,13 @@ public sealed class RecordStore : IDisposable
         )
         """;
 
+    /// <summary>Counts given as parameters, added to a run's by <see cref="RunProgress"/>.</summary>
+    private const string AddCounts = $$"""
+        WITH counts AS (SELECT @added::int AS added, @updated::int AS updated, @deleted::int AS deleted, @unchanged::int AS unchanged),
+        {{RunProgress}}
+        SELECT 1
+        """;
+
     private static readonly string _upsert = $$"""
         WITH classified AS MATERIALIZED (
             SELECT s.id, s.external_id, s.payload, s.data_hash, s.size_bytes,
@@ -136,7 +143,8 @@ public sealed class RecordStore : IDisposable
         SELECT added, updated FROM counts
         """;
 
-    private const string SelectForMerge = """
+    /// <summary>The live (not deleted) records of a model among some external ids: read back by id, and merged by batchUpdate.</summary>
+    private const string SelectLiveByIds = """
         SELECT external_id, payload FROM records
         WHERE connection_id = @connection AND model = @model AND external_id = ANY(@ids) AND deleted_at IS NULL
         """;
@@ -151,11 +159,6 @@ public sealed class RecordStore : IDisposable
         counts AS (SELECT 0 AS added, 0 AS updated, count(*)::int AS deleted, 0 AS unchanged FROM deleted),
         {{RunProgress}}
         SELECT deleted FROM counts
-        """;
-
-    private const string SelectByIds = """
-        SELECT external_id, payload FROM records
-        WHERE connection_id = @connection AND model = @model AND external_id = ANY(@ids) AND deleted_at IS NULL
         """;
 
     private const string DeleteUnseen = """
@@ -270,7 +273,7 @@ public sealed class RecordStore : IDisposable
         await using var transaction = await connection.BeginTransactionAsync(ct);
         var (now, mark) = await LockAsync(connection, transaction, connectionId, model, options.Run, ct);
         var updated = new List<JsonElement>(merged.Count);
-        await using (var select = new NpgsqlCommand(SelectForMerge, connection, transaction))
+        await using (var select = new NpgsqlCommand(SelectLiveByIds, connection, transaction))
         {
             select.Parameters.AddWithValue("connection", connectionId);
             select.Parameters.AddWithValue("model", model);
@@ -334,7 +337,7 @@ public sealed class RecordStore : IDisposable
         {
             return found;
         }
-        await using var command = _dataSource.CreateCommand(SelectByIds);
+        await using var command = _dataSource.CreateCommand(SelectLiveByIds);
         command.Parameters.AddWithValue("connection", connectionId);
         command.Parameters.AddWithValue("model", model);
         command.Parameters.AddWithValue("ids", externalIds.Select(StripNul).ToArray());
@@ -679,15 +682,37 @@ public sealed class RecordStore : IDisposable
     {
         if (run is not null)
         {
-            await using var command = _dataSource.CreateCommand($$"""
-                WITH counts AS (SELECT 0 AS added, 0 AS updated, 0 AS deleted, 0 AS unchanged),
-                {{RunProgress}}
-                SELECT 1
-                """);
-            AddRunParameters(command.Parameters, run);
-            await command.ExecuteNonQueryAsync(ct);
+            await AddToRunAsync(run, RecordWriteResult.None, ct);
         }
         return RecordWriteResult.None;
+    }
+
+    /// <summary>
+    /// Adds counts written outside a record write (the deletions of <c>trackDeletesEnd</c>) to a sync run's per-model
+    /// counts, by the same statement the writes use.
+    /// </summary>
+    public async Task AddToRunAsync(RecordWriteRun run, RecordWriteResult counts, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(run);
+        ArgumentNullException.ThrowIfNull(counts);
+        await using var command = _dataSource.CreateCommand(AddCounts);
+        command.Parameters.AddWithValue("added", counts.Added);
+        command.Parameters.AddWithValue("updated", counts.Updated);
+        command.Parameters.AddWithValue("deleted", counts.Deleted);
+        command.Parameters.AddWithValue("unchanged", counts.Unchanged);
+        AddRunParameters(command.Parameters, run);
+        await command.ExecuteNonQueryAsync(ct);
+    }
+
+    /// <summary>The deletion-tracking mark of a sync's model (<c>trackDeletesStart</c>), or null when deletes are not tracked.</summary>
+    public async Task<DateTimeOffset?> FindDeleteMarkAsync(int connectionId, string syncName, string model, CancellationToken ct)
+    {
+        await using var command = _dataSource.CreateCommand(DeleteMark);
+        command.Parameters.AddWithValue("connection", connectionId);
+        command.Parameters.AddWithValue("sync_name", syncName);
+        command.Parameters.AddWithValue("model", model);
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        return await reader.ReadAsync(ct) ? reader.GetFieldValue<DateTimeOffset>(0) : null;
     }
 
     private static async Task<RecordWriteResult> UpsertAsync(

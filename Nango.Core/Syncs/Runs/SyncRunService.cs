@@ -189,7 +189,7 @@ public sealed class SyncRunService(
         {
             throw new SyncRecordsException(400, "invalid_phase", "The phase is 'start' or 'end'.");
         }
-        var since = await DeleteMarkAsync(task.ConnectionId, task.FunctionName, model, ct)
+        var since = await records.FindDeleteMarkAsync(task.ConnectionId, task.FunctionName, model, ct)
             ?? throw new SyncRecordsException(400, "track_deletes_not_started", $"trackDeletesEnd('{request.Model}') was called without trackDeletesStart('{request.Model}') in this run.");
         var deleted = await records.DeleteUnseenAsync(task.ConnectionId, model, since, ct);
         await using (var end = new NpgsqlCommand("DELETE FROM sync_delete_marks WHERE connection_id = @c AND sync_name = @s AND model = @m", connection))
@@ -199,7 +199,7 @@ public sealed class SyncRunService(
             end.Parameters.AddWithValue("m", model);
             await end.ExecuteNonQueryAsync(ct);
         }
-        await AddCountsAsync(task.Id, request.Model, new RecordWriteResult(0, 0, 0, deleted.Count), ct);
+        await records.AddToRunAsync(new RecordWriteRun(task.Id, task.FunctionName, request.Model), new RecordWriteResult(0, 0, 0, deleted.Count), ct);
         return deleted;
     }
 
@@ -409,37 +409,6 @@ public sealed class SyncRunService(
         await using var command = dataSource.CreateCommand("UPDATE sync_runs SET last_progress_at = now() WHERE task_id = @t");
         command.Parameters.AddWithValue("t", taskId);
         await command.ExecuteNonQueryAsync(ct);
-    }
-
-    private async Task<DateTimeOffset?> DeleteMarkAsync(int connectionId, string syncName, string model, CancellationToken ct)
-    {
-        await using var connection = await dataSource.OpenConnectionAsync(ct);
-        await using var read = new NpgsqlCommand("SELECT since FROM sync_delete_marks WHERE connection_id = @c AND sync_name = @s AND model = @m", connection);
-        read.Parameters.AddWithValue("c", connectionId);
-        read.Parameters.AddWithValue("s", syncName);
-        read.Parameters.AddWithValue("m", model);
-        return await read.ExecuteScalarAsync(ct) is DateTime at ? new DateTimeOffset(at, TimeSpan.Zero) : null;
-    }
-
-    private async Task AddCountsAsync(Guid taskId, string model, RecordWriteResult result, CancellationToken ct)
-    {
-        await using var connection = await dataSource.OpenConnectionAsync(ct);
-        // One statement per acknowledged chunk: concurrent chunks of one run serialise on the row, none is lost.
-        await using var update = new NpgsqlCommand("""
-            UPDATE sync_runs SET last_progress_at = now(), models = jsonb_set(models, ARRAY[@m], jsonb_build_object(
-                'added', coalesce((models -> @m ->> 'added')::int, 0) + @a,
-                'updated', coalesce((models -> @m ->> 'updated')::int, 0) + @u,
-                'deleted', coalesce((models -> @m ->> 'deleted')::int, 0) + @d,
-                'unchanged', coalesce((models -> @m ->> 'unchanged')::int, 0) + @n))
-            WHERE task_id = @t
-            """, connection);
-        update.Parameters.AddWithValue("m", model);
-        update.Parameters.AddWithValue("a", result.Added);
-        update.Parameters.AddWithValue("u", result.Updated);
-        update.Parameters.AddWithValue("d", result.Deleted);
-        update.Parameters.AddWithValue("n", result.Unchanged);
-        update.Parameters.AddWithValue("t", taskId);
-        await update.ExecuteNonQueryAsync(ct);
     }
 
     private static JsonObject ZeroCounts()
