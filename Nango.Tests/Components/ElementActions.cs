@@ -17,4 +17,13 @@ internal static class ElementActions
     public static Task PressAsync(this IElement element) => element.ClickAsync(new MouseEventArgs { Detail = 1 });
 
     public static Task ToggleAsync(this IElement element, bool value) => element.ChangeAsync(new ChangeEventArgs { Value = value });
+
+    /// <summary>
+    /// Finds and clicks in one turn of the renderer, without waiting for the handler (a click that opens a dialog).
+    /// A plain <c>cut.Find(selector).Click()</c> fails now and then with "no event handler with ID" when a render
+    /// (a page still loading something) replaces the button between the two calls.
+    /// </summary>
+    public static Task ClickWithoutWaitingAsync<TComponent>(this IRenderedComponent<TComponent> cut, string selector)
+        where TComponent : IComponent =>
+        cut.InvokeAsync(() => cut.Find(selector).Click());
 }

@@ -140,7 +140,7 @@ public sealed class ConnectionPageTests(ComponentDatabase database) : DashboardT
         var cut = Render<ConnectionPage>(p => p.Add(x => x.Env, "dev").Add(x => x.Integration, "gh").Add(x => x.ConnectionId, "conn-1"));
         cut.WaitForAssertion(() => Assert.NotNull(cut.Find("[data-testid=delete-connection]")));
 
-        cut.Find("[data-testid=delete-connection]").Click();
+        await cut.ClickWithoutWaitingAsync("[data-testid=delete-connection]");
         await dialogs.WaitForElement("[data-testid=confirm-ok]").PressAsync();
 
         cut.WaitForAssertion(() => Assert.EndsWith("/dashboard/dev/connections", Navigation.Uri, StringComparison.Ordinal));

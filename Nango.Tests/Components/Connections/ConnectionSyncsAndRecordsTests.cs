@@ -113,7 +113,7 @@ public sealed class ConnectionSyncsAndRecordsTests(ComponentDatabase database) :
         var cut = Render<ConnectionPage>(p => p.Add(x => x.Env, "dev").Add(x => x.Integration, "gh").Add(x => x.ConnectionId, "conn-1"));
         cut.WaitForAssertion(() => Assert.NotNull(cut.Find("[data-testid=sync-frequency-edit]")));
 
-        cut.Find("[data-testid=sync-frequency-edit]").Click();
+        await cut.ClickWithoutWaitingAsync("[data-testid=sync-frequency-edit]");
         await dialogs.WaitForElement("[data-testid=frequency-input] input").TypeAsync("every 10 seconds");
         await dialogs.Find("[data-testid=confirm-ok]").PressAsync();
         dialogs.WaitForAssertion(() => Assert.NotNull(dialogs.Find("[data-testid=frequency-dialog] .mud-input-error")));
@@ -124,7 +124,7 @@ public sealed class ConnectionSyncsAndRecordsTests(ComponentDatabase database) :
         cut.WaitForAssertion(() => Assert.Equal("every 2 hours", cut.Find("[data-testid=sync-frequency]").TextContent.Trim()));
         Assert.Equal("every 2 hours", Assert.Single((await Control.StatusAsync(new SyncSelection(env, "gh", "conn-1", []), Ct)).Syncs).Frequency);
 
-        cut.Find("[data-testid=sync-frequency-edit]").Click();
+        await cut.ClickWithoutWaitingAsync("[data-testid=sync-frequency-edit]");
         await dialogs.WaitForElement("[data-testid=frequency-input] input").TypeAsync("");
         await dialogs.Find("[data-testid=confirm-ok]").PressAsync();
 

@@ -14,7 +14,7 @@ public sealed class LoadFailureTests() : DashboardTestContext(
     Path.Combine(Path.GetTempPath(), "nango-tests", "load-failure"))
 {
     [Fact]
-    public void The_integrations_page_shows_the_error_with_a_retry()
+    public async Task The_integrations_page_shows_the_error_with_a_retry()
     {
         SignInTo(1);
 
@@ -23,7 +23,7 @@ public sealed class LoadFailureTests() : DashboardTestContext(
         cut.WaitForAssertion(() => Assert.Contains("The database could not be reached.", cut.Find("[data-testid=error]").TextContent, StringComparison.Ordinal));
         Assert.Empty(cut.FindAll("[data-testid=empty]"));
 
-        cut.Find("[data-testid=error] button").Click();
+        await cut.ClickWithoutWaitingAsync("[data-testid=error] button");
 
         cut.WaitForAssertion(() => Assert.Contains("The database could not be reached.", cut.Find("[data-testid=error]").TextContent, StringComparison.Ordinal));
     }

@@ -58,7 +58,7 @@ public sealed class IntegrationPageTests(ComponentDatabase database) : Dashboard
         var cut = Render<IntegrationPage>(p => p.Add(x => x.Env, "dev").Add(x => x.Key, "gh"));
         cut.WaitForAssertion(() => Assert.NotNull(cut.Find("[data-testid=delete-integration]")));
 
-        cut.Find("[data-testid=delete-integration]").Click();
+        await cut.ClickWithoutWaitingAsync("[data-testid=delete-integration]");
         dialogs.WaitForAssertion(() => Assert.Contains("1 connection is deleted too", dialogs.Markup, StringComparison.Ordinal));
         await dialogs.Find("[data-testid=confirm-ok]").PressAsync();
 
@@ -76,7 +76,7 @@ public sealed class IntegrationPageTests(ComponentDatabase database) : Dashboard
         var cut = Render<IntegrationPage>(p => p.Add(x => x.Env, "dev").Add(x => x.Key, "gh"));
         cut.WaitForAssertion(() => Assert.NotNull(cut.Find("[data-testid=delete-integration]")));
 
-        cut.Find("[data-testid=delete-integration]").Click();
+        await cut.ClickWithoutWaitingAsync("[data-testid=delete-integration]");
         await dialogs.WaitForElement("[data-testid=confirm-cancel]").PressAsync();
 
         dialogs.WaitForAssertion(() => Assert.Empty(dialogs.FindAll("[data-testid=confirm-ok]")));

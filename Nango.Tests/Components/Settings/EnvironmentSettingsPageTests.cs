@@ -36,7 +36,7 @@ public sealed class EnvironmentSettingsPageTests(ComponentDatabase database) : D
         var cut = Render<EnvironmentSettingsPage>(p => p.Add(x => x.Env, "dev"));
         cut.WaitForAssertion(() => Assert.NotNull(cut.Find("[data-testid=rotate-secret-key]")));
 
-        cut.Find("[data-testid=rotate-secret-key]").Click();
+        await cut.ClickWithoutWaitingAsync("[data-testid=rotate-secret-key]");
         dialogs.WaitForAssertion(() => Assert.Contains("stops working at once", dialogs.Markup, StringComparison.Ordinal));
         await dialogs.Find("[data-testid=confirm-ok]").PressAsync();
 
@@ -57,7 +57,7 @@ public sealed class EnvironmentSettingsPageTests(ComponentDatabase database) : D
         var cut = Render<EnvironmentSettingsPage>(p => p.Add(x => x.Env, "dev"));
         cut.WaitForAssertion(() => Assert.NotNull(cut.Find("[data-testid=rotate-signing-key]")));
 
-        cut.Find("[data-testid=rotate-signing-key]").Click();
+        await cut.ClickWithoutWaitingAsync("[data-testid=rotate-signing-key]");
         await dialogs.WaitForElement("[data-testid=confirm-ok]").PressAsync();
 
         cut.WaitForAssertion(() => Assert.NotEqual("••••••••", cut.Find("[data-testid=signing-key] input").GetAttribute("value")));
@@ -91,7 +91,7 @@ public sealed class EnvironmentSettingsPageTests(ComponentDatabase database) : D
         var cut = Render<EnvironmentSettingsPage>(p => p.Add(x => x.Env, "dev"));
         cut.WaitForAssertion(() => Assert.NotNull(cut.Find("[data-testid=rotate-signing-key]")));
 
-        cut.Find("[data-testid=rotate-signing-key]").Click();
+        await cut.ClickWithoutWaitingAsync("[data-testid=rotate-signing-key]");
         await dialogs.WaitForElement("[data-testid=confirm-ok]").PressAsync();
 
         var notice = cut.WaitForElement("[data-testid=previous-signing-key]");

@@ -12,7 +12,7 @@ public sealed class WebhooksPageLoadFailureTests() : DashboardTestContext(
     Path.Combine(Path.GetTempPath(), "nango-tests", "webhooks-load-failure"))
 {
     [Fact]
-    public void An_unreachable_database_shows_the_error_with_a_retry()
+    public async Task An_unreachable_database_shows_the_error_with_a_retry()
     {
         SignInTo(1);
 
@@ -21,7 +21,7 @@ public sealed class WebhooksPageLoadFailureTests() : DashboardTestContext(
         cut.WaitForAssertion(() => Assert.Contains("The database could not be reached.", cut.Find("[data-testid=error]").TextContent, StringComparison.Ordinal));
         Assert.Empty(cut.FindAll("[data-testid=empty]"));
 
-        cut.Find("[data-testid=error] button").Click();
+        await cut.ClickWithoutWaitingAsync("[data-testid=error] button");
 
         cut.WaitForAssertion(() => Assert.Contains("The database could not be reached.", cut.Find("[data-testid=error]").TextContent, StringComparison.Ordinal));
     }

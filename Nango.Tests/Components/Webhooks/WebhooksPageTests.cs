@@ -279,7 +279,7 @@ public sealed class WebhooksPageTests(ComponentDatabase database) : DashboardTes
         var cut = Render<WebhooksPage>(p => p.Add(x => x.Env, "dev"));
         cut.WaitForAssertion(() => Assert.Equal(3, Rows(cut).Count));
 
-        cut.Find("[data-testid=webhooks-replay-all]").Click();
+        await cut.ClickWithoutWaitingAsync("[data-testid=webhooks-replay-all]");
         dialogs.WaitForAssertion(() => Assert.Contains("Send all 2 dead deliveries again?", dialogs.Markup, StringComparison.Ordinal));
         await dialogs.Find("[data-testid=confirm-ok]").PressAsync();
 
