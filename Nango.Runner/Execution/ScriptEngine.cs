@@ -4,6 +4,7 @@ using Jint.Constraints;
 using Jint.Native;
 using Jint.Native.Object;
 using Jint.Runtime;
+using Jint.Runtime.Descriptors;
 using Jint.Runtime.Interop;
 
 namespace Nango.Runner.Execution;
@@ -185,6 +186,36 @@ internal sealed class ScriptEngine : IDisposable
         {
             return loaded.Get("exports");
         }
+        if (from == ZodModules.LocalesIndex)
+        {
+            return LazyLocale(path);
+        }
+        return Load(path);
+    }
+
+    /// <summary>
+    /// zod's locale index requires all of its ~50 locales (about half the bytes zod loads) only to re-export each
+    /// through a getter that reads <c>.default</c>; zod itself uses English alone. The index gets a stand-in module per
+    /// locale whose <c>default</c> loads the real file on first read, so a locale costs nothing until a script asks
+    /// for it (<c>z.locales.fr()</c>) and then behaves as in Node.
+    /// </summary>
+    private JsObject LazyLocale(string path)
+    {
+        var standIn = new JsObject(_engine);
+        standIn.Set("__esModule", JsBoolean.True);
+        var load = new ClrFunction(_engine, "default", (_, _) =>
+        {
+            var exports = _modules.TryGetValue(path, out var loaded) ? loaded.Get("exports") : Load(path);
+            // What the index's __importDefault would have made of the real module: a locale file ends with
+            // module.exports = exports.default, so its exports are usually the locale function itself.
+            return exports is ObjectInstance module && TypeConverter.ToBoolean(module.Get("__esModule")) ? module.Get("default") : exports;
+        }, 0);
+        standIn.DefineOwnProperty("default", new GetSetPropertyDescriptor(load, JsValue.Undefined, enumerable: true, configurable: true));
+        return standIn;
+    }
+
+    private JsValue Load(string path)
+    {
         var moduleObject = new JsObject(_engine);
         var exports = new JsObject(_engine);
         moduleObject.Set("exports", exports);

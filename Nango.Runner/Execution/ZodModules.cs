@@ -13,6 +13,9 @@ namespace Nango.Runner.Execution;
 internal static class ZodModules
 {
     public const string PackageName = "zod";
+
+    /// <summary>The file that re-exports every locale (see ScriptEngine's LazyLocale).</summary>
+    public const string LocalesIndex = "v4/locales/index.cjs";
     private const string ResourcePrefix = "zod/";
 
     private static readonly Lazy<FrozenDictionary<string, string>> Sources = new(LoadSources);

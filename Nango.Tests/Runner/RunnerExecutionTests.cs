@@ -55,6 +55,11 @@ public sealed class RunnerExecutionTests(RunnerHostFixture fixture) : IClassFixt
                 bad: schema.safeParse({ n: 1.5 }).success,
                 same: named === z.z || named.object === z.object,
                 jsonSchemaType: z.toJSONSchema(schema).type,
+                // Locales load on first use (ScriptEngine.LazyLocale) and must then work as in Node.
+                locales: Object.keys(z.locales).length,
+                french: z.string().safeParse(1, { error: z.locales.fr().localeError }).error.issues[0].message,
+                english: z.string().safeParse(1).error.issues[0].message,
+                coreGerman: typeof z.core.locales.de().localeError,
             }) } };
             """, new { n = 3, tags = new[] { "a" } });
         var esModule = RunnerTestHost.Task("""
@@ -65,7 +70,8 @@ public sealed class RunnerExecutionTests(RunnerHostFixture fixture) : IClassFixt
         var results = await Task.WhenAll(Host.RunAsync(Account, commonJs), Host.RunAsync(Account, esModule));
 
         Assert.True(results[0].Success, results[0].Error?.Message);
-        Assert.Equal("""{"ok":true,"bad":false,"same":true,"jsonSchemaType":"object"}""", results[0].Output!.Value.GetRawText());
+        var expected = JsonNode.Parse("""{"ok":true,"bad":false,"same":true,"jsonSchemaType":"object","locales":49,"french":"Entrée invalide : string attendu, nombre reçu","english":"Invalid input: expected string, received number","coreGerman":"function"}""");
+        Assert.True(JsonNode.DeepEquals(expected, JsonNode.Parse(results[0].Output!.Value.GetRawText())), results[0].Output!.Value.GetRawText());
         Assert.True(results[1].Success, results[1].Error?.Message);
         Assert.Equal("""{"ok":true,"connection":"conn-1"}""", results[1].Output!.Value.GetRawText());
     }
