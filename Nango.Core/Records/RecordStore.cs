@@ -36,6 +36,15 @@ public sealed class RecordStore : IDisposable
         ) ON COMMIT DELETE ROWS
         """;
 
+    /// <summary>A batch's keys, for <see cref="Classify"/>.</summary>
+    private const string KeysTable = """
+        CREATE TEMP TABLE IF NOT EXISTS records_keys (
+            n integer NOT NULL,
+            external_id text NOT NULL,
+            data_hash bytea NOT NULL
+        ) ON COMMIT DELETE ROWS
+        """;
+
     /// <summary>
     /// The predicate of the cursor index <c>ix_records_cursor</c> (migration RecordsCursorIndexForChangeStream): always
     /// true, so the index holds every record, but a query can use the index only when it states the predicate. The
@@ -51,30 +60,23 @@ public sealed class RecordStore : IDisposable
 
     private const string CopyStaging = "COPY records_staging (id, external_id, payload, data_hash, size_bytes) FROM STDIN (FORMAT BINARY)";
 
+    private const string CopyKeys = "COPY records_keys (n, external_id, data_hash) FROM STDIN (FORMAT BINARY)";
+
+    /// <summary>New records go straight into the table: the model's lock guarantees no row with their ids appears meanwhile.</summary>
+    private const string CopyNew = """
+        COPY records (id, environment_id, connection_id, model, external_id, payload, data_hash, size_bytes, created_at, updated_at, seen_at, sync_name)
+        FROM STDIN (FORMAT BINARY)
+        """;
+
     /// <summary>
     /// A stored record must be written when it is deleted, pruned or its payload changed, unless the merging strategy
     /// keeps a record modified after the run's cut-off.
     /// </summary>
     private const string MustWrite = """
-        (r.deleted_at IS NOT NULL OR r.pruned_at IS NOT NULL OR r.data_hash IS DISTINCT FROM excluded.data_hash)
+        (r.deleted_at IS NOT NULL OR r.pruned_at IS NOT NULL OR r.data_hash IS DISTINCT FROM s.data_hash)
         AND (@ignore_after::timestamptz IS NULL OR r.updated_at <= @ignore_after::timestamptz)
         """;
 
-    /// <summary>
-    /// Classifies every staged record against the stored one, then writes in one INSERT … ON CONFLICT only what must
-    /// be written (new, changed payload, un-deleted, pruned) and, with deletion tracking on, marks the unchanged
-    /// records seen. The counts come from the classification, which the advisory lock keeps true until commit.
-    /// <para>
-    /// The lookup is one primary-key probe per staged record, whatever the partition's statistics say: a LATERAL
-    /// subquery with LIMIT 1 cannot become a hash join (which hashed the whole model for every batch once the
-    /// partition was analysed), and the cursor index, which the planner took instead of the primary key while a
-    /// partition not analysed since the model's records arrived estimated one row per (connection, model), is a
-    /// partial index this lookup cannot use (<see cref="ChangeStreamOnly"/>). With it, a 100,000-record first run
-    /// spent 380 ms to 5 s per batch of 1,000 scanning all of the model's records once per staged record. Writing
-    /// every staged record through ON CONFLICT instead (no lookup) avoided the planner too, but locked every
-    /// unchanged record, and an unchanged re-run then cost as much as the first.
-    /// </para>
-    /// </summary>
     /// <summary>
     /// Adds a write's counts (CTE <c>counts</c>: added, updated, deleted, unchanged) to its sync run's per-model counts,
     /// inside the write's statement; a no-op without a run (<c>@run_task</c> null). Concurrent chunks of one run
@@ -99,14 +101,29 @@ public sealed class RecordStore : IDisposable
         SELECT 1
         """;
 
-    private static readonly string _upsert = $$"""
+    /// <summary>
+    /// Classifies a batch by its keys alone (external id and payload hash, staged by <see cref="CopyKeys"/>) against
+    /// the stored records, marks the unchanged ones seen when deletes are tracked, adds the counts to the run, and
+    /// returns the records that must be written with how: a new one is copied straight into the table, an existing
+    /// one (changed, deleted, pruned) goes through <see cref="Rewrite"/>. Payloads travel to Postgres only for
+    /// what is written: an unchanged re-run sends keys and nothing else, and a first run is one COPY into the table.
+    /// <para>
+    /// The lookup is one primary-key probe per staged record, whatever the partition's statistics say: a LATERAL
+    /// subquery with LIMIT 1 cannot become a hash join (which hashed the whole model for every batch once the
+    /// partition was analysed), and the cursor index, which the planner took instead of the primary key while a
+    /// partition not analysed since the model's records arrived estimated one row per (connection, model), is a
+    /// partial index this lookup cannot use (<see cref="ChangeStreamOnly"/>). With it, a 100,000-record first run
+    /// spent 380 ms to 5 s per batch of 1,000 scanning all of the model's records once per staged record.
+    /// </para>
+    /// </summary>
+    private static readonly string Classify = $$"""
         WITH classified AS MATERIALIZED (
-            SELECT s.id, s.external_id, s.payload, s.data_hash, s.size_bytes,
+            SELECT s.n, s.external_id,
                    r.external_id IS NULL AS is_new,
                    r.deleted_at IS NOT NULL AS was_deleted,
                    r.data_hash IS DISTINCT FROM s.data_hash AS hash_changed,
-                   r.external_id IS NULL OR ({{MustWrite.Replace("excluded.", "s.", StringComparison.Ordinal)}}) AS must_write
-            FROM records_staging s
+                   r.external_id IS NULL OR ({{MustWrite}}) AS must_write
+            FROM records_keys s
             LEFT JOIN LATERAL (
                 SELECT x.external_id, x.deleted_at, x.pruned_at, x.data_hash, x.updated_at
                 FROM records x
@@ -114,23 +131,11 @@ public sealed class RecordStore : IDisposable
                 LIMIT 1
             ) r ON true
         ),
-        written AS (
-            INSERT INTO records AS r (id, environment_id, connection_id, model, external_id, payload, data_hash, size_bytes,
-                                      created_at, updated_at, seen_at, sync_name)
-            SELECT id, @environment, @connection, @model, external_id, payload, data_hash, size_bytes, @now, @now, @seen_at, @sync_name
-            FROM classified
-            WHERE must_write OR @seen_at::timestamptz IS NOT NULL
-            ON CONFLICT (connection_id, model, external_id) DO UPDATE SET
-                payload = CASE WHEN {{MustWrite}} THEN excluded.payload ELSE r.payload END,
-                data_hash = CASE WHEN {{MustWrite}} THEN excluded.data_hash ELSE r.data_hash END,
-                size_bytes = CASE WHEN {{MustWrite}} THEN excluded.size_bytes ELSE r.size_bytes END,
-                created_at = CASE WHEN {{MustWrite}} AND r.deleted_at IS NOT NULL THEN excluded.created_at ELSE r.created_at END,
-                updated_at = CASE WHEN {{MustWrite}} AND (r.deleted_at IS NOT NULL OR r.data_hash IS DISTINCT FROM excluded.data_hash)
-                                  THEN excluded.updated_at ELSE r.updated_at END,
-                deleted_at = CASE WHEN {{MustWrite}} THEN NULL ELSE r.deleted_at END,
-                pruned_at = CASE WHEN {{MustWrite}} THEN NULL ELSE r.pruned_at END,
-                seen_at = COALESCE(excluded.seen_at, r.seen_at),
-                sync_name = CASE WHEN {{MustWrite}} THEN COALESCE(excluded.sync_name, r.sync_name) ELSE r.sync_name END
+        seen AS (
+            UPDATE records r SET seen_at = @seen_at
+            FROM classified c
+            WHERE @seen_at::timestamptz IS NOT NULL AND NOT c.must_write
+              AND r.connection_id = @connection AND r.model = @model AND r.external_id = c.external_id
         ),
         counts AS (
             SELECT added, updated, 0 AS deleted, staged - added - updated AS unchanged
@@ -140,7 +145,29 @@ public sealed class RecordStore : IDisposable
                   FROM classified) c
         ),
         {{RunProgress}}
-        SELECT added, updated FROM counts
+        SELECT n, is_new, was_deleted, hash_changed FROM classified WHERE must_write
+        """;
+
+    /// <summary>
+    /// Writes the staged records that already have a row (found by <see cref="Classify"/> under the same lock):
+    /// payload, hash and size replaced, a deleted one revived (created again), a pruned one restored.
+    /// </summary>
+    private const string Rewrite = """
+        INSERT INTO records AS r (id, environment_id, connection_id, model, external_id, payload, data_hash, size_bytes,
+                                  created_at, updated_at, seen_at, sync_name)
+        SELECT id, @environment, @connection, @model, external_id, payload, data_hash, size_bytes, @now, @now, @seen_at, @sync_name
+        FROM records_staging
+        ON CONFLICT (connection_id, model, external_id) DO UPDATE SET
+            payload = excluded.payload,
+            data_hash = excluded.data_hash,
+            size_bytes = excluded.size_bytes,
+            created_at = CASE WHEN r.deleted_at IS NOT NULL THEN excluded.created_at ELSE r.created_at END,
+            updated_at = CASE WHEN r.deleted_at IS NOT NULL OR r.data_hash IS DISTINCT FROM excluded.data_hash
+                              THEN excluded.updated_at ELSE r.updated_at END,
+            deleted_at = NULL,
+            pruned_at = NULL,
+            seen_at = COALESCE(excluded.seen_at, r.seen_at),
+            sync_name = COALESCE(excluded.sync_name, r.sync_name)
         """;
 
     /// <summary>The live (not deleted) records of a model among some external ids: read back by id, and merged by batchUpdate.</summary>
@@ -637,6 +664,12 @@ public sealed class RecordStore : IDisposable
     {
         await using var batch = new NpgsqlBatch(connection, transaction);
         batch.BatchCommands.Add(new NpgsqlBatchCommand(StagingTable));
+        batch.BatchCommands.Add(new NpgsqlBatchCommand(KeysTable));
+        // A write joins at most one batch (1,000 records) to the model's stored records, which may be millions: one
+        // index probe per batch record always wins, but with a partition's statistics the planner may hash the whole
+        // model instead (the seen-marking UPDATE … FROM in Classify). For this transaction only.
+        batch.BatchCommands.Add(new NpgsqlBatchCommand("SET LOCAL enable_hashjoin = off"));
+        batch.BatchCommands.Add(new NpgsqlBatchCommand("SET LOCAL enable_mergejoin = off"));
         var lockCommand = new NpgsqlBatchCommand(LockModel);
         lockCommand.Parameters.AddWithValue("connection", connectionId);
         lockCommand.Parameters.AddWithValue("model", model);
@@ -719,34 +752,111 @@ public sealed class RecordStore : IDisposable
         NpgsqlConnection connection, NpgsqlTransaction transaction, int environmentId, int connectionId, string model,
         StagedBatch batch, RecordWriteOptions options, DateTimeOffset now, CancellationToken ct)
     {
-        await using (var writer = await connection.BeginBinaryImportAsync(CopyStaging, ct))
+        await using (var keys = await connection.BeginBinaryImportAsync(CopyKeys, ct))
         {
             for (var i = 0; i < batch.Count; i++)
             {
-                await writer.StartRowAsync(ct);
-                await writer.WriteAsync(batch.Ids[i], NpgsqlDbType.Uuid, ct);
-                await writer.WriteAsync(batch.ExternalIds[i], NpgsqlDbType.Text, ct);
-                await writer.WriteAsync(batch.Payload(i), NpgsqlDbType.Bytea, ct);
-                await writer.WriteAsync(batch.Hash(i), NpgsqlDbType.Bytea, ct);
-                await writer.WriteAsync(batch.Sizes[i], NpgsqlDbType.Integer, ct);
+                await keys.StartRowAsync(ct);
+                await keys.WriteAsync(i, NpgsqlDbType.Integer, ct);
+                await keys.WriteAsync(batch.ExternalIds[i], NpgsqlDbType.Text, ct);
+                await keys.WriteAsync(batch.Hash(i), NpgsqlDbType.Bytea, ct);
             }
-            await writer.CompleteAsync(ct);
+            await keys.CompleteAsync(ct);
         }
-        await using var command = new NpgsqlCommand(_upsert, connection, transaction);
-        command.Parameters.AddWithValue("environment", environmentId);
-        command.Parameters.AddWithValue("connection", connectionId);
-        command.Parameters.AddWithValue("model", model);
-        command.Parameters.AddWithValue("now", now);
-        command.Parameters.Add(new NpgsqlParameter("seen_at", NpgsqlDbType.TimestampTz) { Value = (object?)options.SeenAt ?? DBNull.Value });
-        command.Parameters.Add(new NpgsqlParameter("sync_name", NpgsqlDbType.Text) { Value = (object?)options.SyncName ?? DBNull.Value });
-        var ignoreAfter = options.Strategy == MergingStrategy.IgnoreIfModifiedAfter ? options.ModifiedAfter : null;
-        command.Parameters.Add(new NpgsqlParameter("ignore_after", NpgsqlDbType.TimestampTz) { Value = (object?)ignoreAfter ?? DBNull.Value });
-        AddRunParameters(command.Parameters, options.Run);
-        await using var reader = await command.ExecuteReaderAsync(ct);
-        await reader.ReadAsync(ct);
-        var added = reader.GetInt32(0);
-        var updated = reader.GetInt32(1);
+
+        var added = 0;
+        var updated = 0;
+        var created = new List<int>(batch.Count);
+        var rewritten = new List<int>();
+        await using (var classify = new NpgsqlCommand(Classify, connection, transaction))
+        {
+            classify.Parameters.AddWithValue("connection", connectionId);
+            classify.Parameters.AddWithValue("model", model);
+            AddWriteParameters(classify.Parameters, options);
+            AddRunParameters(classify.Parameters, options.Run);
+            await using var reader = await classify.ExecuteReaderAsync(ct);
+            while (await reader.ReadAsync(ct))
+            {
+                var (n, isNew, wasDeleted, hashChanged) = (reader.GetInt32(0), reader.GetBoolean(1), reader.GetBoolean(2), reader.GetBoolean(3));
+                (isNew ? created : rewritten).Add(n);
+                if (isNew || wasDeleted)
+                {
+                    added++;
+                }
+                else if (hashChanged)
+                {
+                    updated++;
+                }
+            }
+        }
+
+        if (created.Count > 0)
+        {
+            await using var copy = await connection.BeginBinaryImportAsync(CopyNew, ct);
+            foreach (var n in created)
+            {
+                await copy.StartRowAsync(ct);
+                await copy.WriteAsync(batch.Ids[n], NpgsqlDbType.Uuid, ct);
+                await copy.WriteAsync(environmentId, NpgsqlDbType.Integer, ct);
+                await copy.WriteAsync(connectionId, NpgsqlDbType.Integer, ct);
+                await copy.WriteAsync(model, NpgsqlDbType.Text, ct);
+                await copy.WriteAsync(batch.ExternalIds[n], NpgsqlDbType.Varchar, ct);
+                await copy.WriteAsync(batch.Payload(n), NpgsqlDbType.Bytea, ct);
+                await copy.WriteAsync(batch.Hash(n), NpgsqlDbType.Bytea, ct);
+                await copy.WriteAsync(batch.Sizes[n], NpgsqlDbType.Integer, ct);
+                await copy.WriteAsync(now, NpgsqlDbType.TimestampTz, ct);
+                await copy.WriteAsync(now, NpgsqlDbType.TimestampTz, ct);
+                await WriteNullableAsync(copy, options.SeenAt, NpgsqlDbType.TimestampTz, ct);
+                await WriteNullableAsync(copy, options.SyncName, NpgsqlDbType.Text, ct);
+            }
+            await copy.CompleteAsync(ct);
+        }
+
+        if (rewritten.Count > 0)
+        {
+            await using (var staging = await connection.BeginBinaryImportAsync(CopyStaging, ct))
+            {
+                foreach (var n in rewritten)
+                {
+                    await staging.StartRowAsync(ct);
+                    await staging.WriteAsync(batch.Ids[n], NpgsqlDbType.Uuid, ct);
+                    await staging.WriteAsync(batch.ExternalIds[n], NpgsqlDbType.Text, ct);
+                    await staging.WriteAsync(batch.Payload(n), NpgsqlDbType.Bytea, ct);
+                    await staging.WriteAsync(batch.Hash(n), NpgsqlDbType.Bytea, ct);
+                    await staging.WriteAsync(batch.Sizes[n], NpgsqlDbType.Integer, ct);
+                }
+                await staging.CompleteAsync(ct);
+            }
+            await using var rewrite = new NpgsqlCommand(Rewrite, connection, transaction);
+            rewrite.Parameters.AddWithValue("environment", environmentId);
+            rewrite.Parameters.AddWithValue("connection", connectionId);
+            rewrite.Parameters.AddWithValue("model", model);
+            rewrite.Parameters.AddWithValue("now", now);
+            AddWriteParameters(rewrite.Parameters, options);
+            await rewrite.ExecuteNonQueryAsync(ct);
+        }
         return new RecordWriteResult(added, updated, batch.Count - added - updated, 0);
+    }
+
+    /// <summary>The run's deletion-tracking mark, the sync's name and the merging strategy's cut-off, as the write statements name them.</summary>
+    private static void AddWriteParameters(NpgsqlParameterCollection parameters, RecordWriteOptions options)
+    {
+        parameters.Add(new NpgsqlParameter("seen_at", NpgsqlDbType.TimestampTz) { Value = (object?)options.SeenAt ?? DBNull.Value });
+        parameters.Add(new NpgsqlParameter("sync_name", NpgsqlDbType.Text) { Value = (object?)options.SyncName ?? DBNull.Value });
+        var ignoreAfter = options.Strategy == MergingStrategy.IgnoreIfModifiedAfter ? options.ModifiedAfter : null;
+        parameters.Add(new NpgsqlParameter("ignore_after", NpgsqlDbType.TimestampTz) { Value = (object?)ignoreAfter ?? DBNull.Value });
+    }
+
+    private static async Task WriteNullableAsync<T>(NpgsqlBinaryImporter copy, T? value, NpgsqlDbType type, CancellationToken ct)
+    {
+        if (value is null)
+        {
+            await copy.WriteNullAsync(ct);
+        }
+        else
+        {
+            await copy.WriteAsync(value, type, ct);
+        }
     }
 
     /// <summary>Postgres orders uuids by their bytes in text order.</summary>
