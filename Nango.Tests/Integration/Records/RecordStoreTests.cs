@@ -66,6 +66,24 @@ public sealed class RecordStoreTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Concurrent_saves_of_the_same_new_ids_add_each_record_once_and_count_it_once()
+    {
+        // New records are copied straight into the table after a classification that found them absent; the
+        // model's lock is what keeps another writer from adding the same ids in between.
+        var connection = NewConnection();
+        var batches = Enumerable.Range(0, 8)
+            .Select(writer => Records(Enumerable.Range(0, 200).Select(i => (object)new { id = $"r{i}", writer }).ToArray()))
+            .ToList();
+
+        var results = await Task.WhenAll(batches.Select(batch => Task.Run(() => _store.SaveAsync(Environment, connection, Model, batch, Run(), Ct))));
+
+        Assert.Equal(200, results.Sum(r => r.Added));
+        Assert.Equal(200 * 8, results.Sum(r => r.Added + r.Updated));
+        Assert.Equal(200, (await AllAsync(connection)).Count);
+        Assert.Equal(200L, await ScalarAsync<long>("SELECT count(*) FROM records WHERE connection_id = @c", connection));
+    }
+
+    [Fact]
     public async Task A_first_save_adds_every_record_and_pages_return_them_in_change_order()
     {
         var connection = NewConnection();
