@@ -656,8 +656,8 @@ public sealed class RecordStore : IDisposable
     }
 
     /// <summary>
-    /// Starts a write: the session's staging table, the model's lock and the database clock under it, and with a run
-    /// the run's deletion-tracking mark, in one round trip.
+    /// Starts a write: the session's staging tables, the transaction's planner settings, the model's lock and the
+    /// database clock under it, and with a run the run's deletion-tracking mark, in one round trip.
     /// </summary>
     private static async Task<(DateTimeOffset Now, DateTimeOffset? Mark)> LockAsync(
         NpgsqlConnection connection, NpgsqlTransaction transaction, int connectionId, string model, RecordWriteRun? run, CancellationToken ct)
