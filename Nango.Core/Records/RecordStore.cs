@@ -104,8 +104,9 @@ public sealed class RecordStore : IDisposable
     /// <summary>
     /// Classifies a batch by its keys alone (external id and payload hash, staged by <see cref="CopyKeys"/>) against
     /// the stored records, marks the unchanged ones seen when deletes are tracked, adds the counts to the run, and
-    /// returns the records that must be written with how: a new one is copied straight into the table, an existing
-    /// one (changed, deleted, pruned) goes through <see cref="Rewrite"/>. Payloads travel to Postgres only for
+    /// returns the counts with the records that must be written (a row of counts and nulls when none must) and how:
+    /// a new one is copied straight into the table, an existing one (changed, deleted, pruned) goes through
+    /// <see cref="Rewrite"/>. Payloads travel to Postgres only for
     /// what is written: an unchanged re-run sends keys and nothing else, and a first run is one COPY into the table.
     /// <para>
     /// The lookup is one primary-key probe per staged record, whatever the partition's statistics say: a LATERAL
@@ -145,7 +146,8 @@ public sealed class RecordStore : IDisposable
                   FROM classified) c
         ),
         {{RunProgress}}
-        SELECT n, is_new, was_deleted, hash_changed FROM classified WHERE must_write
+        SELECT counts.added, counts.updated, c.n, c.is_new
+        FROM counts LEFT JOIN classified c ON c.must_write
         """;
 
     /// <summary>
@@ -777,15 +779,11 @@ public sealed class RecordStore : IDisposable
             await using var reader = await classify.ExecuteReaderAsync(ct);
             while (await reader.ReadAsync(ct))
             {
-                var (n, isNew, wasDeleted, hashChanged) = (reader.GetInt32(0), reader.GetBoolean(1), reader.GetBoolean(2), reader.GetBoolean(3));
-                (isNew ? created : rewritten).Add(n);
-                if (isNew || wasDeleted)
+                // The counts are the statement's (the same numbers it added to the run), repeated on every row.
+                (added, updated) = (reader.GetInt32(0), reader.GetInt32(1));
+                if (!reader.IsDBNull(2))
                 {
-                    added++;
-                }
-                else if (hashChanged)
-                {
-                    updated++;
+                    (reader.GetBoolean(3) ? created : rewritten).Add(reader.GetInt32(2));
                 }
             }
         }

@@ -8,7 +8,7 @@ namespace Nango.Tests.Components;
 /// <summary>
 /// Awaited user actions. bUnit's <c>Click()</c> and <c>Input()</c> return before the renderer has run the
 /// handler, so a <c>Find</c> right after them races the render; these wait for the handler to finish.
-/// Clicks that open a dialog must not be awaited (the handler waits for the dialog): use <c>Click()</c>.
+/// Clicks that open a dialog must not be awaited (the handler waits for the dialog): use <c>ClickWithoutWaitingAsync</c>.
 /// </summary>
 internal static class ElementActions
 {
