@@ -1,6 +1,5 @@
 using System.Net;
 using System.Net.Http.Headers;
-using System.Text;
 using System.Text.Json;
 using Nango.Runner.Protocol;
 
@@ -34,7 +33,7 @@ internal sealed class HostClient : IDisposable
         using var request = new HttpRequestMessage(method, callbackUrl.TrimEnd('/') + RunnerRoutes.ForTask(route, taskId));
         if (json is not null)
         {
-            request.Content = new StringContent(json, Encoding.UTF8);
+            request.Content = new Utf8StringContent(json);
             request.Content.Headers.ContentType = JsonContentType;
         }
         using var response = await _http.SendAsync(request, ct);

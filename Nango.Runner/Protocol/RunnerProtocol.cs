@@ -306,6 +306,47 @@ public sealed record RunnerRecordsRequest
 
     /// <summary><c>override</c> (default) or <c>ignore_if_modified_after</c>.</summary>
     public string? MergingStrategy { get; init; }
+
+    /// <summary>
+    /// The request <paramref name="root"/> holds, with <see cref="Records"/> left inside that document: deserializing
+    /// would copy a chunk's megabyte out of the document's pooled buffer into a new array, so the caller keeps the
+    /// document alive while it uses the records instead. Names match case-insensitively, as with
+    /// <see cref="RunnerJson.Options"/>. Null when the action, the model or the records are missing.
+    /// </summary>
+    public static RunnerRecordsRequest? FromJson(JsonElement root)
+    {
+        if (root.ValueKind != JsonValueKind.Object)
+        {
+            return null;
+        }
+        string? action = null, model = null, mergingStrategy = null;
+        JsonElement? records = null;
+        foreach (var property in root.EnumerateObject())
+        {
+            var value = property.Value;
+            var text = value.ValueKind == JsonValueKind.String ? value.GetString() : null;
+            if (Named(property, nameof(Action)))
+            {
+                action = text;
+            }
+            else if (Named(property, nameof(Model)))
+            {
+                model = text;
+            }
+            else if (Named(property, nameof(MergingStrategy)))
+            {
+                mergingStrategy = text;
+            }
+            else if (Named(property, nameof(Records)))
+            {
+                records = value;
+            }
+        }
+        return action is null || model is null || records is not { } array ? null
+            : new RunnerRecordsRequest { Action = action, Model = model, Records = array, MergingStrategy = mergingStrategy };
+
+        static bool Named(JsonProperty property, string name) => string.Equals(property.Name, name, StringComparison.OrdinalIgnoreCase);
+    }
 }
 
 public sealed record RunnerRecordsResult(int Added, int Updated, int Unchanged, int Deleted);

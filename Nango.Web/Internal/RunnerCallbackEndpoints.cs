@@ -327,10 +327,21 @@ public static class RunnerCallbackEndpoints
             {
                 return Error(400, "not_a_sync", "Only syncs and their webhook handlers write records.");
             }
-            var request = await http.Request.ReadFromJsonAsync<RunnerRecordsRequest>(RunnerJson.Options, http.RequestAborted);
-            if (request is null)
+            // A chunk is up to a thousand records: parsed into pooled buffers that go back to the pool when the chunk is
+            // stored, rather than a new megabyte on the large-object heap per chunk (and the full collections it brings).
+            JsonDocument document;
+            try
             {
-                return Error(400, ErrorCodes.InvalidBody, "A records request is required.");
+                document = await JsonDocument.ParseAsync(http.Request.Body, default, http.RequestAborted);
+            }
+            catch (JsonException)
+            {
+                return Error(400, ErrorCodes.InvalidBody, "The records request is not valid JSON.");
+            }
+            using var owner = document;
+            if (RunnerRecordsRequest.FromJson(document.RootElement) is not { } request)
+            {
+                return Error(400, ErrorCodes.InvalidBody, "A records request (action, model, records) is required.");
             }
             try
             {
