@@ -238,7 +238,8 @@ public sealed class RecordStore : IDisposable
     /// <summary>
     /// The store keeps its own pool: its connections are not reset when returned (<c>No Reset On Close</c>), so the
     /// session's staging table and prepared statements survive from one batch to the next. Nothing else of the
-    /// session changes: the staging table empties itself at every commit and every lock is transaction-scoped.
+    /// session changes: the staging table empties itself at every commit and every lock is transaction-scoped. Its
+    /// write buffer is 64 KB rather than 8 KB: a chunk's COPY is about a megabyte, sent in an eighth of the system calls.
     /// </summary>
     public RecordStore(string connectionString, RecordsOptions options)
     {
@@ -248,6 +249,7 @@ public sealed class RecordStore : IDisposable
             NoResetOnClose = true,
             MaxAutoPrepare = 32,
             AutoPrepareMinUsages = 2,
+            WriteBufferSize = 64 * 1024,
         };
         _dataSource = NpgsqlDataSource.Create(builder.ConnectionString);
         _options = options;
