@@ -60,6 +60,8 @@ public sealed class RecordStore : IDisposable
 
     private const string CopyStaging = "COPY records_staging (id, external_id, payload, data_hash, size_bytes) FROM STDIN (FORMAT BINARY)";
 
+    private const string AllNewSavepoint = "all_new";
+
     private const string CopyKeys = "COPY records_keys (n, external_id, data_hash) FROM STDIN (FORMAT BINARY)";
 
     /// <summary>New records go straight into the table: the model's lock guarantees no row with their ids appears meanwhile.</summary>
@@ -236,6 +238,14 @@ public sealed class RecordStore : IDisposable
     private readonly RecordsOptions _options;
 
     /// <summary>
+    /// The models whose last save here found every record of its batch new (a first run, an initial sync): their next
+    /// save copies its batch straight into the table without classifying it first (<see cref="TryCopyAllNewAsync"/>).
+    /// A lossy hint, one slot per hash of (connection, model): a wrong one costs a COPY rolled back to a savepoint,
+    /// never a wrong write, and another instance's writes only make it wrong.
+    /// </summary>
+    private readonly long[] _allNewHints = new long[4096];
+
+    /// <summary>
     /// The store keeps its own pool: its connections are not reset when returned (<c>No Reset On Close</c>), so the
     /// session's staging table and prepared statements survive from one batch to the next. Nothing else of the
     /// session changes: the staging table empties itself at every commit and every lock is transaction-scoped. Its
@@ -270,10 +280,18 @@ public sealed class RecordStore : IDisposable
         await using var connection = await _dataSource.OpenConnectionAsync(ct);
         await using var transaction = await connection.BeginTransactionAsync(ct);
         var (now, mark) = await LockAsync(connection, transaction, connectionId, model, options.Run, ct);
-        var result = await UpsertAsync(connection, transaction, environmentId, connectionId, model, batch, WithMark(options, mark), now, ct);
+        var hint = AllNewHintKey(connectionId, model);
+        var likelyAllNew = Volatile.Read(ref _allNewHints[HintSlot(hint)]) == hint;
+        var (result, allNew) = await UpsertAsync(connection, transaction, environmentId, connectionId, model, batch, WithMark(options, mark), now, likelyAllNew, ct);
         await transaction.CommitAsync(ct);
+        Volatile.Write(ref _allNewHints[HintSlot(hint)], allNew ? hint : 0);
         return result;
     }
+
+    private static long AllNewHintKey(int connectionId, string model) =>
+        ((long)connectionId << 32) | (uint)StringComparer.Ordinal.GetHashCode(model) | 1;
+
+    private int HintSlot(long key) => (int)((ulong)key * 0x9E3779B97F4A7C15UL >> 52) & (_allNewHints.Length - 1);
 
     public async Task<RecordWriteResult> UpdateAsync(
         int environmentId, int connectionId, string model, IReadOnlyList<JsonElement> partials, RecordWriteOptions options, CancellationToken ct)
@@ -323,7 +341,8 @@ public sealed class RecordStore : IDisposable
             return await NothingWrittenAsync(options.Run, ct);
         }
         using var batch = StagedBatch.Create(connectionId, model, updated, _options.MaxRecordBytes);
-        var result = await UpsertAsync(connection, transaction, environmentId, connectionId, model, batch, WithMark(options, mark), now, ct);
+        // Every record merged here is stored already: none is new.
+        var (result, _) = await UpsertAsync(connection, transaction, environmentId, connectionId, model, batch, WithMark(options, mark), now, likelyAllNew: false, ct);
         await transaction.CommitAsync(ct);
         return result;
     }
@@ -732,13 +751,21 @@ public sealed class RecordStore : IDisposable
     {
         ArgumentNullException.ThrowIfNull(run);
         ArgumentNullException.ThrowIfNull(counts);
-        await using var command = _dataSource.CreateCommand(AddCounts);
+        await using var connection = await _dataSource.OpenConnectionAsync(ct);
+        await using var command = AddCountsCommand(run, counts);
+        command.Connection = connection;
+        await command.ExecuteNonQueryAsync(ct);
+    }
+
+    private static NpgsqlCommand AddCountsCommand(RecordWriteRun run, RecordWriteResult counts)
+    {
+        var command = new NpgsqlCommand(AddCounts);
         command.Parameters.AddWithValue("added", counts.Added);
         command.Parameters.AddWithValue("updated", counts.Updated);
         command.Parameters.AddWithValue("deleted", counts.Deleted);
         command.Parameters.AddWithValue("unchanged", counts.Unchanged);
         AddRunParameters(command.Parameters, run);
-        await command.ExecuteNonQueryAsync(ct);
+        return command;
     }
 
     /// <summary>The deletion-tracking mark of a sync's model (<c>trackDeletesStart</c>), or null when deletes are not tracked.</summary>
@@ -752,10 +779,19 @@ public sealed class RecordStore : IDisposable
         return await reader.ReadAsync(ct) ? reader.GetFieldValue<DateTimeOffset>(0) : null;
     }
 
-    private static async Task<RecordWriteResult> UpsertAsync(
+    /// <summary>
+    /// Writes a batch and says whether every record of it was new. With <paramref name="likelyAllNew"/> it first tries
+    /// <see cref="TryCopyAllNewAsync"/>; otherwise, or when a record exists after all, the batch is classified by its
+    /// keys (<see cref="Classify"/>) and only what must be written is.
+    /// </summary>
+    private static async Task<(RecordWriteResult Result, bool AllNew)> UpsertAsync(
         NpgsqlConnection connection, NpgsqlTransaction transaction, int environmentId, int connectionId, string model,
-        StagedBatch batch, RecordWriteOptions options, DateTimeOffset now, CancellationToken ct)
+        StagedBatch batch, RecordWriteOptions options, DateTimeOffset now, bool likelyAllNew, CancellationToken ct)
     {
+        if (likelyAllNew && await TryCopyAllNewAsync(connection, transaction, environmentId, connectionId, model, batch, options, now, ct))
+        {
+            return (new RecordWriteResult(batch.Count, 0, 0, 0), true);
+        }
         await using (var keys = await connection.BeginBinaryImportAsync(CopyKeys, ct))
         {
             for (var i = 0; i < batch.Count; i++)
@@ -792,24 +828,7 @@ public sealed class RecordStore : IDisposable
 
         if (created.Count > 0)
         {
-            await using var copy = await connection.BeginBinaryImportAsync(CopyNew, ct);
-            foreach (var n in created)
-            {
-                await copy.StartRowAsync(ct);
-                await copy.WriteAsync(batch.Ids[n], NpgsqlDbType.Uuid, ct);
-                await copy.WriteAsync(environmentId, NpgsqlDbType.Integer, ct);
-                await copy.WriteAsync(connectionId, NpgsqlDbType.Integer, ct);
-                await copy.WriteAsync(model, NpgsqlDbType.Text, ct);
-                await copy.WriteAsync(batch.ExternalIds[n], NpgsqlDbType.Varchar, ct);
-                await copy.WriteAsync(batch.Payload(n), NpgsqlDbType.Bytea, ct);
-                await copy.WriteAsync(batch.Hash(n), NpgsqlDbType.Bytea, ct);
-                await copy.WriteAsync(batch.Sizes[n], NpgsqlDbType.Integer, ct);
-                await copy.WriteAsync(now, NpgsqlDbType.TimestampTz, ct);
-                await copy.WriteAsync(now, NpgsqlDbType.TimestampTz, ct);
-                await WriteNullableAsync(copy, options.SeenAt, NpgsqlDbType.TimestampTz, ct);
-                await WriteNullableAsync(copy, options.SyncName, NpgsqlDbType.Text, ct);
-            }
-            await copy.CompleteAsync(ct);
+            await CopyNewAsync(connection, environmentId, connectionId, model, batch, created, options, now, ct);
         }
 
         if (rewritten.Count > 0)
@@ -835,7 +854,61 @@ public sealed class RecordStore : IDisposable
             AddWriteParameters(rewrite.Parameters, options);
             await rewrite.ExecuteNonQueryAsync(ct);
         }
-        return new RecordWriteResult(added, updated, batch.Count - added - updated, 0);
+        return (new RecordWriteResult(added, updated, batch.Count - added - updated, 0), created.Count == batch.Count);
+    }
+
+    /// <summary>
+    /// The write of a batch expected to be all new: copied straight into the table, unclassified, and counted as added.
+    /// A record that exists (an id saved earlier, a deleted record saved again) breaks the table's unique key; the copy
+    /// is then rolled back to a savepoint taken before it, and false tells the caller to classify the batch instead.
+    /// </summary>
+    private static async Task<bool> TryCopyAllNewAsync(
+        NpgsqlConnection connection, NpgsqlTransaction transaction, int environmentId, int connectionId, string model,
+        StagedBatch batch, RecordWriteOptions options, DateTimeOffset now, CancellationToken ct)
+    {
+        await transaction.SaveAsync(AllNewSavepoint, ct);
+        try
+        {
+            await CopyNewAsync(connection, environmentId, connectionId, model, batch, Enumerable.Range(0, batch.Count), options, now, ct);
+        }
+        catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.UniqueViolation)
+        {
+            await transaction.RollbackAsync(AllNewSavepoint, ct);
+            return false;
+        }
+        if (options.Run is not null)
+        {
+            await using var counts = AddCountsCommand(options.Run, new RecordWriteResult(batch.Count, 0, 0, 0));
+            counts.Connection = connection;
+            counts.Transaction = transaction;
+            await counts.ExecuteNonQueryAsync(ct);
+        }
+        return true;
+    }
+
+    /// <summary>Copies the batch's records <paramref name="rows"/> into the table as new ones (<see cref="CopyNew"/>).</summary>
+    private static async Task CopyNewAsync(
+        NpgsqlConnection connection, int environmentId, int connectionId, string model, StagedBatch batch, IEnumerable<int> rows,
+        RecordWriteOptions options, DateTimeOffset now, CancellationToken ct)
+    {
+        await using var copy = await connection.BeginBinaryImportAsync(CopyNew, ct);
+        foreach (var n in rows)
+        {
+            await copy.StartRowAsync(ct);
+            await copy.WriteAsync(batch.Ids[n], NpgsqlDbType.Uuid, ct);
+            await copy.WriteAsync(environmentId, NpgsqlDbType.Integer, ct);
+            await copy.WriteAsync(connectionId, NpgsqlDbType.Integer, ct);
+            await copy.WriteAsync(model, NpgsqlDbType.Text, ct);
+            await copy.WriteAsync(batch.ExternalIds[n], NpgsqlDbType.Varchar, ct);
+            await copy.WriteAsync(batch.Payload(n), NpgsqlDbType.Bytea, ct);
+            await copy.WriteAsync(batch.Hash(n), NpgsqlDbType.Bytea, ct);
+            await copy.WriteAsync(batch.Sizes[n], NpgsqlDbType.Integer, ct);
+            await copy.WriteAsync(now, NpgsqlDbType.TimestampTz, ct);
+            await copy.WriteAsync(now, NpgsqlDbType.TimestampTz, ct);
+            await WriteNullableAsync(copy, options.SeenAt, NpgsqlDbType.TimestampTz, ct);
+            await WriteNullableAsync(copy, options.SyncName, NpgsqlDbType.Text, ct);
+        }
+        await copy.CompleteAsync(ct);
     }
 
     /// <summary>The run's deletion-tracking mark, the sync's name and the merging strategy's cut-off, as the write statements name them.</summary>

@@ -148,6 +148,31 @@ public sealed class RecordStoreTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_batch_after_all_new_ones_that_repeats_stored_ids_adds_only_the_new_records()
+    {
+        // A save after one that found every record new copies its batch in unclassified; when that batch repeats stored
+        // ids the unique key refuses the copy, it is rolled back, and the batch is classified like any other.
+        var connection = NewConnection();
+        var mark = new DateTimeOffset(2026, 11, 1, 12, 0, 0, TimeSpan.Zero);
+        Assert.Equal(new RecordWriteResult(3, 0, 0, 0),
+            await _store.SaveAsync(Environment, connection, Model, Records(new { id = "a", v = 1 }, new { id = "b", v = 1 }, new { id = "c", v = 1 }), Run(mark), Ct));
+        Assert.Equal(new RecordWriteResult(3, 0, 0, 0),
+            await _store.SaveAsync(Environment, connection, Model, Records(new { id = "d", v = 1 }, new { id = "e", v = 1 }, new { id = "f", v = 1 }), Run(mark), Ct));
+        var before = await AllAsync(connection);
+
+        var result = await _store.SaveAsync(Environment, connection, Model, Records(new { id = "c", v = 1 }, new { id = "e", v = 2 }, new { id = "g", v = 1 }), Run(mark), Ct);
+
+        Assert.Equal(new RecordWriteResult(1, 1, 1, 0), result);
+        var rows = await AllAsync(connection);
+        Assert.Equal(["a", "b", "c", "d", "e", "f", "g"], rows.Select(r => r.ExternalId).Order(StringComparer.Ordinal));
+        Assert.Equal("UPDATED", rows.Single(r => r.ExternalId == "e").LastAction);
+        Assert.Equal("ADDED", rows.Single(r => r.ExternalId == "g").LastAction);
+        Assert.Equal(before.Single(r => r.ExternalId == "c").Cursor, rows.Single(r => r.ExternalId == "c").Cursor);
+        Assert.Equal(["e", "g"], rows.TakeLast(2).Select(r => r.ExternalId).Order(StringComparer.Ordinal));
+        Assert.Equal(7L, await ScalarAsync<long>("SELECT count(*) FROM records WHERE connection_id = @c AND seen_at = '2026-11-01 12:00:00+00'", connection));
+    }
+
+    [Fact]
     public async Task Soft_delete_marks_records_deleted_once_and_keeps_them_in_the_stream()
     {
         var connection = NewConnection();
