@@ -838,7 +838,7 @@ public sealed class RecordStore : IDisposable
                 foreach (var n in rewritten)
                 {
                     await staging.StartRowAsync(ct);
-                    await staging.WriteAsync(batch.Ids[n], NpgsqlDbType.Uuid, ct);
+                    await staging.WriteAsync(batch.Id(n), NpgsqlDbType.Uuid, ct);
                     await staging.WriteAsync(batch.ExternalIds[n], NpgsqlDbType.Text, ct);
                     await staging.WriteAsync(batch.Payload(n), NpgsqlDbType.Bytea, ct);
                     await staging.WriteAsync(batch.Hash(n), NpgsqlDbType.Bytea, ct);
@@ -895,7 +895,7 @@ public sealed class RecordStore : IDisposable
         foreach (var n in rows)
         {
             await copy.StartRowAsync(ct);
-            await copy.WriteAsync(batch.Ids[n], NpgsqlDbType.Uuid, ct);
+            await copy.WriteAsync(batch.Id(n), NpgsqlDbType.Uuid, ct);
             await copy.WriteAsync(environmentId, NpgsqlDbType.Integer, ct);
             await copy.WriteAsync(connectionId, NpgsqlDbType.Integer, ct);
             await copy.WriteAsync(model, NpgsqlDbType.Text, ct);
@@ -949,21 +949,35 @@ public sealed class RecordStore : IDisposable
         private readonly int[] _offsets;
         private readonly int[] _lengths;
         private readonly byte[] _hashes;
+        private readonly string[] _idsAsSent;
+        private readonly Guid?[] _ids;
+        private readonly Guid _namespace;
+        private readonly int _connectionId;
+        private readonly string _model;
 
-        private StagedBatch(int count, int bytes)
+        private StagedBatch(int connectionId, string model, int count, int bytes)
         {
+            _connectionId = connectionId;
+            _model = model;
+            _namespace = RecordIds.Namespace(connectionId, model);
+            _ids = new Guid?[count];
             _buffer = ArrayPool<byte>.Shared.Rent(Math.Max(bytes, 1));
             _offsets = new int[count];
             _lengths = new int[count];
             _hashes = new byte[count * 16];
-            Ids = new Guid[count];
+            _idsAsSent = new string[count];
             ExternalIds = new string[count];
             Sizes = new int[count];
         }
 
         public int Count { get; private set; }
 
-        public Guid[] Ids { get; }
+        /// <summary>
+        /// The record's stable id, derived when first asked for: only records that are written need one (an unchanged
+        /// re-run never does), and each costs a SHA-1. Derived from the id as sent, before NUL bytes are dropped
+        /// (Nango's formatRecords).
+        /// </summary>
+        public Guid Id(int n) => _ids[n] ??= RecordIds.For(_namespace, _connectionId, _model, _idsAsSent[n]);
 
         public string[] ExternalIds { get; }
 
@@ -992,8 +1006,7 @@ public sealed class RecordStore : IDisposable
             }
 
             // The payload without its id is never longer than the record as sent.
-            var batch = new StagedBatch(last.Count, bytes);
-            var @namespace = RecordIds.Namespace(connectionId, model);
+            var batch = new StagedBatch(connectionId, model, last.Count, bytes);
             var offset = 0;
             for (var i = 0; i < records.Count; i++)
             {
@@ -1004,8 +1017,7 @@ public sealed class RecordStore : IDisposable
                 var n = batch.Count++;
                 var raw = JsonMarshal.GetRawUtf8Value(records[i]);
                 var length = RecordPayload.WithoutId(raw, batch._buffer.AsSpan(offset));
-                // The id is derived from the id as sent, before NUL bytes are dropped (Nango's formatRecords).
-                batch.Ids[n] = RecordIds.For(@namespace, connectionId, model, RawIdText(records[i]));
+                batch._idsAsSent[n] = RawIdText(records[i]);
                 batch.ExternalIds[n] = externalIds[i];
                 batch.Sizes[n] = raw.Length;
                 batch._offsets[n] = offset;
