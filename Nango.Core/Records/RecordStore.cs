@@ -941,7 +941,9 @@ public sealed class RecordStore : IDisposable
     /// <summary>
     /// A validated batch ready for COPY: per record its stable id, external id, stored payload (the JSON object as sent
     /// without its top-level <c>id</c> member, in one pooled buffer), the MD5 of the record as sent and its size as
-    /// sent. A later record with the same id replaces an earlier one.
+    /// sent. A later record with the same id replaces an earlier one. The id and the payload are made when first asked
+    /// for: only records that are written need them, and an unchanged re-run writes none (the payload is a second pass
+    /// over the record's JSON, the id a SHA-1).
     /// </summary>
     private sealed class StagedBatch : IDisposable
     {
@@ -949,8 +951,9 @@ public sealed class RecordStore : IDisposable
         private readonly int[] _offsets;
         private readonly int[] _lengths;
         private readonly byte[] _hashes;
-        private readonly string[] _idsAsSent;
         private readonly Guid?[] _ids;
+        private readonly JsonElement[] _sources;
+        private int _used;
         private readonly Guid _namespace;
         private readonly int _connectionId;
         private readonly string _model;
@@ -961,30 +964,36 @@ public sealed class RecordStore : IDisposable
             _model = model;
             _namespace = RecordIds.Namespace(connectionId, model);
             _ids = new Guid?[count];
+            _sources = new JsonElement[count];
             _buffer = ArrayPool<byte>.Shared.Rent(Math.Max(bytes, 1));
             _offsets = new int[count];
             _lengths = new int[count];
             _hashes = new byte[count * 16];
-            _idsAsSent = new string[count];
             ExternalIds = new string[count];
             Sizes = new int[count];
         }
 
         public int Count { get; private set; }
 
-        /// <summary>
-        /// The record's stable id, derived when first asked for: only records that are written need one (an unchanged
-        /// re-run never does), and each costs a SHA-1. Derived from the id as sent, before NUL bytes are dropped
-        /// (Nango's formatRecords).
-        /// </summary>
-        public Guid Id(int n) => _ids[n] ??= RecordIds.For(_namespace, _connectionId, _model, _idsAsSent[n]);
+        /// <summary>The record's stable id, derived from the id as sent, before NUL bytes are dropped (Nango's formatRecords).</summary>
+        public Guid Id(int n) => _ids[n] ??= RecordIds.For(_namespace, _connectionId, _model, RawIdText(_sources[n]));
 
         public string[] ExternalIds { get; }
 
         /// <summary>The record's JSON text as sent, in bytes (<c>size_bytes</c>).</summary>
         public int[] Sizes { get; }
 
-        public ReadOnlyMemory<byte> Payload(int i) => _buffer.AsMemory(_offsets[i], _lengths[i]);
+        public ReadOnlyMemory<byte> Payload(int n)
+        {
+            if (_lengths[n] < 0)
+            {
+                // The buffer holds every record as sent; the payload without its id is never longer.
+                _offsets[n] = _used;
+                _lengths[n] = RecordPayload.WithoutId(JsonMarshal.GetRawUtf8Value(_sources[n]), _buffer.AsSpan(_used));
+                _used += _lengths[n];
+            }
+            return _buffer.AsMemory(_offsets[n], _lengths[n]);
+        }
 
         public ReadOnlyMemory<byte> Hash(int i) => _hashes.AsMemory(i * 16, 16);
 
@@ -1005,9 +1014,7 @@ public sealed class RecordStore : IDisposable
                 bytes += JsonMarshal.GetRawUtf8Value(records[i]).Length;
             }
 
-            // The payload without its id is never longer than the record as sent.
             var batch = new StagedBatch(connectionId, model, last.Count, bytes);
-            var offset = 0;
             for (var i = 0; i < records.Count; i++)
             {
                 if (last[externalIds[i]] != i)
@@ -1016,17 +1023,14 @@ public sealed class RecordStore : IDisposable
                 }
                 var n = batch.Count++;
                 var raw = JsonMarshal.GetRawUtf8Value(records[i]);
-                var length = RecordPayload.WithoutId(raw, batch._buffer.AsSpan(offset));
-                batch._idsAsSent[n] = RawIdText(records[i]);
+                batch._sources[n] = records[i];
+                batch._lengths[n] = -1;
                 batch.ExternalIds[n] = externalIds[i];
                 batch.Sizes[n] = raw.Length;
-                batch._offsets[n] = offset;
-                batch._lengths[n] = length;
                 // MD5 names the payload to spot unchanged records; it is not a security boundary.
 #pragma warning disable CA5351
                 MD5.HashData(raw, batch._hashes.AsSpan(n * 16, 16));
 #pragma warning restore CA5351
-                offset += length;
             }
             return batch;
         }
