@@ -1,0 +1,205 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json.Nodes;
+using System.Threading.Channels;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
+using Nango.Core.Functions.Runners;
+using Nango.Runner.Protocol;
+using Nango.Tests.Api.Functions.Support;
+using Nango.Tests.Api.Support;
+using Nango.Tests.Infrastructure;
+using Npgsql;
+
+namespace Nango.Tests.Api.Functions;
+
+/// <summary>
+/// A sync's records reach Nango one chunk at a time through the runner callback <c>POST /internal/runner/tasks/{id}/records</c>.
+/// A chunk Nango cannot take (not JSON, missing its action, model or records, records not an array, an unknown action,
+/// a record without an id) is refused with a 400 whose RunnerError type says why, and stores nothing of the chunk, so
+/// the sync's records never hold half a chunk; a caller without the runner token is refused outright; and a good chunk
+/// sent after all of them is stored whole. Nango.Web runs in remote-runner mode against a stand-in runner hosted here,
+/// which accepts the sync task and lets the test call back in the runner's place with the task's real id and URL.
+/// </summary>
+[Trait("Category", "Integration")]
+public sealed class RunnerCallbackRecordsTests : IAsyncLifetime
+{
+    private const string SharedToken = "callback-records-runner-token-for-tests";
+    private const string StandInId = "stand-in";
+
+    private readonly Channel<RunnerTaskRequest> _received = Channel.CreateUnbounded<RunnerTaskRequest>();
+    private WebApplication _runner = null!;
+    private RemoteFactory _web = null!;
+
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    public async ValueTask InitializeAsync()
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.WebHost.UseUrls("http://127.0.0.1:0");
+        _runner = builder.Build();
+        // Like Nango.Runner's TaskEndpoints: every call carries the shared token, else 401.
+        _runner.Use(async (context, next) =>
+        {
+            if (context.Request.Headers.Authorization.ToString() != "Bearer " + SharedToken)
+            {
+                context.Response.StatusCode = StatusCodes.Status401Unauthorized;
+                return;
+            }
+            await next(context);
+        });
+        _runner.MapGet(RunnerRoutes.Health, () => Results.Json(new RunnerHealth
+        {
+            Status = "ok",
+            RunnerId = StandInId,
+            RunningTasks = [],
+            MaxConcurrentTasks = 64,
+            WorkingSetBytes = 0,
+            ManagedHeapBytes = 0,
+            UptimeMs = 0,
+        }, RunnerJson.Options));
+        // Accepts every task and runs nothing: the test sends the callbacks a runner would.
+        _runner.MapPost(RunnerRoutes.Tasks, async (HttpContext http) =>
+        {
+            var request = await http.Request.ReadFromJsonAsync<RunnerTaskRequest>(RunnerJson.Options, http.RequestAborted);
+            _received.Writer.TryWrite(request!);
+            return Results.Json(new RunnerTaskAccepted(request!.TaskId, StandInId), RunnerJson.Options, statusCode: StatusCodes.Status202Accepted);
+        });
+        await _runner.StartAsync(Ct);
+        _web = new RemoteFactory(_runner.Urls.First());
+        await _web.InitializeAsync();
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _web.DisposeAsync();
+        await _runner.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task Bad_records_chunks_are_refused_with_their_reason_and_store_nothing_and_a_good_chunk_after_them_is_stored()
+    {
+        var task = await StartedSyncTaskAsync();
+        var records = new Uri(task.CallbackUrl.TrimEnd('/') + RunnerRoutes.ForTask(RunnerRoutes.CallbackRecords, task.TaskId));
+        const string goodChunk = """{"action":"save","model":"Item","records":[{"id":"r1","n":1},{"id":"r2","n":2}]}""";
+
+        // The right chunk from a caller without the runner token: refused before anything is read or written.
+        using (var intruder = await PostAsync(records, goodChunk, "not-the-runner-token"))
+        {
+            Assert.Equal(HttpStatusCode.Unauthorized, intruder.StatusCode);
+        }
+        Assert.Equal(0, await RecordRowsAsync());
+
+        (string Body, string Type)[] refused =
+        [
+            // Cut off mid-chunk (a runner that died while sending): not JSON.
+            ("""{"action":"save","model":"Item","records":[{"id":"r1"},""", "invalid_body"),
+            ("""{"model":"Item","records":[{"id":"r1"}]}""", "invalid_body"),
+            ("""{"action":"save","records":[{"id":"r1"}]}""", "invalid_body"),
+            ("""{"action":"save","model":"Item"}""", "invalid_body"),
+            ("""[{"id":"r1"}]""", "invalid_body"),
+            ("""{"action":"save","model":"Item","records":{"id":"r1"}}""", "invalid_records"),
+            ("""{"action":"upsert","model":"Item","records":[{"id":"r1"}]}""", "invalid_records_action"),
+            // The first record is fine: the chunk is still refused whole, not stored up to the bad record.
+            ("""{"action":"save","model":"Item","records":[{"id":"r1"},{"name":"no id"}]}""", "invalid_sync_record"),
+        ];
+        foreach (var (body, type) in refused)
+        {
+            using var response = await PostAsync(records, body, SharedToken);
+            var text = await response.Content.ReadAsStringAsync(Ct);
+            Assert.True(response.StatusCode == HttpStatusCode.BadRequest, $"{body} → {(int)response.StatusCode} {text}");
+            var error = JsonNode.Parse(text)!;
+            Assert.True((string?)error["type"] == type && (int?)error["status"] == 400, $"{body} → {text}");
+            Assert.Equal(0, await RecordRowsAsync());
+        }
+
+        using var stored = await PostAsync(records, goodChunk, SharedToken);
+        var result = await stored.Content.ReadAsStringAsync(Ct);
+        Assert.True(stored.StatusCode == HttpStatusCode.OK, result);
+        // "added": 2 (not "unchanged") also shows no earlier call had stored these ids.
+        Assert.True(JsonNode.DeepEquals(JsonNode.Parse("""{"added":2,"updated":0,"unchanged":0,"deleted":0}"""), JsonNode.Parse(result)), result);
+        Assert.Equal(2, await RecordRowsAsync());
+    }
+
+    /// <summary>
+    /// Sets up a connection with an auto-started sync and returns the task the stand-in runner received once Nango
+    /// has recorded it as running there: the callbacks answer 410 for a task that is not STARTED.
+    /// </summary>
+    private async Task<RunnerTaskRequest> StartedSyncTaskAsync()
+    {
+        var client = _web.CreateApiClient();
+        await client.CreateIntegrationAsync("github");
+        await client.ImportConnectionAsync("github", "conn-1");
+        using (var deploy = await client.DeployAsync(DeployBodies.Body([DeployBodies.Sync("items")])))
+        {
+            Assert.True(deploy.StatusCode == HttpStatusCode.OK, await deploy.Content.ReadAsStringAsync(Ct));
+        }
+
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(Ct);
+        timeout.CancelAfter(TimeSpan.FromSeconds(90));
+        RunnerTaskRequest task;
+        do
+        {
+            task = await _received.Reader.ReadAsync(timeout.Token);
+        }
+        while (task.Kind != RunnerTaskKinds.Sync);
+        Assert.Equal("items", task.Function.Name);
+
+        // The dispatcher names the runner only after its 202: from then on the task is Nango's running task on it.
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (true)
+        {
+            var (state, runnerId) = await TaskStateAsync(Guid.Parse(task.TaskId));
+            if (runnerId is not null)
+            {
+                Assert.Equal("STARTED", state);
+                Assert.Equal("remote-0", runnerId);
+                return task;
+            }
+            Assert.True(DateTime.UtcNow < deadline, $"The task was never assigned to the runner; state {state}.");
+            await Task.Delay(50, Ct);
+        }
+    }
+
+    private static async Task<HttpResponseMessage> PostAsync(Uri url, string body, string token)
+    {
+        using var http = new HttpClient();
+        using var request = new HttpRequestMessage(HttpMethod.Post, url) { Content = new StringContent(body, Encoding.UTF8, "application/json") };
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        return await http.SendAsync(request, Ct);
+    }
+
+    private async Task<(string State, string? RunnerId)> TaskStateAsync(Guid taskId)
+    {
+        await using var db = new NpgsqlConnection(_web.ConnectionString);
+        await db.OpenAsync(Ct);
+        await using var read = new NpgsqlCommand("SELECT state, runner_id FROM function_tasks WHERE id = @t", db);
+        read.Parameters.AddWithValue("t", taskId);
+        await using var reader = await read.ExecuteReaderAsync(Ct);
+        Assert.True(await reader.ReadAsync(Ct), $"No task {taskId}.");
+        return (reader.GetString(0), reader.IsDBNull(1) ? null : reader.GetString(1));
+    }
+
+    /// <summary>Every row of conn-1 in <c>records</c>, soft-deleted ones included: "nothing written" means none at all.</summary>
+    private async Task<long> RecordRowsAsync()
+    {
+        await using var db = new NpgsqlConnection(_web.ConnectionString);
+        await db.OpenAsync(Ct);
+        await using var count = new NpgsqlCommand(
+            "SELECT count(*) FROM records r JOIN connections c ON c.id = r.connection_id WHERE c.connection_id = 'conn-1'", db);
+        return (long)(await count.ExecuteScalarAsync(Ct))!;
+    }
+
+    private sealed class RemoteFactory(string runnerUrl) : NangoWebFactory
+    {
+        protected override IEnumerable<KeyValuePair<string, string?>> ExtraSettings =>
+        [
+            KeyValuePair.Create("Nango:Runner:Mode", (string?)RunnerOptions.RemoteMode),
+            KeyValuePair.Create("Nango:Runner:Urls:0", (string?)runnerUrl),
+            KeyValuePair.Create("Nango:Runner:Token", (string?)SharedToken),
+        ];
+    }
+}
