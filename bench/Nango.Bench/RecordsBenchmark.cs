@@ -142,8 +142,8 @@ internal static class RecordsBenchmark
                 ["runnerFirstRunStartedToEndPerSecond"] = PerSecond(count, runnerFirst.StartedToEndSeconds),
                 ["runnerUnchangedRunPerSecond"] = PerSecond(count, runnerAgainSeconds),
                 ["runnerUnchangedRunStartedToEndPerSecond"] = PerSecond(count, runnerAgain.StartedToEndSeconds),
-                ["runnerFirstRunCpuSeconds"] = new JsonObject { ["web"] = BenchSupport.Round(runnerFirst.WebCpu.TotalSeconds), ["runner"] = BenchSupport.Round(runnerFirst.RunnerCpu.TotalSeconds) },
-                ["runnerUnchangedRunCpuSeconds"] = new JsonObject { ["web"] = BenchSupport.Round(runnerAgain.WebCpu.TotalSeconds), ["runner"] = BenchSupport.Round(runnerAgain.RunnerCpu.TotalSeconds) },
+                ["runnerFirstRunCpuSeconds"] = runnerFirst.CpuJson(),
+                ["runnerUnchangedRunCpuSeconds"] = runnerAgain.CpuJson(),
                 ["rawSelectPerSecond"] = PerSecond(count, rawSelect),
                 ["apiReadPerSecond"] = PerSecond(count, http),
                 ["apiReadWebCpuMsPerPage"] = BenchSupport.Round(cpu.TotalMilliseconds / pages),
@@ -178,10 +178,10 @@ internal static class RecordsBenchmark
             Console.WriteLine($"| sync run, script alone (builds the records in the runner, saves none) | {scriptOnly.TriggerToEndSeconds:0.000} | {PerSecond(count, scriptOnly.TriggerToEndSeconds):N0} | |");
             Console.WriteLine($"| sync run through the runner, first run (trigger → end) | {runnerFirstSeconds:0.000} | {PerSecond(count, runnerFirstSeconds):N0} | " +
                 $"{copyPlain / runnerFirstSeconds:0.00}× raw COPY (plain), {copyIndexed / runnerFirstSeconds:0.00}× (indexed), {first / runnerFirstSeconds:0.00}× the store in process; " +
-                $"started → end {runnerFirst.StartedToEndSeconds:0.000} s; CPU: Nango.Web {runnerFirst.WebCpu.TotalSeconds:0.0} s, runner {runnerFirst.RunnerCpu.TotalSeconds:0.0} s |");
+                $"started → end {runnerFirst.StartedToEndSeconds:0.000} s; {runnerFirst.DescribeCpu()} |");
             Console.WriteLine($"| sync run through the runner, unchanged re-run (trigger → end) | {runnerAgainSeconds:0.000} | {PerSecond(count, runnerAgainSeconds):N0} | " +
                 $"{runnerFirstSeconds / runnerAgainSeconds:0.00}× faster than the first; started → end {runnerAgain.StartedToEndSeconds:0.000} s; " +
-                $"CPU: Nango.Web {runnerAgain.WebCpu.TotalSeconds:0.0} s, runner {runnerAgain.RunnerCpu.TotalSeconds:0.0} s |");
+                $"{runnerAgain.DescribeCpu()} |");
             Console.WriteLine($"| raw keyset SELECT, pages of {PageSize:N0} (baseline) | {rawSelect:0.000} | {PerSecond(count, rawSelect):N0} | |");
             Console.WriteLine($"| GET /records, limit {PageSize:N0}, loopback HTTP | {http:0.000} | {PerSecond(count, http):N0} | {rawSelect / http:0.00}× raw SELECT; Nango.Web CPU {cpu.TotalMilliseconds / pages:0.0} ms/page |");
             Console.WriteLine();
@@ -192,6 +192,9 @@ internal static class RecordsBenchmark
                 Console.WriteLine($"| {goal.Text} | {goal.Measured} | {(goal.Met ? "PASS" : "MISS")} |");
             }
             Console.WriteLine();
+            Console.WriteLine($"CPU floor (the three processes' CPU over {System.Environment.ProcessorCount} cores): first run {runnerFirst.CpuFloorSeconds:0.00} s " +
+                $"(at most {PerSecond(count, runnerFirst.CpuFloorSeconds):N0} records/s with that much work), unchanged re-run {runnerAgain.CpuFloorSeconds:0.00} s " +
+                $"(at most {runnerFirst.CpuFloorSeconds / runnerAgain.CpuFloorSeconds:0.00}× faster than the first's floor).");
             Console.WriteLine($"load average (1/5/15 min) at the end: {LoadAverage()} on {System.Environment.ProcessorCount} cores");
             Console.WriteLine($"results: {BenchSupport.WriteResult(result, "records", stamp)}");
             return 0;

@@ -78,6 +78,7 @@ internal static class RecordsThroughRunner
     {
         var webCpuBefore = web.CpuTime;
         var runnerCpuBefore = ChildrenCpu(web.Id);
+        var postgresCpuBefore = PostgresCpu();
         using (var trigger = await client.PostAsJsonAsync("/sync/trigger", new { provider_config_key = integrationKey, connection_id = ConnectionName, syncs = new[] { sync } }))
         {
             if (trigger.StatusCode != HttpStatusCode.OK)
@@ -111,7 +112,8 @@ internal static class RecordsThroughRunner
                     var started = reader.GetFieldValue<DateTimeOffset>(2);
                     var ended = reader.GetFieldValue<DateTimeOffset>(3);
                     return new SyncRunTiming((ended - created).TotalSeconds, (ended - started).TotalSeconds,
-                        JsonNode.Parse(reader.GetString(4)) as JsonObject ?? [], web.CpuTime - webCpuBefore, ChildrenCpu(web.Id) - runnerCpuBefore);
+                        JsonNode.Parse(reader.GetString(4)) as JsonObject ?? [], web.CpuTime - webCpuBefore, ChildrenCpu(web.Id) - runnerCpuBefore,
+                        PostgresCpu() - postgresCpuBefore);
                 }
             }
             if (watch.Elapsed > timeout)
@@ -129,8 +131,16 @@ internal static class RecordsThroughRunner
         return body?["syncs"]?[0] as JsonObject ?? throw new InvalidOperationException($"GET /sync/status returned no status for {sync}.");
     }
 
+    /// <summary>
+    /// CPU used so far by every process named <c>postgres</c> on this machine (server, backends, WAL writer), or zero
+    /// when the database runs elsewhere. Includes the bench's own polling query, a few milliseconds per run.
+    /// </summary>
+    internal static TimeSpan PostgresCpu() => ProcessesCpu(stat => stat.Command == "postgres");
+
     /// <summary>CPU used so far by the direct children of <paramref name="pid"/>: the runner processes Nango.Web spawned.</summary>
-    internal static TimeSpan ChildrenCpu(int pid)
+    internal static TimeSpan ChildrenCpu(int pid) => ProcessesCpu(stat => stat.Parent == pid);
+
+    private static TimeSpan ProcessesCpu(Func<(string Command, int Parent), bool> select)
     {
         var total = TimeSpan.Zero;
         if (!Directory.Exists("/proc"))
@@ -147,8 +157,9 @@ internal static class RecordsThroughRunner
             {
                 // Field 4 of /proc/<pid>/stat is the parent; the command name before it is in parentheses and may hold spaces.
                 var stat = File.ReadAllText(Path.Combine(directory, "stat"));
+                var command = stat[(stat.IndexOf('(') + 1)..stat.LastIndexOf(')')];
                 var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
-                if (int.Parse(fields[1], CultureInfo.InvariantCulture) == pid)
+                if (select((command, int.Parse(fields[1], CultureInfo.InvariantCulture))))
                 {
                     using var process = Process.GetProcessById(child);
                     total += process.TotalProcessorTime;
@@ -250,8 +261,24 @@ internal static class RecordsThroughRunner
 }
 
 /// <summary>One triggered sync run: its times (database clock), its per-model result, and the CPU each process used.</summary>
-internal sealed record SyncRunTiming(double TriggerToEndSeconds, double StartedToEndSeconds, JsonObject Models, TimeSpan WebCpu, TimeSpan RunnerCpu)
+internal sealed record SyncRunTiming(double TriggerToEndSeconds, double StartedToEndSeconds, JsonObject Models, TimeSpan WebCpu, TimeSpan RunnerCpu, TimeSpan PostgresCpu)
 {
+    /// <summary>The CPU the run's three processes used together, spread over every core: no schedule of the same work
+    /// on this machine ends sooner.</summary>
+    public double CpuFloorSeconds => (WebCpu + RunnerCpu + PostgresCpu).TotalSeconds / System.Environment.ProcessorCount;
+
+    public JsonObject CpuJson() => new()
+    {
+        ["web"] = BenchSupport.Round(WebCpu.TotalSeconds),
+        ["runner"] = BenchSupport.Round(RunnerCpu.TotalSeconds),
+        ["postgres"] = BenchSupport.Round(PostgresCpu.TotalSeconds),
+        ["floorSeconds"] = BenchSupport.Round(CpuFloorSeconds),
+    };
+
+    public string DescribeCpu() =>
+        $"CPU: Nango.Web {WebCpu.TotalSeconds:0.0} s, runner {RunnerCpu.TotalSeconds:0.0} s, Postgres {PostgresCpu.TotalSeconds:0.0} s " +
+        $"(spread over {System.Environment.ProcessorCount} cores at least {CpuFloorSeconds:0.00} s)";
+
     public int Count(string model, string key) => (int?)Models[model]?[key] ?? 0;
 
     public string Describe(string model) =>
