@@ -4,6 +4,7 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using System.Text.Unicode;
 using Nango.Core.Common;
 using Npgsql;
 using NpgsqlTypes;
@@ -1048,6 +1049,12 @@ public sealed class RecordStore : IDisposable
                 throw new RecordValidationException(ErrorCodes.RecordTooLarge,
                     $"Record {index} is {raw.Length:N0} bytes; the largest record is {maxBytes:N0} bytes.", index);
             }
+            // Kept as sent (bytea) and answered as is by GET /records: bytes that are not UTF-8 would make its response
+            // invalid JSON text. The parser checks the structure, not the bytes inside strings.
+            if (!Utf8.IsValid(raw))
+            {
+                throw new RecordValidationException(ErrorCodes.InvalidSyncRecord, $"Record {index} is not valid UTF-8.", index);
+            }
             if (ContainsNulEscape(raw))
             {
                 throw new RecordValidationException(ErrorCodes.InvalidSyncRecord,
@@ -1059,7 +1066,7 @@ public sealed class RecordStore : IDisposable
             }
             var text = id.ValueKind switch
             {
-                JsonValueKind.String => StripNul(id.GetString()!),
+                JsonValueKind.String => StripNul(IdText(id, index)),
                 JsonValueKind.Number => id.GetRawText(),
                 _ => throw new RecordValidationException(ErrorCodes.InvalidSyncRecord, $"Record {index}: id must be a string or a number.", index),
             };
@@ -1073,6 +1080,19 @@ public sealed class RecordStore : IDisposable
                     $"Record {index}: id is longer than {MaxExternalIdLength} characters.", index);
             }
             return text;
+        }
+
+        /// <summary>A string id's text; an escaped lone surrogate (<c>"\ud800"</c>) has none.</summary>
+        private static string IdText(JsonElement id, int index)
+        {
+            try
+            {
+                return id.GetString()!;
+            }
+            catch (InvalidOperationException)
+            {
+                throw new RecordValidationException(ErrorCodes.InvalidSyncRecord, $"Record {index}: id is not valid Unicode text.", index);
+            }
         }
 
         private static string RawIdText(JsonElement record)

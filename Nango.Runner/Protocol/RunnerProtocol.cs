@@ -321,26 +321,34 @@ public sealed record RunnerRecordsRequest
         }
         string? action = null, model = null, mergingStrategy = null;
         JsonElement? records = null;
-        foreach (var property in root.EnumerateObject())
+        try
         {
-            var value = property.Value;
-            var text = value.ValueKind == JsonValueKind.String ? value.GetString() : null;
-            if (Named(property, nameof(Action)))
+            foreach (var property in root.EnumerateObject())
             {
-                action = text;
+                var value = property.Value;
+                var text = value.ValueKind == JsonValueKind.String ? value.GetString() : null;
+                if (Named(property, nameof(Action)))
+                {
+                    action = text;
+                }
+                else if (Named(property, nameof(Model)))
+                {
+                    model = text;
+                }
+                else if (Named(property, nameof(MergingStrategy)))
+                {
+                    mergingStrategy = text;
+                }
+                else if (Named(property, nameof(Records)))
+                {
+                    records = value;
+                }
             }
-            else if (Named(property, nameof(Model)))
-            {
-                model = text;
-            }
-            else if (Named(property, nameof(MergingStrategy)))
-            {
-                mergingStrategy = text;
-            }
-            else if (Named(property, nameof(Records)))
-            {
-                records = value;
-            }
+        }
+        catch (InvalidOperationException)
+        {
+            // The parser checks the UTF-8 of a name or a string only when it is read: such a request is not valid JSON text.
+            return null;
         }
         return action is null || model is null || records is not { } array ? null
             : new RunnerRecordsRequest { Action = action, Model = model, Records = array, MergingStrategy = mergingStrategy };

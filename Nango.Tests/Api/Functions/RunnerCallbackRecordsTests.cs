@@ -93,26 +93,33 @@ public sealed class RunnerCallbackRecordsTests : IAsyncLifetime
         }
         Assert.Equal(0, await RecordRowsAsync());
 
-        (string Body, string Type)[] refused =
+        (byte[] Body, string Type)[] refused =
         [
             // Cut off mid-chunk (a runner that died while sending): not JSON.
-            ("""{"action":"save","model":"Item","records":[{"id":"r1"},""", "invalid_body"),
-            ("""{"model":"Item","records":[{"id":"r1"}]}""", "invalid_body"),
-            ("""{"action":"save","records":[{"id":"r1"}]}""", "invalid_body"),
-            ("""{"action":"save","model":"Item"}""", "invalid_body"),
-            ("""[{"id":"r1"}]""", "invalid_body"),
-            ("""{"action":"save","model":"Item","records":{"id":"r1"}}""", "invalid_records"),
-            ("""{"action":"upsert","model":"Item","records":[{"id":"r1"}]}""", "invalid_records_action"),
+            (Utf8("""{"action":"save","model":"Item","records":[{"id":"r1"},"""), "invalid_body"),
+            (Utf8("""{"model":"Item","records":[{"id":"r1"}]}"""), "invalid_body"),
+            (Utf8("""{"action":"save","records":[{"id":"r1"}]}"""), "invalid_body"),
+            (Utf8("""{"action":"save","model":"Item"}"""), "invalid_body"),
+            (Utf8("""[{"id":"r1"}]"""), "invalid_body"),
+            (Utf8("""{"action":"save","model":"Item","records":{"id":"r1"}}"""), "invalid_records"),
+            (Utf8("""{"action":"upsert","model":"Item","records":[{"id":"r1"}]}"""), "invalid_records_action"),
             // The first record is fine: the chunk is still refused whole, not stored up to the bad record.
-            ("""{"action":"save","model":"Item","records":[{"id":"r1"},{"name":"no id"}]}""", "invalid_sync_record"),
+            (Utf8("""{"action":"save","model":"Item","records":[{"id":"r1"},{"name":"no id"}]}"""), "invalid_sync_record"),
+            // An escaped lone surrogate is valid JSON but no text: it cannot name a record.
+            (Utf8("""{"action":"save","model":"Item","records":[{"id":"\ud800"}]}"""), "invalid_sync_record"),
+            // Bytes that are not UTF-8 (the parser checks only the structure): in the model, and inside a record, which is
+            // stored as sent and would make GET /records answer text that is not UTF-8.
+            (WithByte("""{"action":"save","model":"It""", 0xFF, """em","records":[{"id":"r1"}]}"""), "invalid_body"),
+            (WithByte("""{"action":"save","model":"Item","records":[{"id":"r1","title":"caf""", 0xE9, "\"}]}"), "invalid_sync_record"),
         ];
         foreach (var (body, type) in refused)
         {
             using var response = await PostAsync(records, body, SharedToken);
             var text = await response.Content.ReadAsStringAsync(Ct);
-            Assert.True(response.StatusCode == HttpStatusCode.BadRequest, $"{body} → {(int)response.StatusCode} {text}");
+            var sent = Encoding.UTF8.GetString(body);
+            Assert.True(response.StatusCode == HttpStatusCode.BadRequest, $"{sent} → {(int)response.StatusCode} {text}");
             var error = JsonNode.Parse(text)!;
-            Assert.True((string?)error["type"] == type && (int?)error["status"] == 400, $"{body} → {text}");
+            Assert.True((string?)error["type"] == type && (int?)error["status"] == 400, $"{sent} → {text}");
             Assert.Equal(0, await RecordRowsAsync());
         }
 
@@ -164,10 +171,19 @@ public sealed class RunnerCallbackRecordsTests : IAsyncLifetime
         }
     }
 
-    private static async Task<HttpResponseMessage> PostAsync(Uri url, string body, string token)
+    private static byte[] Utf8(string text) => Encoding.UTF8.GetBytes(text);
+
+    /// <summary>UTF-8 text with one raw byte between its two parts: 0xFF or a lone 0xE9 is not UTF-8.</summary>
+    private static byte[] WithByte(string before, byte raw, string after) => [.. Utf8(before), raw, .. Utf8(after)];
+
+    private static Task<HttpResponseMessage> PostAsync(Uri url, string body, string token) => PostAsync(url, Encoding.UTF8.GetBytes(body), token);
+
+    private static async Task<HttpResponseMessage> PostAsync(Uri url, byte[] body, string token)
     {
         using var http = new HttpClient();
-        using var request = new HttpRequestMessage(HttpMethod.Post, url) { Content = new StringContent(body, Encoding.UTF8, "application/json") };
+        using var content = new ByteArrayContent(body);
+        content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
+        using var request = new HttpRequestMessage(HttpMethod.Post, url) { Content = content };
         request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
         return await http.SendAsync(request, Ct);
     }
