@@ -37,15 +37,6 @@ public sealed class RecordStore : IDisposable
         ) ON COMMIT DELETE ROWS
         """;
 
-    /// <summary>A batch's keys, for <see cref="Classify"/>.</summary>
-    private const string KeysTable = """
-        CREATE TEMP TABLE IF NOT EXISTS records_keys (
-            n integer NOT NULL,
-            external_id text NOT NULL,
-            data_hash bytea NOT NULL
-        ) ON COMMIT DELETE ROWS
-        """;
-
     /// <summary>
     /// The predicate of the cursor index <c>ix_records_cursor</c> (migration RecordsCursorIndexForChangeStream): always
     /// true, so the index holds every record, but a query can use the index only when it states the predicate. The
@@ -62,8 +53,6 @@ public sealed class RecordStore : IDisposable
     private const string CopyStaging = "COPY records_staging (id, external_id, payload, data_hash, size_bytes) FROM STDIN (FORMAT BINARY)";
 
     private const string AllNewSavepoint = "all_new";
-
-    private const string CopyKeys = "COPY records_keys (n, external_id, data_hash) FROM STDIN (FORMAT BINARY)";
 
     /// <summary>New records go straight into the table: the model's lock guarantees no row with their ids appears meanwhile.</summary>
     private const string CopyNew = """
@@ -105,7 +94,8 @@ public sealed class RecordStore : IDisposable
         """;
 
     /// <summary>
-    /// Classifies a batch by its keys alone (external id and payload hash, staged by <see cref="CopyKeys"/>) against
+    /// Classifies a batch by its keys alone (external ids as one array, their payload hashes as one bytea of 16 bytes
+    /// each, in the batch's order: two parameters, no staging table to fill and empty) against
     /// the stored records, marks the unchanged ones seen when deletes are tracked, adds the counts to the run, and
     /// returns the counts with the records that must be written (a row of counts and nulls when none must) and how:
     /// a new one is copied straight into the table, an existing one (changed, deleted, pruned) goes through
@@ -127,7 +117,9 @@ public sealed class RecordStore : IDisposable
                    r.deleted_at IS NOT NULL AS was_deleted,
                    r.data_hash IS DISTINCT FROM s.data_hash AS hash_changed,
                    r.external_id IS NULL OR ({{MustWrite}}) AS must_write
-            FROM records_keys s
+            FROM (SELECT (k.position - 1)::int AS n, k.external_id,
+                         substring(@hashes::bytea FROM ((k.position - 1) * 16 + 1)::int FOR 16) AS data_hash
+                  FROM unnest(@external_ids::text[]) WITH ORDINALITY AS k(external_id, position)) s
             LEFT JOIN LATERAL (
                 SELECT x.external_id, x.deleted_at, x.pruned_at, x.data_hash, x.updated_at
                 FROM records x
@@ -680,7 +672,7 @@ public sealed class RecordStore : IDisposable
     }
 
     /// <summary>
-    /// Starts a write: the session's staging tables, the transaction's planner settings, the model's lock and the
+    /// Starts a write: the session's staging table, the transaction's planner settings, the model's lock and the
     /// database clock under it, and with a run the run's deletion-tracking mark, in one round trip.
     /// </summary>
     private static async Task<(DateTimeOffset Now, DateTimeOffset? Mark)> LockAsync(
@@ -688,7 +680,6 @@ public sealed class RecordStore : IDisposable
     {
         await using var batch = new NpgsqlBatch(connection, transaction);
         batch.BatchCommands.Add(new NpgsqlBatchCommand(StagingTable));
-        batch.BatchCommands.Add(new NpgsqlBatchCommand(KeysTable));
         // A write joins at most one batch (1,000 records) to the model's stored records, which may be millions: one
         // index probe per batch record always wins, but with a partition's statistics the planner may hash the whole
         // model instead (the seen-marking UPDATE … FROM in Classify). For this transaction only.
@@ -793,18 +784,6 @@ public sealed class RecordStore : IDisposable
         {
             return (new RecordWriteResult(batch.Count, 0, 0, 0), true);
         }
-        await using (var keys = await connection.BeginBinaryImportAsync(CopyKeys, ct))
-        {
-            for (var i = 0; i < batch.Count; i++)
-            {
-                await keys.StartRowAsync(ct);
-                await keys.WriteAsync(i, NpgsqlDbType.Integer, ct);
-                await keys.WriteAsync(batch.ExternalIds[i], NpgsqlDbType.Text, ct);
-                await keys.WriteAsync(batch.Hash(i), NpgsqlDbType.Bytea, ct);
-            }
-            await keys.CompleteAsync(ct);
-        }
-
         var added = 0;
         var updated = 0;
         var created = new List<int>(batch.Count);
@@ -813,6 +792,8 @@ public sealed class RecordStore : IDisposable
         {
             classify.Parameters.AddWithValue("connection", connectionId);
             classify.Parameters.AddWithValue("model", model);
+            classify.Parameters.Add(new NpgsqlParameter("external_ids", NpgsqlDbType.Array | NpgsqlDbType.Text) { Value = batch.ExternalIds });
+            classify.Parameters.Add(new NpgsqlParameter("hashes", NpgsqlDbType.Bytea) { Value = batch.Hashes });
             AddWriteParameters(classify.Parameters, options);
             AddRunParameters(classify.Parameters, options.Run);
             await using var reader = await classify.ExecuteReaderAsync(ct);
@@ -997,6 +978,9 @@ public sealed class RecordStore : IDisposable
         }
 
         public ReadOnlyMemory<byte> Hash(int i) => _hashes.AsMemory(i * 16, 16);
+
+        /// <summary>Every record's hash, 16 bytes each, in the batch's order.</summary>
+        public byte[] Hashes => _hashes;
 
         public static StagedBatch Create(int connectionId, string model, IReadOnlyList<JsonElement> records, int maxBytes)
         {
