@@ -156,19 +156,14 @@ public sealed class RunnerCallbackRecordsTests : IAsyncLifetime
         Assert.Equal("items", task.Function.Name);
 
         // The dispatcher names the runner only after its 202: from then on the task is Nango's running task on it.
-        var deadline = DateTime.UtcNow.AddSeconds(30);
-        while (true)
-        {
-            var (state, runnerId) = await TaskStateAsync(Guid.Parse(task.TaskId));
-            if (runnerId is not null)
-            {
-                Assert.Equal("STARTED", state);
-                Assert.Equal("remote-0", runnerId);
-                return task;
-            }
-            Assert.True(DateTime.UtcNow < deadline, $"The task was never assigned to the runner; state {state}.");
-            await Task.Delay(50, Ct);
-        }
+        var taskId = Guid.Parse(task.TaskId);
+        var env = await _web.GetEnvironmentAsync(_web.SecretKey);
+        var rows = await ActionHarness.WaitForTasksAsync(_web.ConnectionString, env.EnvironmentId, "items",
+            tasks => tasks.Any(t => t.Id == taskId && t.RunnerId is not null), TimeSpan.FromSeconds(30));
+        var row = rows.Single(r => r.Id == taskId);
+        Assert.Equal("STARTED", row.State);
+        Assert.Equal("remote-0", row.RunnerId);
+        return task;
     }
 
     private static byte[] Utf8(string text) => Encoding.UTF8.GetBytes(text);
@@ -176,7 +171,7 @@ public sealed class RunnerCallbackRecordsTests : IAsyncLifetime
     /// <summary>UTF-8 text with one raw byte between its two parts: 0xFF or a lone 0xE9 is not UTF-8.</summary>
     private static byte[] WithByte(string before, byte raw, string after) => [.. Utf8(before), raw, .. Utf8(after)];
 
-    private static Task<HttpResponseMessage> PostAsync(Uri url, string body, string token) => PostAsync(url, Encoding.UTF8.GetBytes(body), token);
+    private static Task<HttpResponseMessage> PostAsync(Uri url, string body, string token) => PostAsync(url, Utf8(body), token);
 
     private static async Task<HttpResponseMessage> PostAsync(Uri url, byte[] body, string token)
     {
@@ -186,17 +181,6 @@ public sealed class RunnerCallbackRecordsTests : IAsyncLifetime
         using var request = new HttpRequestMessage(HttpMethod.Post, url) { Content = content };
         request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
         return await http.SendAsync(request, Ct);
-    }
-
-    private async Task<(string State, string? RunnerId)> TaskStateAsync(Guid taskId)
-    {
-        await using var db = new NpgsqlConnection(_web.ConnectionString);
-        await db.OpenAsync(Ct);
-        await using var read = new NpgsqlCommand("SELECT state, runner_id FROM function_tasks WHERE id = @t", db);
-        read.Parameters.AddWithValue("t", taskId);
-        await using var reader = await read.ExecuteReaderAsync(Ct);
-        Assert.True(await reader.ReadAsync(Ct), $"No task {taskId}.");
-        return (reader.GetString(0), reader.IsDBNull(1) ? null : reader.GetString(1));
     }
 
     /// <summary>Every row of conn-1 in <c>records</c>, soft-deleted ones included: "nothing written" means none at all.</summary>
