@@ -3,6 +3,7 @@ using Nango.Bench;
 return args.Length > 0 && args[0] == "logs" ? await LogsBenchmark.RunAsync(args[1..])
     : args.Length > 0 && args[0] == "webhooks" ? await WebhooksBenchmark.RunAsync(args[1..])
     : args.Length > 0 && args[0] == "proxy" ? await ProxyBenchmark.RunAsync(args[1..])
+    : args.Length > 0 && args[0] == YarpForwarder.Command ? await YarpForwarder.RunAsync()
     : args.Length > 0 && args[0] == "records" ? await RecordsBenchmark.RunAsync(args[1..])
     : args.Length > 0 && args[0] == "scheduler" ? await SchedulerBenchmark.RunAsync(args[1..])
     : args.Length > 0 && args[0] == "actions" ? await ActionsBenchmark.RunAsync(args[1..])

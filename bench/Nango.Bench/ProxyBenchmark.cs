@@ -19,8 +19,10 @@ namespace Nango.Bench;
 /// <summary>
 /// Scenario <c>proxy</c>: <c>GET /proxy/…</c> on a Nango.Web process (Release, its own database, an API-key
 /// connection made through the public API) in front of a loopback Kestrel upstream serving pre-built JSON
-/// bodies. Baselines in the same run, at the same body size and concurrency: the upstream called directly, and
-/// the upstream behind a Node forwarder (Node's http server + axios, as Nango forwards).
+/// bodies. Baselines in the same run, at the same body size and concurrency: the upstream called directly, the
+/// upstream behind a Node forwarder (Node's http server + axios, as Nango forwards), and the upstream behind YARP's
+/// forwarder (<see cref="YarpForwarder"/>: one .NET forwarding hop that does nothing else, the ceiling for any proxy
+/// on this stack).
 /// </summary>
 internal static class ProxyBenchmark
 {
@@ -59,16 +61,19 @@ internal static class ProxyBenchmark
             await using var web = await StartNangoWebAsync(server, database, workDirectory, upstream.Url, secretKey);
             await CreateConnectionAsync(web.Url, secretKey, apiKey);
             await using var node = await StartNodeForwarderAsync(nodeDirectory, upstream.Url, apiKey);
+            await using var yarp = await StartYarpForwarderAsync(upstream.Url, apiKey);
 
             using var directClient = ClosedLoopLoad.CreateClient();
             using var proxyClient = ClosedLoopLoad.CreateClient();
             using var nodeClient = ClosedLoopLoad.CreateClient();
+            using var yarpClient = ClosedLoopLoad.CreateClient();
             Target[] targets =
             [
                 new("direct", directClient, size => Get(upstream.Url, size, ("x-api-key", apiKey)), null),
                 new("proxy", proxyClient, size => Get(new Uri(web.Url, "/proxy/"), size,
                     ("Authorization", $"Bearer {secretKey}"), ("Connection-Id", ConnectionName), ("Provider-Config-Key", IntegrationKey)), web.Process),
                 new("node", nodeClient, size => Get(new Uri(node.Url, "/proxy/"), size), node.Process),
+                new("yarp", yarpClient, size => Get(new Uri(yarp.Url, "/proxy/"), size), yarp.Process),
             ];
             await CheckBodiesAsync(targets, upstream);
             await PrewarmAsync(targets, prewarm, concurrencies.Max());
@@ -84,9 +89,10 @@ internal static class ProxyBenchmark
                         await ClosedLoopLoad.RunAsync(target.Client, () => target.Request(size), Expected.Ok(size), concurrency, warmup, target.Server);
                         results[target.Name] = await ClosedLoopLoad.RunAsync(target.Client, () => target.Request(size), Expected.Ok(size), concurrency, duration, target.Server);
                     }
-                    var row = new Row(size, concurrency, results["direct"], results["proxy"], results["node"]);
+                    var row = new Row(size, concurrency, results["direct"], results["proxy"], results["node"], results["yarp"]);
                     rows.Add(row);
-                    Console.WriteLine($"  {SizeLabel(size)} × {concurrency}: direct {row.Direct.PerSecond:N0}/s, proxy {row.Proxy.PerSecond:N0}/s, node {row.Node.PerSecond:N0}/s");
+                    Console.WriteLine($"  {SizeLabel(size)} × {concurrency}: direct {row.Direct.PerSecond:N0}/s, proxy {row.Proxy.PerSecond:N0}/s, " +
+                        $"node {row.Node.PerSecond:N0}/s, yarp {row.Yarp.PerSecond:N0}/s");
                 }
             }
             var steps = new List<Step>();
@@ -104,9 +110,9 @@ internal static class ProxyBenchmark
                         rows.Single(r => r.Size == _sizes[0] && r.Concurrency == concurrency).Proxy));
                 }
             }
-            if (web.Process.HasExited || node.Process.HasExited)
+            if (web.Process.HasExited || node.Process.HasExited || yarp.Process.HasExited)
             {
-                Console.Error.WriteLine($"a server exited during the run. Nango.Web:\n{web.Process.Tail}\nNode:\n{node.Process.Tail}");
+                Console.Error.WriteLine($"a server exited during the run. Nango.Web:\n{web.Process.Tail}\nNode:\n{node.Process.Tail}\nYARP:\n{yarp.Process.Tail}");
                 return 1;
             }
 
@@ -123,6 +129,7 @@ internal static class ProxyBenchmark
                 ["prewarmSecondsPerTarget"] = prewarm.TotalSeconds,
                 ["node"] = node.Version,
                 ["axios"] = AxiosVersion,
+                ["yarp"] = yarp.Version,
                 ["upstreamRejectedRequests"] = upstream.Rejected,
                 ["rows"] = new JsonArray([.. rows.Select(r => r.ToJson())]),
                 ["goals"] = new JsonArray([.. goals.Select(g => g.ToJson())]),
@@ -144,13 +151,17 @@ internal static class ProxyBenchmark
 
     private sealed record Target(string Name, HttpClient Client, Func<int, HttpRequestMessage> Request, BenchProcess? Server);
 
-    private sealed record Row(int Size, int Concurrency, LoadResult Direct, LoadResult Proxy, LoadResult Node)
+    private sealed record Row(int Size, int Concurrency, LoadResult Direct, LoadResult Proxy, LoadResult Node, LoadResult Yarp)
     {
         public double ProxyVsDirect => Proxy.PerSecond / Direct.PerSecond;
 
         public double NodeVsDirect => Node.PerSecond / Direct.PerSecond;
 
         public double ProxyVsNode => Proxy.PerSecond / Node.PerSecond;
+
+        public double YarpVsDirect => Yarp.PerSecond / Direct.PerSecond;
+
+        public double ProxyVsYarp => Proxy.PerSecond / Yarp.PerSecond;
 
         public JsonObject ToJson() => new()
         {
@@ -159,13 +170,18 @@ internal static class ProxyBenchmark
             ["direct"] = Direct.ToJson(),
             ["proxy"] = Proxy.ToJson(),
             ["node"] = Node.ToJson(),
+            ["yarp"] = Yarp.ToJson(),
             ["proxyVsDirect"] = BenchSupport.Round(ProxyVsDirect),
             ["nodeVsDirect"] = BenchSupport.Round(NodeVsDirect),
             ["proxyVsNode"] = BenchSupport.Round(ProxyVsNode),
+            ["yarpVsDirect"] = BenchSupport.Round(YarpVsDirect),
+            ["proxyVsYarp"] = BenchSupport.Round(ProxyVsYarp),
             ["proxyAddedP50Ms"] = BenchSupport.Round(Proxy.P50 - Direct.P50),
             ["proxyAddedP99Ms"] = BenchSupport.Round(Proxy.P99 - Direct.P99),
             ["nodeAddedP50Ms"] = BenchSupport.Round(Node.P50 - Direct.P50),
             ["nodeAddedP99Ms"] = BenchSupport.Round(Node.P99 - Direct.P99),
+            ["yarpAddedP50Ms"] = BenchSupport.Round(Yarp.P50 - Direct.P50),
+            ["yarpAddedP99Ms"] = BenchSupport.Round(Yarp.P99 - Direct.P99),
         };
     }
 
@@ -231,30 +247,31 @@ internal static class ProxyBenchmark
     private static void Print(JsonObject result, List<Row> rows, List<Goal> goals, List<Step> steps)
     {
         Console.WriteLine();
-        Console.WriteLine("| body | concurrency | direct req/s | proxy req/s | node req/s | proxy/direct | node/direct | proxy/node |");
-        Console.WriteLine("|---|---|---|---|---|---|---|---|");
+        Console.WriteLine("| body | concurrency | direct req/s | proxy req/s | node req/s | yarp req/s | proxy/direct | node/direct | yarp/direct | proxy/node | proxy/yarp |");
+        Console.WriteLine("|---|---|---|---|---|---|---|---|---|---|---|");
         foreach (var r in rows)
         {
-            Console.WriteLine($"| {SizeLabel(r.Size)} | {r.Concurrency} | {r.Direct.PerSecond:N0} | {r.Proxy.PerSecond:N0} | {r.Node.PerSecond:N0} | {r.ProxyVsDirect:0.00} | {r.NodeVsDirect:0.00} | {r.ProxyVsNode:0.00} |");
+            Console.WriteLine($"| {SizeLabel(r.Size)} | {r.Concurrency} | {r.Direct.PerSecond:N0} | {r.Proxy.PerSecond:N0} | {r.Node.PerSecond:N0} | {r.Yarp.PerSecond:N0} " +
+                $"| {r.ProxyVsDirect:0.00} | {r.NodeVsDirect:0.00} | {r.YarpVsDirect:0.00} | {r.ProxyVsNode:0.00} | {r.ProxyVsYarp:0.00} |");
         }
         Console.WriteLine();
-        Console.WriteLine("| body | concurrency | direct p50 / p99 ms | proxy p50 / p99 ms | node p50 / p99 ms | proxy adds p50 / p99 ms | node adds p50 / p99 ms |");
-        Console.WriteLine("|---|---|---|---|---|---|---|");
+        Console.WriteLine("| body | concurrency | direct p50 / p99 ms | proxy adds p50 / p99 ms | node adds p50 / p99 ms | yarp adds p50 / p99 ms |");
+        Console.WriteLine("|---|---|---|---|---|---|");
         foreach (var r in rows)
         {
-            Console.WriteLine($"| {SizeLabel(r.Size)} | {r.Concurrency} | {Ms(r.Direct.P50)} / {Ms(r.Direct.P99)} | {Ms(r.Proxy.P50)} / {Ms(r.Proxy.P99)} | {Ms(r.Node.P50)} / {Ms(r.Node.P99)} " +
-                $"| {Ms(r.Proxy.P50 - r.Direct.P50)} / {Ms(r.Proxy.P99 - r.Direct.P99)} | {Ms(r.Node.P50 - r.Direct.P50)} / {Ms(r.Node.P99 - r.Direct.P99)} |");
+            Console.WriteLine($"| {SizeLabel(r.Size)} | {r.Concurrency} | {Ms(r.Direct.P50)} / {Ms(r.Direct.P99)} | {Added(r.Proxy, r.Direct)} | {Added(r.Node, r.Direct)} | {Added(r.Yarp, r.Direct)} |");
         }
         Console.WriteLine();
         Console.WriteLine("CPU per request (ms): the forwarding process, and this bench process (load generator + upstream).");
-        Console.WriteLine("| body | concurrency | Nango.Web | node | bench, direct | bench, proxy | bench, node |");
-        Console.WriteLine("|---|---|---|---|---|---|---|");
+        Console.WriteLine("| body | concurrency | Nango.Web | node | yarp | bench, direct | bench, proxy | bench, node | bench, yarp |");
+        Console.WriteLine("|---|---|---|---|---|---|---|---|---|");
         foreach (var r in rows)
         {
             Console.WriteLine($"| {SizeLabel(r.Size)} | {r.Concurrency} | {Ms(r.Proxy.ServerCpuMsPerRequest ?? double.NaN)} | {Ms(r.Node.ServerCpuMsPerRequest ?? double.NaN)} " +
-                $"| {Ms(r.Direct.BenchCpuMsPerRequest)} | {Ms(r.Proxy.BenchCpuMsPerRequest)} | {Ms(r.Node.BenchCpuMsPerRequest)} |");
+                $"| {Ms(r.Yarp.ServerCpuMsPerRequest ?? double.NaN)} | {Ms(r.Direct.BenchCpuMsPerRequest)} | {Ms(r.Proxy.BenchCpuMsPerRequest)} | {Ms(r.Node.BenchCpuMsPerRequest)} " +
+                $"| {Ms(r.Yarp.BenchCpuMsPerRequest)} |");
         }
-        var failed = rows.SelectMany(r => new[] { ("direct", r.Direct), ("proxy", r.Proxy), ("node", r.Node) }.Where(t => t.Item2.Errors > 0)
+        var failed = rows.SelectMany(r => new[] { ("direct", r.Direct), ("proxy", r.Proxy), ("node", r.Node), ("yarp", r.Yarp) }.Where(t => t.Item2.Errors > 0)
             .Select(t => $"{SizeLabel(r.Size)} × {r.Concurrency} {t.Item1}: {t.Item2.Errors} errors, first: {t.Item2.FirstError}")).ToList();
         if (failed.Count > 0 || (int)result["upstreamRejectedRequests"]! > 0)
         {
@@ -283,8 +300,10 @@ internal static class ProxyBenchmark
             Console.WriteLine($"| {goal.Text} | {goal.Measured} | {goal.Verdict} |");
         }
         Console.WriteLine();
-        Console.WriteLine($"load average (1/5/15 min) {result["loadAverage"]} on {result["cores"]} cores; Node {result["node"]}, axios {result["axios"]}");
+        Console.WriteLine($"load average (1/5/15 min) {result["loadAverage"]} on {result["cores"]} cores; Node {result["node"]}, axios {result["axios"]}, YARP {result["yarp"]}");
     }
+
+    private static string Added(LoadResult through, LoadResult direct) => $"{Ms(through.P50 - direct.P50)} / {Ms(through.P99 - direct.P99)}";
 
     private static string Ms(double value) => double.IsNaN(value) ? "–" : value.ToString("0.000", CultureInfo.InvariantCulture);
 
@@ -441,6 +460,28 @@ internal static class ProxyBenchmark
         try
         {
             // "listening <port> <node version>"
+            var ready = (await process.WaitForLineAsync(l => l.StartsWith("listening ", StringComparison.Ordinal), TimeSpan.FromSeconds(30))).Split(' ');
+            return new RunningServer(process, new Uri($"http://127.0.0.1:{ready[1]}/"), ready.Length > 2 ? ready[2] : "");
+        }
+        catch
+        {
+            await process.DisposeAsync();
+            throw;
+        }
+    }
+
+    /// <summary>This bench's own executable in <see cref="YarpForwarder"/> mode, as a process of its own like Nango.Web.</summary>
+    private static async Task<RunningServer> StartYarpForwarderAsync(Uri upstreamUrl, string apiKey)
+    {
+        var bench = Path.Combine(AppContext.BaseDirectory, "Nango.Bench.dll");
+        var process = BenchProcess.Start("YARP forwarder", "dotnet", [bench, YarpForwarder.Command], AppContext.BaseDirectory, new Dictionary<string, string>
+        {
+            ["UPSTREAM"] = upstreamUrl.GetLeftPart(UriPartial.Authority),
+            ["API_KEY"] = apiKey,
+        });
+        try
+        {
+            // "listening <port> <YARP version>"
             var ready = (await process.WaitForLineAsync(l => l.StartsWith("listening ", StringComparison.Ordinal), TimeSpan.FromSeconds(30))).Split(' ');
             return new RunningServer(process, new Uri($"http://127.0.0.1:{ready[1]}/"), ready.Length > 2 ? ready[2] : "");
         }
