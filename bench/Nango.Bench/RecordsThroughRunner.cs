@@ -132,45 +132,68 @@ internal static class RecordsThroughRunner
     }
 
     /// <summary>
-    /// CPU used so far by every process named <c>postgres</c> on this machine (server, backends, WAL writer), or zero
-    /// when the database runs elsewhere. Includes the bench's own polling query, a few milliseconds per run.
+    /// CPU used so far by every process named <c>postgres</c> on this machine (server, backends, WAL writer, autovacuum
+    /// workers), or zero when the database runs elsewhere. Includes the bench's own polling query, a few milliseconds
+    /// per run. Backends that ended are counted too, through the server's reaped-children time: without it a
+    /// worker that exited during a run took its CPU with it and the difference could come out negative.
     /// </summary>
-    internal static TimeSpan PostgresCpu() => ProcessesCpu(stat => stat.Command == "postgres");
-
-    /// <summary>CPU used so far by the direct children of <paramref name="pid"/>: the runner processes Nango.Web spawned.</summary>
-    internal static TimeSpan ChildrenCpu(int pid) => ProcessesCpu(stat => stat.Parent == pid);
-
-    private static TimeSpan ProcessesCpu(Func<(string Command, int Parent), bool> select)
+    internal static TimeSpan PostgresCpu()
     {
-        var total = TimeSpan.Zero;
+        var processes = ProcessStats();
+        var postgres = processes.Values.Where(p => p.Command == "postgres").ToList();
+        return postgres.Aggregate(TimeSpan.Zero, (total, p) => total + p.Own
+            + (processes.TryGetValue(p.Parent, out var parent) && parent.Command == "postgres" ? TimeSpan.Zero : p.Reaped));
+    }
+
+    /// <summary>
+    /// CPU used so far by the children of <paramref name="pid"/> (the runner processes Nango.Web spawned), those
+    /// that ended included (the parent's reaped-children time).
+    /// </summary>
+    internal static TimeSpan ChildrenCpu(int pid)
+    {
+        var processes = ProcessStats();
+        var children = processes.Values.Where(p => p.Parent == pid).Aggregate(TimeSpan.Zero, (total, p) => total + p.Own + p.Reaped);
+        return children + (processes.TryGetValue(pid, out var parent) ? parent.Reaped : TimeSpan.Zero);
+    }
+
+    private sealed record ProcessStat(string Command, int Parent, TimeSpan Own, TimeSpan Reaped);
+
+    /// <summary>
+    /// Every process's /proc/&lt;pid&gt;/stat: its own user + system time (fields 14-15) and that of its children it has
+    /// waited for (fields 16-17), in clock ticks of 10 ms (USER_HZ is 100 on Linux). Empty where there is no /proc.
+    /// </summary>
+    private static Dictionary<int, ProcessStat> ProcessStats()
+    {
+        var stats = new Dictionary<int, ProcessStat>();
         if (!Directory.Exists("/proc"))
         {
-            return total;
+            return stats;
         }
         foreach (var directory in Directory.EnumerateDirectories("/proc"))
         {
-            if (!int.TryParse(Path.GetFileName(directory), NumberStyles.None, CultureInfo.InvariantCulture, out var child))
+            if (!int.TryParse(Path.GetFileName(directory), NumberStyles.None, CultureInfo.InvariantCulture, out var pid))
             {
                 continue;
             }
             try
             {
-                // Field 4 of /proc/<pid>/stat is the parent; the command name before it is in parentheses and may hold spaces.
+                // The command name is in parentheses and may hold spaces; the fields after it start at field 3 (state).
                 var stat = File.ReadAllText(Path.Combine(directory, "stat"));
                 var command = stat[(stat.IndexOf('(') + 1)..stat.LastIndexOf(')')];
                 var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
-                if (select((command, int.Parse(fields[1], CultureInfo.InvariantCulture))))
-                {
-                    using var process = Process.GetProcessById(child);
-                    total += process.TotalProcessorTime;
-                }
+                stats[pid] = new ProcessStat(command, Field(fields, 4),
+                    Ticks(Field(fields, 14) + Field(fields, 15)), Ticks(Field(fields, 16) + Field(fields, 17)));
             }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException or InvalidOperationException)
+            catch (IOException)
             {
                 // The process ended while being read.
             }
         }
-        return total;
+        return stats;
+
+        static int Field(string[] fields, int number) => int.Parse(fields[number - 3], CultureInfo.InvariantCulture);
+
+        static TimeSpan Ticks(long ticks) => TimeSpan.FromMilliseconds(ticks * 10);
     }
 
     private static JsonObject Flow(string name, string integrationKey, string model, string js) => new()
