@@ -32,8 +32,8 @@ internal static class RecordsBenchmark
     private const int PageSize = 1000;
 
     /// <summary>
-    /// After the untimed read, before the timed one: the JIT's background thread compiles the page path's tier-1 code
-    /// 100 ms after the calls that made it hot, and the timed read should not share the cores with it.
+    /// After untimed warm-up work, before the timed run: the JIT's background thread compiles the tier-1 code of what
+    /// the warm-up made hot (100 ms after those calls), and the timed run should not share the cores with it.
     /// </summary>
     private static readonly TimeSpan _tierUpPause = TimeSpan.FromSeconds(1);
 
@@ -95,6 +95,7 @@ internal static class RecordsBenchmark
                 var warmup = await RecordsThroughRunner.RunAsync(api, dataSource, web.Process, IntegrationKey, RecordsThroughRunner.WarmupSync, runTimeout);
                 Console.WriteLine($"  runner warm-up {run}/{RecordsThroughRunner.WarmupRuns} ({RecordsThroughRunner.WarmupRecords:N0} records, untimed): {warmup.TriggerToEndSeconds:0.000} s ({warmup.Describe(RecordsThroughRunner.WarmupModel)})");
             }
+            await Task.Delay(_tierUpPause);
             var scriptOnly = await RecordsThroughRunner.RunAsync(api, dataSource, web.Process, IntegrationKey, RecordsThroughRunner.ScriptOnlySync, runTimeout);
             Console.WriteLine($"  sync run, script alone (builds the records, saves none): {Rate(count, scriptOnly.TriggerToEndSeconds)} ({scriptOnly.Describe(Model)})");
             var runnerFirst = await RecordsThroughRunner.RunAsync(api, dataSource, web.Process, IntegrationKey, RecordsThroughRunner.SaveSync, runTimeout);
