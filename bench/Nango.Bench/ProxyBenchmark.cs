@@ -449,39 +449,30 @@ internal static class ProxyBenchmark
         }
     }
 
-    private static async Task<RunningServer> StartNodeForwarderAsync(string nodeDirectory, Uri upstreamUrl, string apiKey)
-    {
-        var process = BenchProcess.Start("Node forwarder", "node", ["forwarder.js"], nodeDirectory, new Dictionary<string, string>
+    private static Task<RunningServer> StartNodeForwarderAsync(string nodeDirectory, Uri upstreamUrl, string apiKey) =>
+        StartForwarderAsync("Node forwarder", "node", ["forwarder.js"], nodeDirectory, new Dictionary<string, string>
         {
             ["UPSTREAM"] = upstreamUrl.GetLeftPart(UriPartial.Authority),
             ["API_KEY"] = apiKey,
             ["NODE_ENV"] = "production",
         });
-        try
-        {
-            // "listening <port> <node version>"
-            var ready = (await process.WaitForLineAsync(l => l.StartsWith("listening ", StringComparison.Ordinal), TimeSpan.FromSeconds(30))).Split(' ');
-            return new RunningServer(process, new Uri($"http://127.0.0.1:{ready[1]}/"), ready.Length > 2 ? ready[2] : "");
-        }
-        catch
-        {
-            await process.DisposeAsync();
-            throw;
-        }
-    }
 
     /// <summary>This bench's own executable in <see cref="YarpForwarder"/> mode, as a process of its own like Nango.Web.</summary>
-    private static async Task<RunningServer> StartYarpForwarderAsync(Uri upstreamUrl, string apiKey)
+    private static Task<RunningServer> StartYarpForwarderAsync(Uri upstreamUrl, string apiKey) =>
+        StartForwarderAsync("YARP forwarder", "dotnet", [Path.Combine(AppContext.BaseDirectory, "Nango.Bench.dll"), YarpForwarder.Command],
+            AppContext.BaseDirectory, new Dictionary<string, string>
+            {
+                ["UPSTREAM"] = upstreamUrl.GetLeftPart(UriPartial.Authority),
+                ["API_KEY"] = apiKey,
+            });
+
+    /// <summary>A baseline forwarder process; both print "listening &lt;port&gt; &lt;version&gt;" once they accept requests.</summary>
+    private static async Task<RunningServer> StartForwarderAsync(
+        string name, string fileName, string[] arguments, string workingDirectory, Dictionary<string, string> environment)
     {
-        var bench = Path.Combine(AppContext.BaseDirectory, "Nango.Bench.dll");
-        var process = BenchProcess.Start("YARP forwarder", "dotnet", [bench, YarpForwarder.Command], AppContext.BaseDirectory, new Dictionary<string, string>
-        {
-            ["UPSTREAM"] = upstreamUrl.GetLeftPart(UriPartial.Authority),
-            ["API_KEY"] = apiKey,
-        });
+        var process = BenchProcess.Start(name, fileName, arguments, workingDirectory, environment);
         try
         {
-            // "listening <port> <YARP version>"
             var ready = (await process.WaitForLineAsync(l => l.StartsWith("listening ", StringComparison.Ordinal), TimeSpan.FromSeconds(30))).Split(' ');
             return new RunningServer(process, new Uri($"http://127.0.0.1:{ready[1]}/"), ready.Length > 2 ? ready[2] : "");
         }
