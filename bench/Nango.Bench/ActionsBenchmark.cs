@@ -128,9 +128,9 @@ internal static class ActionsBenchmark
             var rows = new List<(int Concurrency, LoadResult Result, double RunnerCpuMs)>();
             foreach (var concurrency in concurrencies)
             {
-                var runnerCpu = RecordsThroughRunner.ChildrenCpu(web.Process.Id);
+                var runnerCpu = ProcessCpu.Children(web.Process.Id);
                 var result = await ClosedLoopLoad.RunAsync(load, Trigger, expected, concurrency, duration, web.Process);
-                var runnerCpuMs = (RecordsThroughRunner.ChildrenCpu(web.Process.Id) - runnerCpu).TotalMilliseconds;
+                var runnerCpuMs = (ProcessCpu.Children(web.Process.Id) - runnerCpu).TotalMilliseconds;
                 rows.Add((concurrency, result, runnerCpuMs));
                 Console.WriteLine($"  POST /action/trigger, concurrency {concurrency}: {Describe(result)}; CPU per action: Nango.Web {result.ServerCpuMsPerRequest:0.00} ms, " +
                     $"runner {runnerCpuMs / Math.Max(1, result.Requests):0.00} ms");
@@ -332,11 +332,11 @@ internal static class ActionsBenchmark
     private static async Task SettleAsync(BenchProcess web)
     {
         var watch = Stopwatch.StartNew();
-        var before = RecordsThroughRunner.ChildrenCpu(web.Id);
+        var before = ProcessCpu.Children(web.Id);
         while (watch.Elapsed < TimeSpan.FromSeconds(20))
         {
             await Task.Delay(500);
-            var now = RecordsThroughRunner.ChildrenCpu(web.Id);
+            var now = ProcessCpu.Children(web.Id);
             if ((now - before).TotalMilliseconds < 25)
             {
                 return;

@@ -153,6 +153,11 @@ internal sealed record LoadResult(int Requests, int Errors, string? FirstError, 
 
     public double BenchCpuMsPerRequest => Requests > 0 ? BenchCpuMs / Requests : double.NaN;
 
+    /// <summary>The database's CPU over the run, where the scenario measured it (the proxy's log writes, for one).</summary>
+    public double? PostgresCpuMs { get; init; }
+
+    public double? PostgresCpuMsPerRequest => PostgresCpuMs is { } ms && Requests > 0 ? ms / Requests : null;
+
     public JsonObject ToJson() => new()
     {
         ["requests"] = Requests,
@@ -165,6 +170,7 @@ internal sealed record LoadResult(int Requests, int Errors, string? FirstError, 
         ["maxMs"] = LatenciesMs.Length == 0 ? null : Number(LatenciesMs[^1]),
         ["serverCpuMsPerRequest"] = ServerCpuMsPerRequest is { } server ? Number(server) : null,
         ["benchCpuMsPerRequest"] = Number(BenchCpuMsPerRequest),
+        ["postgresCpuMsPerRequest"] = PostgresCpuMsPerRequest is { } postgres ? Number(postgres) : null,
     };
 
     /// <summary>JSON has no NaN: a run without a single good request has no latency.</summary>
