@@ -36,6 +36,13 @@ public sealed record RecordWriteOptions
 /// <summary>A sync run's task, its sync and the model name its counts are kept under (the name the script used).</summary>
 public sealed record RecordWriteRun(Guid TaskId, string SyncName, string CountedModel);
 
+/// <summary>A record as a save by keys names it (<see cref="RecordStore.SaveUnchangedAsync"/>): its id as sent, the MD5 of its
+/// JSON text as sent, and that text's size in bytes.</summary>
+public sealed record RecordKey(string Id, byte[] Hash, int Size);
+
+/// <summary>What a save by keys counted (the unchanged records) and the positions of the records to send in full.</summary>
+public sealed record RecordKeysResult(RecordWriteResult Counts, IReadOnlyList<int> Send);
+
 public sealed record RecordWriteResult(int Added, int Updated, int Unchanged, int Deleted)
 {
     public static readonly RecordWriteResult None = new(0, 0, 0, 0);

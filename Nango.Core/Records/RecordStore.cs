@@ -101,6 +101,8 @@ public sealed class RecordStore : IDisposable
     /// a new one is copied straight into the table, an existing one (changed, deleted, pruned) goes through
     /// <see cref="Rewrite"/>. Payloads travel to Postgres only for
     /// what is written: an unchanged re-run sends keys and nothing else, and a first run is one COPY into the table.
+    /// With <c>@keys_only</c> (<see cref="SaveUnchangedAsync"/>) only the unchanged records are counted: the others are
+    /// counted by the save of their payloads that follows.
     /// <para>
     /// The lookup is one primary-key probe per staged record, whatever the partition's statistics say: a LATERAL
     /// subquery with LIMIT 1 cannot become a hash join (which hashed the whole model for every batch once the
@@ -134,14 +136,18 @@ public sealed class RecordStore : IDisposable
               AND r.connection_id = @connection AND r.model = @model AND r.external_id = c.external_id
         ),
         counts AS (
-            SELECT added, updated, 0 AS deleted, staged - added - updated AS unchanged
+            SELECT CASE WHEN @keys_only THEN 0 ELSE added END AS added,
+                   CASE WHEN @keys_only THEN 0 ELSE updated END AS updated,
+                   0 AS deleted,
+                   CASE WHEN @keys_only THEN staged - must ELSE staged - added - updated END AS unchanged
             FROM (SELECT count(*) FILTER (WHERE must_write AND (is_new OR was_deleted))::int AS added,
                          count(*) FILTER (WHERE must_write AND NOT is_new AND NOT was_deleted AND hash_changed)::int AS updated,
+                         count(*) FILTER (WHERE must_write)::int AS must,
                          count(*)::int AS staged
                   FROM classified) c
         ),
         {{RunProgress}}
-        SELECT counts.added, counts.updated, c.n, c.is_new
+        SELECT counts.added, counts.updated, c.n, c.is_new, counts.unchanged
         FROM counts LEFT JOIN classified c ON c.must_write
         """;
 
@@ -279,6 +285,56 @@ public sealed class RecordStore : IDisposable
         await transaction.CommitAsync(ct);
         Volatile.Write(ref _allNewHints[HintSlot(hint)], allNew ? hint : 0);
         return result;
+    }
+
+    /// <summary>
+    /// The first half of a save sent by its keys (the runner's re-runs): each record's external id as sent, the MD5 of
+    /// its JSON text as sent and that text's size. The records stored with that very hash (and not deleted or pruned, or
+    /// kept by the merging strategy) are counted unchanged and marked seen, exactly as <see cref="SaveAsync"/> would; the
+    /// answer is the positions of all the others, whose payloads the caller then saves with <see cref="SaveAsync"/>, which
+    /// counts them. A key that is not a valid one (an empty or too long id, a hash not of 16 bytes, a size above the
+    /// limit, an id twice) is answered as a position to send: the full save validates it and says what is wrong.
+    /// </summary>
+    public async Task<RecordKeysResult> SaveUnchangedAsync(
+        int connectionId, string model, IReadOnlyList<RecordKey> keys, RecordWriteOptions options, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(keys);
+        ArgumentNullException.ThrowIfNull(options);
+        var externalIds = keys.Select(k => StripNul(k.Id)).ToArray();
+        var occurrences = new Dictionary<string, int>(keys.Count, StringComparer.Ordinal);
+        foreach (var externalId in externalIds)
+        {
+            occurrences[externalId] = occurrences.GetValueOrDefault(externalId) + 1;
+        }
+        var send = new List<int>();
+        var lookup = new List<int>(keys.Count);
+        for (var i = 0; i < keys.Count; i++)
+        {
+            var id = externalIds[i];
+            var valid = keys[i].Hash.Length == 16 && keys[i].Size <= _options.MaxRecordBytes && id.Length > 0
+                && (id.Length <= MaxExternalIdLength || id.EnumerateRunes().Count() <= MaxExternalIdLength);
+            // An id given twice: which one wins is the full save's to decide.
+            (valid && occurrences[id] == 1 ? lookup : send).Add(i);
+        }
+        if (lookup.Count == 0)
+        {
+            return new RecordKeysResult(RecordWriteResult.None, send);
+        }
+        var lookupIds = lookup.Select(i => externalIds[i]).ToArray();
+        var lookupHashes = new byte[lookup.Count * 16];
+        for (var n = 0; n < lookup.Count; n++)
+        {
+            keys[lookup[n]].Hash.CopyTo(lookupHashes.AsSpan(n * 16));
+        }
+
+        await using var connection = await _dataSource.OpenConnectionAsync(ct);
+        await using var transaction = await connection.BeginTransactionAsync(ct);
+        var (_, mark) = await LockAsync(connection, transaction, connectionId, model, options.Run, ct);
+        var (counts, created, rewritten) = await ClassifyAsync(connection, transaction, connectionId, model, lookupIds, lookupHashes, WithMark(options, mark), keysOnly: true, ct);
+        await transaction.CommitAsync(ct);
+        send.AddRange(created.Concat(rewritten).Select(n => lookup[n]));
+        send.Sort();
+        return new RecordKeysResult(counts, send);
     }
 
     private static long AllNewHintKey(int connectionId, string model) =>
@@ -784,30 +840,7 @@ public sealed class RecordStore : IDisposable
         {
             return (new RecordWriteResult(batch.Count, 0, 0, 0), true);
         }
-        var added = 0;
-        var updated = 0;
-        var created = new List<int>(batch.Count);
-        var rewritten = new List<int>();
-        await using (var classify = new NpgsqlCommand(Classify, connection, transaction))
-        {
-            classify.Parameters.AddWithValue("connection", connectionId);
-            classify.Parameters.AddWithValue("model", model);
-            classify.Parameters.Add(new NpgsqlParameter("external_ids", NpgsqlDbType.Array | NpgsqlDbType.Text) { Value = batch.ExternalIds });
-            classify.Parameters.Add(new NpgsqlParameter("hashes", NpgsqlDbType.Bytea) { Value = batch.Hashes });
-            AddWriteParameters(classify.Parameters, options);
-            AddRunParameters(classify.Parameters, options.Run);
-            await using var reader = await classify.ExecuteReaderAsync(ct);
-            while (await reader.ReadAsync(ct))
-            {
-                // The counts are the statement's (the same numbers it added to the run), repeated on every row.
-                (added, updated) = (reader.GetInt32(0), reader.GetInt32(1));
-                if (!reader.IsDBNull(2))
-                {
-                    (reader.GetBoolean(3) ? created : rewritten).Add(reader.GetInt32(2));
-                }
-            }
-        }
-
+        var (counts, created, rewritten) = await ClassifyAsync(connection, transaction, connectionId, model, batch.ExternalIds, batch.Hashes, options, keysOnly: false, ct);
         if (created.Count > 0)
         {
             await CopyNewAsync(connection, environmentId, connectionId, model, batch, created, options, now, ct);
@@ -836,7 +869,39 @@ public sealed class RecordStore : IDisposable
             AddWriteParameters(rewrite.Parameters, options);
             await rewrite.ExecuteNonQueryAsync(ct);
         }
-        return (new RecordWriteResult(added, updated, batch.Count - added - updated, 0), created.Count == batch.Count);
+        return (counts, created.Count == batch.Count);
+    }
+
+    /// <summary>
+    /// Runs <see cref="Classify"/> on a batch's keys: its counts (the same numbers it added to the run), and the positions
+    /// of the records that must be written, new ones apart from existing ones.
+    /// </summary>
+    private static async Task<(RecordWriteResult Counts, List<int> Created, List<int> Rewritten)> ClassifyAsync(
+        NpgsqlConnection connection, NpgsqlTransaction transaction, int connectionId, string model, string[] externalIds, byte[] hashes,
+        RecordWriteOptions options, bool keysOnly, CancellationToken ct)
+    {
+        var counts = RecordWriteResult.None;
+        var created = new List<int>(externalIds.Length);
+        var rewritten = new List<int>();
+        await using var classify = new NpgsqlCommand(Classify, connection, transaction);
+        classify.Parameters.AddWithValue("connection", connectionId);
+        classify.Parameters.AddWithValue("model", model);
+        classify.Parameters.Add(new NpgsqlParameter("external_ids", NpgsqlDbType.Array | NpgsqlDbType.Text) { Value = externalIds });
+        classify.Parameters.Add(new NpgsqlParameter("hashes", NpgsqlDbType.Bytea) { Value = hashes });
+        classify.Parameters.AddWithValue("keys_only", keysOnly);
+        AddWriteParameters(classify.Parameters, options);
+        AddRunParameters(classify.Parameters, options.Run);
+        await using var reader = await classify.ExecuteReaderAsync(ct);
+        while (await reader.ReadAsync(ct))
+        {
+            // The counts are repeated on every row.
+            counts = new RecordWriteResult(reader.GetInt32(0), reader.GetInt32(1), reader.GetInt32(4), 0);
+            if (!reader.IsDBNull(2))
+            {
+                (reader.GetBoolean(3) ? created : rewritten).Add(reader.GetInt32(2));
+            }
+        }
+        return (counts, created, rewritten);
     }
 
     /// <summary>

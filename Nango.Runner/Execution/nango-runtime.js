@@ -494,11 +494,12 @@
         throw new SdkError('invalid_records', method + ' needs an array of records', {}, 400);
       }
       for (let i = 0; i < records.length; i += RECORDS_PER_CALL) {
+        // The records last: the host reads the call's action and model without parsing the records (TaskHost).
         await write({
           action: action,
           model: model,
-          records: records.slice(i, i + RECORDS_PER_CALL).map(withoutMetadata),
-          mergingStrategy: strategies[model]
+          mergingStrategy: strategies[model],
+          records: records.slice(i, i + RECORDS_PER_CALL).map(withoutMetadata)
         });
       }
       return true;

@@ -28,14 +28,20 @@ internal sealed class HostClient : IDisposable
         _http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", settings.Token);
     }
 
-    public async Task<HostReply> SendAsync(HttpMethod method, string callbackUrl, string route, string taskId, string? json, CancellationToken ct)
+    public Task<HostReply> SendAsync(HttpMethod method, string callbackUrl, string route, string taskId, string? json, CancellationToken ct)
     {
-        using var request = new HttpRequestMessage(method, callbackUrl.TrimEnd('/') + RunnerRoutes.ForTask(route, taskId));
+        HttpContent? content = null;
         if (json is not null)
         {
-            request.Content = new Utf8StringContent(json);
-            request.Content.Headers.ContentType = JsonContentType;
+            content = new Utf8StringContent(json);
+            content.Headers.ContentType = JsonContentType;
         }
+        return SendContentAsync(method, callbackUrl, route, taskId, content, ct);
+    }
+
+    public async Task<HostReply> SendContentAsync(HttpMethod method, string callbackUrl, string route, string taskId, HttpContent? content, CancellationToken ct)
+    {
+        using var request = new HttpRequestMessage(method, callbackUrl.TrimEnd('/') + RunnerRoutes.ForTask(route, taskId)) { Content = content };
         using var response = await _http.SendAsync(request, ct);
         var body = await response.Content.ReadAsStringAsync(ct);
         var isJson = response.Content.Headers.ContentType?.MediaType is { } mediaType

@@ -10,6 +10,7 @@ namespace Nango.Runner.Host;
 /// </summary>
 internal sealed class TaskHost(HostClient client, string callbackUrl, string taskId, CancellationToken taskCancellation)
 {
+    private readonly RecordChunkSender _records = new(client, callbackUrl, taskId);
     private volatile bool _closed;
 
     public Func<string, string, Task<string>> Function => CallAsync;
@@ -46,7 +47,9 @@ internal sealed class TaskHost(HostClient client, string callbackUrl, string tas
         }
         try
         {
-            var reply = await client.SendAsync(call.Method, callbackUrl, call.Route, taskId, call.HasBody ? json : null, taskCancellation);
+            var reply = operation == "records"
+                ? await _records.SendAsync(json, taskCancellation)
+                : await client.SendAsync(call.Method, callbackUrl, call.Route, taskId, call.HasBody ? json : null, taskCancellation);
             if (reply.IsSuccess)
             {
                 var value = string.IsNullOrWhiteSpace(reply.Body) ? "null"

@@ -287,7 +287,15 @@ public static class RunnerRecordActions
     public const string Update = "update";
     public const string Delete = "delete";
 
-    public static bool IsKnown(string? action) => action is Save or Update or Delete;
+    /// <summary>
+    /// The first half of a save sent by its keys: each record as <c>{"id", "hash", "size"}</c> (the id as sent, the
+    /// base64 MD5 of the record's JSON text as it would be sent, that text's size in bytes). The records stored with that
+    /// hash are counted unchanged; <see cref="RunnerRecordsResult.Send"/> lists the positions of the others, which the
+    /// runner then saves in full with <see cref="Save"/>. An unchanged re-run sends keys, not its records' megabytes.
+    /// </summary>
+    public const string SaveKeys = "saveKeys";
+
+    public static bool IsKnown(string? action) => action is Save or Update or Delete or SaveKeys;
 }
 
 /// <summary>POST <see cref="RunnerRoutes.CallbackRecords"/>: one chunk (at most <see cref="MaxRecords"/>) of a sync's
@@ -357,7 +365,9 @@ public sealed record RunnerRecordsRequest
     }
 }
 
-public sealed record RunnerRecordsResult(int Added, int Updated, int Unchanged, int Deleted);
+/// <summary>What a records call counted; after <see cref="RunnerRecordActions.SaveKeys"/> also the positions (in the
+/// call's order) of the records to save in full.</summary>
+public sealed record RunnerRecordsResult(int Added, int Updated, int Unchanged, int Deleted, IReadOnlyList<int>? Send = null);
 
 /// <summary>POST <see cref="RunnerRoutes.CallbackRecordsByIds"/> → <see cref="RunnerRecordsPage"/> of the existing ones.</summary>
 public sealed record RunnerRecordsByIdsRequest(string Model, IReadOnlyList<string> Ids);

@@ -149,6 +149,11 @@ public sealed class SyncRunService(
             Strategy = request.MergingStrategy == "ignore_if_modified_after" ? MergingStrategy.IgnoreIfModifiedAfter : MergingStrategy.Override,
             ModifiedAfter = request.MergingStrategy == "ignore_if_modified_after" ? task.StartedAt : null,
         };
+        if (request.Action == RunnerRecordActions.SaveKeys)
+        {
+            var keys = await records.SaveUnchangedAsync(task.ConnectionId, model, batch.Select(RecordKeyOf).ToList(), writeOptions, ct);
+            return new RunnerRecordsResult(0, 0, keys.Counts.Unchanged, 0, keys.Send);
+        }
         RecordWriteResult result;
         try
         {
@@ -164,6 +169,26 @@ public sealed class SyncRunService(
             throw new SyncRecordsException(400, e.Code, e.Message);
         }
         return new RunnerRecordsResult(result.Added, result.Updated, result.Unchanged, result.Deleted);
+    }
+
+    /// <summary>One key of a <see cref="RunnerRecordActions.SaveKeys"/> call: <c>{"id": string, "hash": base64, "size": int}</c>.</summary>
+    private static RecordKey RecordKeyOf(JsonElement key)
+    {
+        try
+        {
+            if (key.ValueKind == JsonValueKind.Object
+                && key.TryGetProperty("id"u8, out var id) && id.ValueKind == JsonValueKind.String
+                && key.TryGetProperty("hash"u8, out var hash) && hash.ValueKind == JsonValueKind.String
+                && key.TryGetProperty("size"u8, out var size) && size.TryGetInt32(out var bytes))
+            {
+                return new RecordKey(id.GetString()!, hash.GetBytesFromBase64(), bytes);
+            }
+        }
+        catch (Exception e) when (e is FormatException or InvalidOperationException)
+        {
+            // Not base64, or not valid text: refused below.
+        }
+        throw new SyncRecordsException(400, "invalid_records", "Each key of a saveKeys call is {\"id\": string, \"hash\": base64, \"size\": integer}.");
     }
 
     /// <summary><c>trackDeletesStart</c> (keeps an older mark of a run that stopped early) and <c>trackDeletesEnd</c>.</summary>

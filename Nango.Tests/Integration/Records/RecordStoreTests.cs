@@ -250,6 +250,49 @@ public sealed class RecordStoreTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_save_by_keys_counts_the_unchanged_records_and_its_sends_complete_it_like_one_full_save()
+    {
+        var connection = NewConnection();
+        var firstRun = DateTimeOffset.UtcNow.AddMinutes(-10);
+        await _store.SaveAsync(Environment, connection, Model,
+            Records(new { id = "same", v = 1 }, new { id = "edited", v = 1 }, new { id = "gone", v = 1 }, new { id = "unsent", v = 1 }), Run(firstRun), Ct);
+        await _store.DeleteAsync(Environment, connection, Model, Records(new { id = "gone" }), Run(firstRun), Ct);
+        var secondRun = DateTimeOffset.UtcNow;
+        var records = Records(new { id = "same", v = 1 }, new { id = "edited", v = 2 }, new { id = "gone", v = 1 }, new { id = "new", v = 1 }, new { id = "twice", v = 1 }, new { id = "twice", v = 2 });
+        var keys = records.Select(KeyOf).ToList();
+        keys.Add(new RecordKey("bad-hash", [1, 2, 3], 10));
+        keys.Add(KeyOf(JsonSerializer.SerializeToElement(new { id = "huge", v = 1 })) with { Size = 5000 });
+
+        var result = await _store.SaveUnchangedAsync(connection, Model, keys, Run(secondRun), Ct);
+
+        // Only "same" is stored with that hash; a changed, a deleted, a new record, an id given twice and keys that are
+        // not valid are all to be sent, and nothing was written for them.
+        Assert.Equal(new RecordWriteResult(0, 0, 1, 0), result.Counts);
+        Assert.Equal([1, 2, 3, 4, 5, 6, 7], result.Send);
+        var stored = await _store.GetByIdsAsync(connection, Model, ["same", "edited", "gone", "new"], Ct);
+        Assert.Equal(["edited", "same", "unsent"], (await AllAsync(connection)).Where(r => r.DeletedAt is null).Select(r => r.ExternalId).Order());
+        Assert.Equal(1, stored["edited"].GetProperty("v").GetInt32());
+
+        var sent = await _store.SaveAsync(Environment, connection, Model, result.Send.Take(5).Select(i => records[i]).ToList(), Run(secondRun), Ct);
+
+        // The two calls count what one save of the whole batch would: 3 added (revived, new, one of the twins), 1 updated,
+        // 1 unchanged; the unchanged record was marked seen, so deletion tracking takes only the record the run left out.
+        Assert.Equal(new RecordWriteResult(3, 1, 0, 0), sent);
+        Assert.Equal(["unsent"], await _store.DeleteUnseenAsync(connection, Model, secondRun, Ct));
+        var after = await _store.GetByIdsAsync(connection, Model, ["same", "edited", "gone", "new", "twice"], Ct);
+        Assert.Equal((1, 2, 1, 1, 2), (after["same"].GetProperty("v").GetInt32(), after["edited"].GetProperty("v").GetInt32(),
+            after["gone"].GetProperty("v").GetInt32(), after["new"].GetProperty("v").GetInt32(), after["twice"].GetProperty("v").GetInt32()));
+
+        static RecordKey KeyOf(JsonElement record)
+        {
+            var text = System.Text.Encoding.UTF8.GetBytes(record.GetRawText());
+#pragma warning disable CA5351 // The store's own naming hash.
+            return new RecordKey(record.GetProperty("id").GetString()!, System.Security.Cryptography.MD5.HashData(text), text.Length);
+#pragma warning restore CA5351
+        }
+    }
+
+    [Fact]
     public async Task Ignore_if_modified_after_skips_records_changed_since_the_run_started()
     {
         var connection = NewConnection();
