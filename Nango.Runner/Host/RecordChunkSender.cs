@@ -21,7 +21,8 @@ internal sealed class RecordChunkSender(HostClient client, string callbackUrl, s
 {
     private static readonly MediaTypeHeaderValue JsonContentType = new("application/json") { CharSet = "utf-8" };
 
-    /// <summary>The models (as the script names them) whose next save goes by its keys first.</summary>
+    /// <summary>The models (as the script names them) whose next save goes by its keys first. A task's record calls come
+    /// one at a time (the runtime sends a chunk once the one before it is stored), so no lock.</summary>
     private readonly HashSet<string> _keysFirst = new(StringComparer.Ordinal);
 
     public async Task<HostReply> SendAsync(string json, CancellationToken ct)
@@ -63,6 +64,13 @@ internal sealed class RecordChunkSender(HostClient client, string callbackUrl, s
             return await PostAsync(chunk, ct);
         }
         var keysReply = await PostAsync(keysRequest, ct);
+        if ((int)keysReply.Status == 400)
+        {
+            // Refused as a call (a Nango.Web that does not take keys, a model name it refuses): the chunk goes whole, and
+            // so do the model's next ones.
+            _keysFirst.Remove(header.Model);
+            return await PostAsync(chunk, ct);
+        }
         if (Counts(keysReply) is not { Send: { } send } keys)
         {
             return keysReply;
@@ -108,7 +116,7 @@ internal sealed class RecordChunkSender(HostClient client, string callbackUrl, s
                 }
                 var text = id.ValueKind switch
                 {
-                    JsonValueKind.String => id.GetString()!,
+                    JsonValueKind.String => TextOf(id),
                     JsonValueKind.Number => id.GetRawText(),
                     _ => null,
                 };
@@ -131,6 +139,19 @@ internal sealed class RecordChunkSender(HostClient client, string callbackUrl, s
             writer.WriteEndObject();
         }
         return output.WrittenSpan.ToArray();
+    }
+
+    /// <summary>A string id's text; null for an escaped lone surrogate (<c>"\ud800"</c>), which has none.</summary>
+    private static string? TextOf(JsonElement id)
+    {
+        try
+        {
+            return id.GetString();
+        }
+        catch (InvalidOperationException)
+        {
+            return null;
+        }
     }
 
     /// <summary>A <see cref="RunnerRecordActions.Save"/> of the chunk's records at <paramref name="positions"/>, each as the script sent it.</summary>

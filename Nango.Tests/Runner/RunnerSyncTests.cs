@@ -79,6 +79,40 @@ public sealed class RunnerSyncTests(RunnerHostFixture fixture) : IClassFixture<R
     }
 
     [Fact]
+    public async Task A_chunk_whose_keys_are_refused_as_a_call_goes_whole()
+    {
+        var script = Sync("""
+            async (nango) => {
+                const records = [];
+                for (let i = 0; i < 2000; i++) {
+                    records.push({ id: 'r' + i, title: 'Record ' + i });
+                }
+                await nango.batchSave(records, 'RefusedKeysTicket');
+            }
+            """);
+        Assert.True((await Host.RunAsync(Account, SyncTask(script))).Success);
+        var again = SyncTask(script);
+        // A Nango.Web that does not take keys (or refuses the call for its model) answers 400 to the call itself.
+        Host.Api.RecordsGate = (taskId, body) => Task.FromResult<RunnerError?>(
+            taskId == again.TaskId && body["action"]!.GetValue<string>() == RunnerRecordActions.SaveKeys
+                ? new RunnerError { Type = "invalid_records_action", Message = "Unknown records action 'saveKeys'." }
+                : null);
+        try
+        {
+            var result = await Host.RunAsync(Account, again);
+
+            Assert.True(result.Success, result.Error?.Message);
+            Assert.Equal([(RunnerRecordActions.Save, 1000), (RunnerRecordActions.SaveKeys, 1000), (RunnerRecordActions.Save, 1000)],
+                Host.Api.CallsOf(again.TaskId).Where(c => c.Operation == "records")
+                    .Select(c => (c.Body!["action"]!.GetValue<string>(), c.Body["records"]!.AsArray().Count)));
+        }
+        finally
+        {
+            Host.Api.RecordsGate = (_, _) => Task.FromResult<RunnerError?>(null);
+        }
+    }
+
+    [Fact]
     public async Task Sync_reads_back_by_ids_and_by_cursor_and_learns_its_run()
     {
         var request = SyncTask(Sync("""
