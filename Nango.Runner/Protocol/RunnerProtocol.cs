@@ -367,7 +367,8 @@ public sealed record RunnerRecordsRequest
 
 /// <summary>What a records call counted; after <see cref="RunnerRecordActions.SaveKeys"/> also the positions (in the
 /// call's order) of the records to save in full.</summary>
-public sealed record RunnerRecordsResult(int Added, int Updated, int Unchanged, int Deleted, IReadOnlyList<int>? Send = null);
+public sealed record RunnerRecordsResult(int Added, int Updated, int Unchanged, int Deleted,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] IReadOnlyList<int>? Send = null);
 
 /// <summary>POST <see cref="RunnerRoutes.CallbackRecordsByIds"/> → <see cref="RunnerRecordsPage"/> of the existing ones.</summary>
 public sealed record RunnerRecordsByIdsRequest(string Model, IReadOnlyList<string> Ids);

@@ -16,6 +16,15 @@ internal static class ElementActions
 
     public static Task PressAsync(this IElement element) => element.ClickAsync(new MouseEventArgs { Detail = 1 });
 
+    /// <summary>
+    /// Finds the <paramref name="index"/>th element matching <paramref name="selector"/> and presses it in one turn of the
+    /// renderer, waiting for the handler: a render between finding and pressing (a list refreshing itself) would
+    /// otherwise replace the element and fail the press with "no event handler with ID".
+    /// </summary>
+    public static Task PressAsync<TComponent>(this IRenderedComponent<TComponent> cut, string selector, int index = 0)
+        where TComponent : IComponent =>
+        cut.InvokeAsync(() => cut.FindAll(selector)[index].PressAsync());
+
     public static Task ToggleAsync(this IElement element, bool value) => element.ChangeAsync(new ChangeEventArgs { Value = value });
 
     /// <summary>

@@ -158,7 +158,7 @@ public sealed class LogsPageTests(ComponentDatabase database) : DashboardTestCon
         var cut = RenderPage<LogsPage>(p => p.Add(x => x.Env, "dev"));
         cut.WaitForAssertion(() => Assert.Equal(3, Kinds(cut).Count));
 
-        await cut.FindAll("[data-testid=logs-row]")[0].PressAsync();
+        await cut.PressAsync("[data-testid=logs-row]");
 
         cut.WaitForAssertion(() => Assert.Equal(2, cut.FindAll("[data-testid=logs-message]").Count));
         Assert.Contains("operation=" + proxy.Id, Navigation.Uri, StringComparison.Ordinal);
@@ -179,7 +179,7 @@ public sealed class LogsPageTests(ComponentDatabase database) : DashboardTestCon
         var cut = RenderPage<LogsPage>(p => p.Add(x => x.Env, "dev"));
         cut.WaitForAssertion(() => Assert.Equal(2, cut.FindAll("[data-testid=logs-message]").Count));
 
-        await cut.FindAll("[data-testid=logs-message] .logs-message-line")[1].PressAsync();
+        await cut.PressAsync("[data-testid=logs-message] .logs-message-line", index: 1);
 
         var details = cut.WaitForElement("[data-testid=logs-message-details]");
         Assert.Contains("Accept", details.TextContent, StringComparison.Ordinal);
@@ -224,7 +224,7 @@ public sealed class LogsPageTests(ComponentDatabase database) : DashboardTestCon
         cut.WaitForAssertion(() => Assert.Equal(50, Kinds(cut).Count));
         Assert.Contains("Showing 50 of 60", cut.Find("[data-testid=logs-count]").TextContent, StringComparison.Ordinal);
 
-        await cut.Find("[data-testid=logs-load-more]").PressAsync();
+        await cut.PressAsync("[data-testid=logs-load-more]");
 
         cut.WaitForAssertion(() => Assert.Equal(60, Kinds(cut).Count));
         Assert.Empty(cut.FindAll("[data-testid=logs-load-more]"));
