@@ -311,8 +311,7 @@ public sealed class RecordStore : IDisposable
         for (var i = 0; i < keys.Count; i++)
         {
             var id = externalIds[i];
-            var valid = keys[i].Hash.Length == 16 && keys[i].Size <= _options.MaxRecordBytes && id.Length > 0
-                && (id.Length <= MaxExternalIdLength || id.EnumerateRunes().Count() <= MaxExternalIdLength);
+            var valid = keys[i].Hash.Length == 16 && keys[i].Size <= _options.MaxRecordBytes && id.Length > 0 && !IsTooLongId(id);
             // An id given twice: which one wins is the full save's to decide.
             (valid && occurrences[id] == 1 ? lookup : send).Add(i);
         }
@@ -983,6 +982,9 @@ public sealed class RecordStore : IDisposable
     private static int CompareUuids(Guid a, Guid b) =>
         string.CompareOrdinal(a.ToString("N"), b.ToString("N"));
 
+    /// <summary>An external id longer than <see cref="MaxExternalIdLength"/> characters (Unicode scalars, as Nango counts them).</summary>
+    private static bool IsTooLongId(string text) => text.Length > MaxExternalIdLength && text.EnumerateRunes().Count() > MaxExternalIdLength;
+
     private static string StripNul(string value) => value.Contains('\0', StringComparison.Ordinal) ? value.Replace("\0", "", StringComparison.Ordinal) : value;
 
     /// <summary>
@@ -1123,7 +1125,7 @@ public sealed class RecordStore : IDisposable
             {
                 throw new RecordValidationException(ErrorCodes.InvalidSyncRecord, $"Record {index} has an empty id.", index);
             }
-            if (text.Length > MaxExternalIdLength && text.EnumerateRunes().Count() > MaxExternalIdLength)
+            if (IsTooLongId(text))
             {
                 throw new RecordValidationException(ErrorCodes.InvalidSyncRecord,
                     $"Record {index}: id is longer than {MaxExternalIdLength} characters.", index);

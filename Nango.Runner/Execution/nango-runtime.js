@@ -494,7 +494,7 @@
         throw new SdkError('invalid_records', method + ' needs an array of records', {}, 400);
       }
       for (let i = 0; i < records.length; i += RECORDS_PER_CALL) {
-        // The records last: the host reads the call's action and model without parsing the records (TaskHost).
+        // The records last: the host reads the call's action and model without parsing the records (RecordChunkSender).
         await write({
           action: action,
           model: model,
