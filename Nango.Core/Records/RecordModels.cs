@@ -36,7 +36,7 @@ public sealed record RecordWriteOptions
 /// <summary>A sync run's task, its sync and the model name its counts are kept under (the name the script used).</summary>
 public sealed record RecordWriteRun(Guid TaskId, string SyncName, string CountedModel);
 
-/// <summary>A record as a save by keys names it (<see cref="RecordStore.SaveUnchangedAsync"/>): its id as sent, the MD5 of its
+/// <summary>A record as a save by keys names it (<see cref="RecordStore.SaveUnchangedAsync"/>): its id as sent, the XxHash128 of its
 /// JSON text as sent, and that text's size in bytes.</summary>
 public sealed record RecordKey(string Id, byte[] Hash, int Size);
 

@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.IO.Hashing;
 using System.Runtime.InteropServices;
 using System.Security.Cryptography;
 using System.Text;
@@ -118,12 +119,14 @@ public sealed class RecordStore : IDisposable
                    r.external_id IS NULL AS is_new,
                    r.deleted_at IS NOT NULL AS was_deleted,
                    r.data_hash IS DISTINCT FROM s.data_hash AS hash_changed,
-                   r.external_id IS NULL OR ({{MustWrite}}) AS must_write
+                   r.external_id IS NULL OR ({{MustWrite}}) AS must_write,
+                   coalesce(r.hash_is_md5 AND r.deleted_at IS NULL, false) AS legacy,
+                   r.data_hash AS stored_hash
             FROM (SELECT (k.position - 1)::int AS n, k.external_id,
                          substring(@hashes::bytea FROM ((k.position - 1) * 16 + 1)::int FOR 16) AS data_hash
                   FROM unnest(@external_ids::text[]) WITH ORDINALITY AS k(external_id, position)) s
             LEFT JOIN LATERAL (
-                SELECT x.external_id, x.deleted_at, x.pruned_at, x.data_hash, x.updated_at
+                SELECT x.external_id, x.deleted_at, x.pruned_at, x.data_hash, x.hash_is_md5, x.updated_at
                 FROM records x
                 WHERE x.connection_id = @connection AND x.model = @model AND x.external_id = s.external_id
                 LIMIT 1
@@ -139,15 +142,16 @@ public sealed class RecordStore : IDisposable
             SELECT CASE WHEN @keys_only THEN 0 ELSE added END AS added,
                    CASE WHEN @keys_only THEN 0 ELSE updated END AS updated,
                    0 AS deleted,
-                   CASE WHEN @keys_only THEN staged - must ELSE staged - added - updated END AS unchanged
+                   CASE WHEN @keys_only THEN staged - must ELSE staged - added - updated - legacy END AS unchanged
             FROM (SELECT count(*) FILTER (WHERE must_write AND (is_new OR was_deleted))::int AS added,
-                         count(*) FILTER (WHERE must_write AND NOT is_new AND NOT was_deleted AND hash_changed)::int AS updated,
+                         count(*) FILTER (WHERE must_write AND NOT is_new AND NOT was_deleted AND hash_changed AND NOT legacy)::int AS updated,
+                         count(*) FILTER (WHERE must_write AND legacy)::int AS legacy,
                          count(*) FILTER (WHERE must_write)::int AS must,
                          count(*)::int AS staged
                   FROM classified) c
         ),
         {{RunProgress}}
-        SELECT counts.added, counts.updated, c.n, c.is_new, counts.unchanged
+        SELECT counts.added, counts.updated, c.n, c.is_new, counts.unchanged, CASE WHEN c.legacy THEN c.stored_hash END
         FROM counts LEFT JOIN classified c ON c.must_write
         """;
 
@@ -167,10 +171,23 @@ public sealed class RecordStore : IDisposable
             created_at = CASE WHEN r.deleted_at IS NOT NULL THEN excluded.created_at ELSE r.created_at END,
             updated_at = CASE WHEN r.deleted_at IS NOT NULL OR r.data_hash IS DISTINCT FROM excluded.data_hash
                               THEN excluded.updated_at ELSE r.updated_at END,
+            hash_is_md5 = false,
             deleted_at = NULL,
             pruned_at = NULL,
             seen_at = COALESCE(excluded.seen_at, r.seen_at),
             sync_name = COALESCE(excluded.sync_name, r.sync_name)
+        """;
+
+    /// <summary>
+    /// Gives records stored under an MD5 (before <c>RecordsHashXxHash128</c>) that a save found unchanged their hash of
+    /// today, and marks them seen, as <see cref="Classify"/> marks unchanged records: their payload stays, and so does
+    /// their place in the change stream.
+    /// </summary>
+    private const string Relabel = """
+        UPDATE records r SET data_hash = k.data_hash, hash_is_md5 = false,
+                             seen_at = COALESCE(@seen_at, r.seen_at), sync_name = COALESCE(@sync_name, r.sync_name)
+        FROM unnest(@external_ids::text[], @hashes::bytea[]) AS k(external_id, data_hash)
+        WHERE r.connection_id = @connection AND r.model = @model AND r.external_id = k.external_id
         """;
 
     /// <summary>The live (not deleted) records of a model among some external ids: read back by id, and merged by batchUpdate.</summary>
@@ -288,7 +305,7 @@ public sealed class RecordStore : IDisposable
     }
 
     /// <summary>
-    /// The first half of a save sent by its keys (the runner's re-runs): each record's external id as sent, the MD5 of
+    /// The first half of a save sent by its keys (the runner's re-runs): each record's external id as sent, the XxHash128 of
     /// its JSON text as sent and that text's size. The records stored with that very hash (and not deleted or pruned, or
     /// kept by the merging strategy) are counted unchanged and marked seen, exactly as <see cref="SaveAsync"/> would; the
     /// answer is the positions of all the others, whose payloads the caller then saves with <see cref="SaveAsync"/>, which
@@ -329,9 +346,10 @@ public sealed class RecordStore : IDisposable
         await using var connection = await _dataSource.OpenConnectionAsync(ct);
         await using var transaction = await connection.BeginTransactionAsync(ct);
         var (_, mark) = await LockAsync(connection, transaction, connectionId, model, options.Run, ct);
-        var (counts, created, rewritten) = await ClassifyAsync(connection, transaction, connectionId, model, lookupIds, lookupHashes, WithMark(options, mark), keysOnly: true, ct);
+        var (counts, created, rewritten, legacy) = await ClassifyAsync(connection, transaction, connectionId, model, lookupIds, lookupHashes, WithMark(options, mark), keysOnly: true, ct);
         await transaction.CommitAsync(ct);
-        send.AddRange(created.Concat(rewritten).Select(n => lookup[n]));
+        // A record stored under an MD5 cannot be compared by these keys: its payload settles it (UpsertAsync).
+        send.AddRange(created.Concat(rewritten).Concat(legacy.Select(l => l.N)).Select(n => lookup[n]));
         send.Sort();
         return new RecordKeysResult(counts, send);
     }
@@ -839,7 +857,12 @@ public sealed class RecordStore : IDisposable
         {
             return (new RecordWriteResult(batch.Count, 0, 0, 0), true);
         }
-        var (counts, created, rewritten) = await ClassifyAsync(connection, transaction, connectionId, model, batch.ExternalIds, batch.Hashes, options, keysOnly: false, ct);
+        var (counts, created, rewritten, legacy) = await ClassifyAsync(connection, transaction, connectionId, model, batch.ExternalIds, batch.Hashes, options, keysOnly: false, ct);
+        if (legacy.Count > 0)
+        {
+            counts = await RelabelLegacyAsync(connection, transaction, connectionId, model, batch, legacy, options, counts, ct);
+            rewritten.AddRange(legacy.Select(l => l.N));
+        }
         if (created.Count > 0)
         {
             await CopyNewAsync(connection, environmentId, connectionId, model, batch, created, options, now, ct);
@@ -872,16 +895,60 @@ public sealed class RecordStore : IDisposable
     }
 
     /// <summary>
-    /// Runs <see cref="Classify"/> on a batch's keys: its counts (the same numbers it added to the run), and the positions
-    /// of the records that must be written, new ones apart from existing ones.
+    /// The records of a batch stored under an MD5 (<paramref name="legacy"/>: their positions and stored hashes), which
+    /// <see cref="Classify"/> left uncounted: the ones whose MD5 is the one stored are unchanged and get today's hash
+    /// (<see cref="Relabel"/>), the others changed. Both are then rewritten by the caller, the unchanged ones with their
+    /// <c>updated_at</c> kept (their hash no longer differs). Returns <paramref name="counts"/> with them added, as it adds
+    /// them to the run.
     /// </summary>
-    private static async Task<(RecordWriteResult Counts, List<int> Created, List<int> Rewritten)> ClassifyAsync(
+    private static async Task<RecordWriteResult> RelabelLegacyAsync(
+        NpgsqlConnection connection, NpgsqlTransaction transaction, int connectionId, string model, StagedBatch batch,
+        List<(int N, byte[] StoredHash)> legacy, RecordWriteOptions options, RecordWriteResult counts, CancellationToken ct)
+    {
+        var ids = new List<string>();
+        var hashes = new List<byte[]>();
+        foreach (var (n, stored) in legacy)
+        {
+            if (batch.Md5(n).AsSpan().SequenceEqual(stored))
+            {
+                ids.Add(batch.ExternalIds[n]);
+                hashes.Add(batch.Hash(n).ToArray());
+            }
+        }
+        if (ids.Count > 0)
+        {
+            await using var relabel = new NpgsqlCommand(Relabel, connection, transaction);
+            relabel.Parameters.AddWithValue("connection", connectionId);
+            relabel.Parameters.AddWithValue("model", model);
+            relabel.Parameters.AddWithValue("external_ids", ids.ToArray());
+            relabel.Parameters.Add(new NpgsqlParameter("hashes", NpgsqlDbType.Array | NpgsqlDbType.Bytea) { Value = hashes.ToArray() });
+            AddWriteParameters(relabel.Parameters, options);
+            await relabel.ExecuteNonQueryAsync(ct);
+        }
+        var settled = new RecordWriteResult(0, legacy.Count - ids.Count, ids.Count, 0);
+        if (options.Run is not null)
+        {
+            await using var add = AddCountsCommand(options.Run, settled);
+            add.Connection = connection;
+            add.Transaction = transaction;
+            await add.ExecuteNonQueryAsync(ct);
+        }
+        return new RecordWriteResult(counts.Added, counts.Updated + settled.Updated, counts.Unchanged + settled.Unchanged, counts.Deleted);
+    }
+
+    /// <summary>
+    /// Runs <see cref="Classify"/> on a batch's keys: its counts (the same numbers it added to the run), and the positions
+    /// of the records that must be written, new ones apart from existing ones, and apart from both the existing ones stored
+    /// under an MD5, with that MD5 (uncounted: their hash cannot be compared with today's).
+    /// </summary>
+    private static async Task<(RecordWriteResult Counts, List<int> Created, List<int> Rewritten, List<(int N, byte[] StoredHash)> Legacy)> ClassifyAsync(
         NpgsqlConnection connection, NpgsqlTransaction transaction, int connectionId, string model, string[] externalIds, byte[] hashes,
         RecordWriteOptions options, bool keysOnly, CancellationToken ct)
     {
         var counts = RecordWriteResult.None;
         var created = new List<int>(externalIds.Length);
         var rewritten = new List<int>();
+        var legacy = new List<(int, byte[])>();
         await using var classify = new NpgsqlCommand(Classify, connection, transaction);
         classify.Parameters.AddWithValue("connection", connectionId);
         classify.Parameters.AddWithValue("model", model);
@@ -895,12 +962,20 @@ public sealed class RecordStore : IDisposable
         {
             // The counts are repeated on every row.
             counts = new RecordWriteResult(reader.GetInt32(0), reader.GetInt32(1), reader.GetInt32(4), 0);
-            if (!reader.IsDBNull(2))
+            if (reader.IsDBNull(2))
+            {
+                continue;
+            }
+            if (!reader.IsDBNull(5))
+            {
+                legacy.Add((reader.GetInt32(2), reader.GetFieldValue<byte[]>(5)));
+            }
+            else
             {
                 (reader.GetBoolean(3) ? created : rewritten).Add(reader.GetInt32(2));
             }
         }
-        return (counts, created, rewritten);
+        return (counts, created, rewritten, legacy);
     }
 
     /// <summary>
@@ -989,7 +1064,7 @@ public sealed class RecordStore : IDisposable
 
     /// <summary>
     /// A validated batch ready for COPY: per record its stable id, external id, stored payload (the JSON object as sent
-    /// without its top-level <c>id</c> member, in one pooled buffer), the MD5 of the record as sent and its size as
+    /// without its top-level <c>id</c> member, in one pooled buffer), the XxHash128 of the record as sent and its size as
     /// sent. A later record with the same id replaces an earlier one. The id and the payload are made when first asked
     /// for: only records that are written need them, and an unchanged re-run writes none (the payload is a second pass
     /// over the record's JSON, the id a SHA-1).
@@ -1046,6 +1121,11 @@ public sealed class RecordStore : IDisposable
 
         public ReadOnlyMemory<byte> Hash(int i) => _hashes.AsMemory(i * 16, 16);
 
+        /// <summary>The hash records had before <c>RecordsHashXxHash128</c>: the MD5 of the record as sent. It names, it protects nothing.</summary>
+#pragma warning disable CA5351
+        public byte[] Md5(int n) => MD5.HashData(JsonMarshal.GetRawUtf8Value(_sources[n]));
+#pragma warning restore CA5351
+
         /// <summary>Every record's hash, 16 bytes each, in the batch's order.</summary>
         public byte[] Hashes => _hashes;
 
@@ -1079,10 +1159,9 @@ public sealed class RecordStore : IDisposable
                 batch._lengths[n] = -1;
                 batch.ExternalIds[n] = externalIds[i];
                 batch.Sizes[n] = raw.Length;
-                // MD5 names the payload to spot unchanged records; it is not a security boundary.
-#pragma warning disable CA5351
-                MD5.HashData(raw, batch._hashes.AsSpan(n * 16, 16));
-#pragma warning restore CA5351
+                // Names the payload to spot unchanged records, with the same function the runner's keys use; not a security
+                // boundary (a sync can only make its own records look unchanged), and some fifty times faster than MD5.
+                XxHash128.Hash(raw, batch._hashes.AsSpan(n * 16, 16));
             }
             return batch;
         }

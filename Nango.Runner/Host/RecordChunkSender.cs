@@ -1,8 +1,8 @@
 using System.Buffers;
+using System.IO.Hashing;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Runtime.InteropServices;
-using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using Nango.Runner.Protocol;
@@ -11,7 +11,7 @@ namespace Nango.Runner.Host;
 
 /// <summary>
 /// Sends one task's record chunks (the host operation <c>records</c>). A save of a model whose last chunk came back
-/// mostly unchanged goes by its keys first (<see cref="RunnerRecordActions.SaveKeys"/>): per record its id, the MD5 of
+/// mostly unchanged goes by its keys first (<see cref="RunnerRecordActions.SaveKeys"/>): per record its id, the XxHash128 of
 /// its JSON text and that text's size, some 60 bytes instead of the record; then only the records the store does not
 /// hold unchanged are saved in full. An unchanged re-run so moves no payload to Nango.Web, which parses, validates
 /// and hashes none. A model's first chunk in a task, and every chunk after one that was mostly new or changed, goes
@@ -125,10 +125,8 @@ internal sealed class RecordChunkSender(HostClient client, string callbackUrl, s
                     return null;
                 }
                 var raw = JsonMarshal.GetRawUtf8Value(record);
-                // The same MD5 of the same bytes Nango.Web hashes when it stores the record; it names, it protects nothing.
-#pragma warning disable CA5351
-                MD5.HashData(raw, hash);
-#pragma warning restore CA5351
+                // The same hash of the same bytes Nango.Web hashes when it stores the record; it names, it protects nothing.
+                XxHash128.Hash(raw, hash);
                 writer.WriteStartObject();
                 writer.WriteString("id"u8, text);
                 writer.WriteBase64String("hash"u8, hash);

@@ -289,7 +289,7 @@ public static class RunnerRecordActions
 
     /// <summary>
     /// The first half of a save sent by its keys: each record as <c>{"id", "hash", "size"}</c> (the id as sent, the
-    /// base64 MD5 of the record's JSON text as it would be sent, that text's size in bytes). The records stored with that
+    /// base64 XxHash128 of the record's JSON text as it would be sent, that text's size in bytes). The records stored with that
     /// hash are counted unchanged; <see cref="RunnerRecordsResult.Send"/> lists the positions of the others, which the
     /// runner then saves in full with <see cref="Save"/>. An unchanged re-run sends keys, not its records' megabytes.
     /// </summary>

@@ -247,8 +247,6 @@ public sealed class InternalApiStandIn : IAsyncDisposable
         }
     }
 
-    /// <summary>The MD5 the runner sends for a record, of its compact JSON text (the same bytes for the plain records tests save).</summary>
-#pragma warning disable CA5351 // Names records as the store does; it protects nothing.
-    private static string HashOf(JsonNode record) => Convert.ToBase64String(System.Security.Cryptography.MD5.HashData(System.Text.Encoding.UTF8.GetBytes(record.ToJsonString())));
-#pragma warning restore CA5351
+    /// <summary>The hash the runner sends for a record (the store's XxHash128), of its compact JSON text (the same bytes for the plain records tests save).</summary>
+    private static string HashOf(JsonNode record) => Convert.ToBase64String(System.IO.Hashing.XxHash128.Hash(System.Text.Encoding.UTF8.GetBytes(record.ToJsonString())));
 }
