@@ -82,6 +82,8 @@ internal static class RecordsThroughRunner
         var webCpuBefore = web.CpuTime;
         var runnerCpuBefore = ProcessCpu.Children(web.Id);
         var postgresCpuBefore = ProcessCpu.Postgres();
+        var checkpointsBefore = await CheckpointsAsync(dataSource);
+        var autovacuumSeen = false;
         using (var trigger = await client.PostAsJsonAsync("/sync/trigger", new { provider_config_key = integrationKey, connection_id = ConnectionName, syncs = new[] { sync } }))
         {
             if (trigger.StatusCode != HttpStatusCode.OK)
@@ -116,15 +118,43 @@ internal static class RecordsThroughRunner
                     var ended = reader.GetFieldValue<DateTimeOffset>(3);
                     return new SyncRunTiming((ended - created).TotalSeconds, (ended - started).TotalSeconds,
                         JsonNode.Parse(reader.GetString(4)) as JsonObject ?? [], web.CpuTime - webCpuBefore, ProcessCpu.Children(web.Id) - runnerCpuBefore,
-                        ProcessCpu.Postgres() - postgresCpuBefore);
+                        ProcessCpu.Postgres() - postgresCpuBefore,
+                        new BackgroundWork(await CheckpointsAsync(dataSource) - checkpointsBefore, autovacuumSeen));
                 }
             }
+            autovacuumSeen |= await AutovacuumActiveAsync(dataSource);
             if (watch.Elapsed > timeout)
             {
                 throw new TimeoutException($"The {sync} run did not end within {timeout.TotalMinutes:0} minutes.\n{web.Tail}");
             }
             await Task.Delay(100);
         }
+    }
+
+    /// <summary>
+    /// Checkpoints the server has reported (timed and requested; a checkpoint is counted once the checkpointer reports
+    /// it): one during a timed run shares the machine with it. Postgres 17 moved the counters to pg_stat_checkpointer.
+    /// </summary>
+    private static async Task<long> CheckpointsAsync(NpgsqlDataSource dataSource)
+    {
+        try
+        {
+            await using var command = dataSource.CreateCommand("SELECT checkpoints_timed + checkpoints_req FROM pg_stat_bgwriter");
+            return (long)(await command.ExecuteScalarAsync() ?? 0L);
+        }
+        catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.UndefinedColumn)
+        {
+            await using var command = dataSource.CreateCommand("SELECT num_timed + num_requested FROM pg_stat_checkpointer");
+            return (long)(await command.ExecuteScalarAsync() ?? 0L);
+        }
+    }
+
+    /// <summary>Whether an autovacuum worker is at work in the bench's database right now (seen by the run's polling).</summary>
+    private static async Task<bool> AutovacuumActiveAsync(NpgsqlDataSource dataSource)
+    {
+        await using var command = dataSource.CreateCommand(
+            "SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'autovacuum worker' AND datname = current_database()");
+        return (long)(await command.ExecuteScalarAsync() ?? 0L) > 0;
     }
 
     /// <summary>The status the public API reports for the sync on the runner connection (<c>GET /sync/status</c>).</summary>
@@ -221,8 +251,16 @@ internal static class RecordsThroughRunner
     }
 }
 
-/// <summary>One triggered sync run: its times (database clock), its per-model result, and the CPU each process used.</summary>
-internal sealed record SyncRunTiming(double TriggerToEndSeconds, double StartedToEndSeconds, JsonObject Models, TimeSpan WebCpu, TimeSpan RunnerCpu, TimeSpan PostgresCpu)
+/// <summary>Postgres's own background work seen while a run went on: it takes CPU the run's figures then include.</summary>
+internal sealed record BackgroundWork(long Checkpoints, bool Autovacuum)
+{
+    public override string ToString() =>
+        $"meanwhile {Checkpoints} checkpoint(s) reported, autovacuum {(Autovacuum ? "seen" : "not seen")}";
+}
+
+/// <summary>One triggered sync run: its times (database clock), its per-model result, the CPU each process used, and Postgres's background work meanwhile.</summary>
+internal sealed record SyncRunTiming(double TriggerToEndSeconds, double StartedToEndSeconds, JsonObject Models, TimeSpan WebCpu, TimeSpan RunnerCpu, TimeSpan PostgresCpu,
+    BackgroundWork Background)
 {
     /// <summary>The CPU the run's three processes used together, spread over every core: no schedule of the same work
     /// on this machine ends sooner.</summary>
@@ -234,11 +272,13 @@ internal sealed record SyncRunTiming(double TriggerToEndSeconds, double StartedT
         ["runner"] = BenchSupport.Round(RunnerCpu.TotalSeconds),
         ["postgres"] = BenchSupport.Round(PostgresCpu.TotalSeconds),
         ["floorSeconds"] = BenchSupport.Round(CpuFloorSeconds),
+        ["checkpointsMeanwhile"] = Background.Checkpoints,
+        ["autovacuumMeanwhile"] = Background.Autovacuum,
     };
 
     public string DescribeCpu() =>
         $"CPU: Nango.Web {WebCpu.TotalSeconds:0.0} s, runner {RunnerCpu.TotalSeconds:0.0} s, Postgres {PostgresCpu.TotalSeconds:0.0} s " +
-        $"(spread over {System.Environment.ProcessorCount} cores at least {CpuFloorSeconds:0.00} s)";
+        $"(spread over {System.Environment.ProcessorCount} cores at least {CpuFloorSeconds:0.00} s); {Background}";
 
     public int Count(string model, string key) => (int?)Models[model]?[key] ?? 0;
 
