@@ -414,24 +414,18 @@ internal static class RecordsBenchmark
     /// </summary>
     private static async Task SettleAsync(string connectionString)
     {
-        await using var connection = new NpgsqlConnection(connectionString);
-        await connection.OpenAsync();
+        await using var dataSource = NpgsqlDataSource.Create(connectionString);
         // An autovacuum worker busy with this database would make VACUUM wait for its lock, then be cancelled: let it end.
         var deadline = Stopwatch.StartNew();
-        while (deadline.Elapsed < TimeSpan.FromMinutes(2))
+        while (deadline.Elapsed < TimeSpan.FromMinutes(2) && await RecordsThroughRunner.AutovacuumActiveAsync(dataSource))
         {
-            await using var busy = new NpgsqlCommand(
-                "SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'autovacuum worker' AND datname = current_database()", connection);
-            if ((long)(await busy.ExecuteScalarAsync() ?? 0L) == 0)
-            {
-                break;
-            }
             await Task.Delay(200);
         }
         // Separate statements: VACUUM cannot run inside the implicit transaction of a multi-statement command.
         foreach (var sql in new[] { "VACUUM (ANALYZE)", "CHECKPOINT" })
         {
-            await using var command = new NpgsqlCommand(sql, connection) { CommandTimeout = 600 };
+            await using var command = dataSource.CreateCommand(sql);
+            command.CommandTimeout = 600;
             try
             {
                 await command.ExecuteNonQueryAsync();

@@ -149,8 +149,8 @@ internal static class RecordsThroughRunner
         }
     }
 
-    /// <summary>Whether an autovacuum worker is at work in the bench's database right now (seen by the run's polling).</summary>
-    private static async Task<bool> AutovacuumActiveAsync(NpgsqlDataSource dataSource)
+    /// <summary>Whether an autovacuum worker is at work in the bench's database right now (polled during a run, and before one by the bench's settling).</summary>
+    internal static async Task<bool> AutovacuumActiveAsync(NpgsqlDataSource dataSource)
     {
         await using var command = dataSource.CreateCommand(
             "SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'autovacuum worker' AND datname = current_database()");
