@@ -6,6 +6,7 @@ using Jint.Native.Object;
 using Jint.Runtime;
 using Jint.Runtime.Descriptors;
 using Jint.Runtime.Interop;
+using Nango.Runner.Host;
 
 namespace Nango.Runner.Execution;
 
@@ -31,6 +32,7 @@ internal sealed class ScriptEngine : IDisposable
     private readonly Dictionary<string, ObjectInstance> _modules = new(StringComparer.Ordinal);
     private readonly HashSet<string> _esModules = new(StringComparer.Ordinal);
     private readonly GlobalSnapshot _snapshot;
+    private readonly RecordChunkWriter _recordChunks;
     private bool _zodModuleRegistered;
 
     private ScriptEngine(EngineLimits limits)
@@ -70,6 +72,7 @@ internal sealed class ScriptEngine : IDisposable
         Require(from: null, ZodModules.PackageName);
         _run = _engine.Evaluate(Runtime.Value).AsObject().Get("run");
         _snapshot = _engine.Advanced.CaptureGlobalSnapshot();
+        _recordChunks = new RecordChunkWriter(_engine, limits.MemoryBytes);
     }
 
     public EngineLimits Limits { get; }
@@ -80,7 +83,13 @@ internal sealed class ScriptEngine : IDisposable
     /// Starts the function and returns the promise of its JSON outcome. Runs the synchronous part of the
     /// function on the calling thread; the caller awaits the rest with <c>UnwrapIfPromiseAsync</c>.
     /// </summary>
-    public JsValue Start(CompiledFunction function, Func<string, string, Task<string>> host, string contextJson, string? inputJson, CancellationToken cancellation)
+    public JsValue Start(
+        CompiledFunction function,
+        Func<string, string, Task<string>> host,
+        Func<RecordChunk, Task<string>> sendRecords,
+        string contextJson,
+        string? inputJson,
+        CancellationToken cancellation)
     {
         // Jint resets constraints when a script is evaluated, not when a function is called: do it per task.
         _engine.Constraints.Reset();
@@ -92,8 +101,18 @@ internal sealed class ScriptEngine : IDisposable
         }
         var loadExports = new ClrFunction(_engine, "loadExports", (_, _) => LoadExports(function), 0);
         var hostFunction = JsValue.FromObject(_engine, host);
+        // recordsHost(action, model, mergingStrategy, records): takes the chunk now, answers the function that sends it.
+        var recordsFunction = new ClrFunction(_engine, "recordsHost", (_, arguments) =>
+        {
+            var chunk = _recordChunks.Write(
+                arguments.At(0).ToString(),
+                arguments.At(1).ToString(),
+                arguments.At(2) is JsString strategy ? strategy.ToString() : null,
+                arguments.At(3) as JsArray ?? throw new JavaScriptException(_engine.Intrinsics.TypeError, "recordsHost needs an array"));
+            return JsValue.FromObject(_engine, new Func<Task<string>>(() => sendRecords(chunk)));
+        }, 4);
         JsValue input = inputJson is null ? JsValue.Null : new JsString(inputJson);
-        return _engine.Call(_run, JsValue.Undefined, [loadExports, hostFunction, new JsString(contextJson), input]);
+        return _engine.Call(_run, JsValue.Undefined, [loadExports, hostFunction, recordsFunction, new JsString(contextJson), input]);
     }
 
     /// <summary>Called when a host call returns: the JavaScript that runs next gets a full slice.</summary>

@@ -24,7 +24,7 @@ internal sealed class ScriptExecutor(EnginePool engines, RunnerSettings settings
     public async Task<RunnerTaskResult> ExecuteAsync(
         RunnerTaskRequest request,
         CompiledFunction function,
-        Func<string, string, Task<string>> host,
+        IScriptHost host,
         Func<StopReason> stopReason,
         CancellationToken cancellation)
     {
@@ -51,7 +51,12 @@ internal sealed class ScriptExecutor(EnginePool engines, RunnerSettings settings
             var rented = engine;
             var promise = engine.Start(function, async (operation, json) =>
             {
-                var answer = await host(operation, json);
+                var answer = await host.CallAsync(operation, json);
+                rented.RestartCpuSlice();
+                return answer;
+            }, async chunk =>
+            {
+                var answer = await host.SendRecordsAsync(chunk);
                 rented.RestartCpuSlice();
                 return answer;
             }, context, input, cancellation);

@@ -1,7 +1,9 @@
 // Evaluated once per engine. Builds the `nango` object a function receives (nango-api.md §4.2), runs the
 // function's export and turns whatever it throws into Nango's error shape. Every call that leaves the engine
 // goes through `host(op, json)`, a .NET function bound to the task that answers a JSON envelope
-// {"ok":true,"value":…} or {"ok":false,"error":{type,message,payload,status}}; nothing else is reachable.
+// {"ok":true,"value":…} or {"ok":false,"error":{type,message,payload,status}}, or, for a record chunk, through
+// `recordsHost(action, model, mergingStrategy, records)`, which answers the function that sends it and answers the same
+// envelope (RecordChunkWriter writes the records' JSON in .NET); nothing else is reachable.
 (function () {
   'use strict';
 
@@ -254,7 +256,7 @@
     };
   }
 
-  function createNango(host, ctx, writes) {
+  function createNango(host, recordsHost, ctx, writes) {
     const connections = new Map();
     const logger = { level: 'debug' };
 
@@ -274,11 +276,12 @@
       return replyValue(await host(op, payload === undefined ? '' : JSON.stringify(payload)));
     }
 
-    // One record chunk, stored in the background (see createWrites).
-    function write(payload) {
-      const json = JSON.stringify(payload);
+    // One record chunk, stored in the background (see createWrites). recordsHost() takes the chunk's JSON now, so the
+    // script may change its records as soon as the call returns.
+    function write(action, model, mergingStrategy, chunk) {
+      const sendChunk = recordsHost(action, model, mergingStrategy, chunk);
       return writes.enqueue(function () {
-        return host('records', json).then(replyValue);
+        return sendChunk().then(replyValue);
       });
     }
 
@@ -494,13 +497,7 @@
         throw new SdkError('invalid_records', method + ' needs an array of records', {}, 400);
       }
       for (let i = 0; i < records.length; i += RECORDS_PER_CALL) {
-        // The records last: the host reads the call's action and model without parsing the records (RecordChunkSender).
-        await write({
-          action: action,
-          model: model,
-          mergingStrategy: strategies[model],
-          records: records.slice(i, i + RECORDS_PER_CALL).map(withoutMetadata)
-        });
+        await write(action, model, strategies[model], records.slice(i, i + RECORDS_PER_CALL).map(withoutMetadata));
       }
       return true;
     }
@@ -763,11 +760,11 @@
 
   // loadExports evaluates the bundle (CommonJS or ES module) and answers its exports. Resolves to a JSON
   // string {"ok":true,"output":…} or {"ok":false,"error":…}; limits the engine enforces are not caught here.
-  async function run(loadExports, host, contextJson, inputJson) {
+  async function run(loadExports, host, recordsHost, contextJson, inputJson) {
     const ctx = JSON.parse(contextJson);
     const writes = createWrites();
     try {
-      const nango = createNango(host, ctx, writes);
+      const nango = createNango(host, recordsHost, ctx, writes);
       const exported = loadExports();
       const input = inputJson ? JSON.parse(inputJson) : undefined;
       const definition = exported ? exported.default : undefined;

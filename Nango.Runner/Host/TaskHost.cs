@@ -1,19 +1,19 @@
 using System.Text.Json;
+using Nango.Runner.Execution;
 using Nango.Runner.Protocol;
 
 namespace Nango.Runner.Host;
 
 /// <summary>
-/// What the `host(op, json)` function of one task's nango object reaches: each operation is one call to the
-/// internal API for this task. Answers a JSON envelope and never throws, so a refusal becomes a JavaScript
-/// error the function can catch. After the task ends every call is refused without leaving the process.
+/// What the `host(op, json)` function of one task's nango object reaches, and its record chunks
+/// (<see cref="SendRecordsAsync"/>): each operation is one call to the internal API for this task. Answers a JSON
+/// envelope and never throws, so a refusal becomes a JavaScript error the function can catch. After the task ends
+/// every call is refused without leaving the process.
 /// </summary>
-internal sealed class TaskHost(HostClient client, string callbackUrl, string taskId, CancellationToken taskCancellation)
+internal sealed class TaskHost(HostClient client, string callbackUrl, string taskId, CancellationToken taskCancellation) : IScriptHost
 {
     private readonly RecordChunkSender _records = new(client, callbackUrl, taskId);
     private volatile bool _closed;
-
-    public Func<string, string, Task<string>> Function => CallAsync;
 
     public void Close() => _closed = true;
 
@@ -35,7 +35,6 @@ internal sealed class TaskHost(HostClient client, string callbackUrl, string tas
             "getCheckpoint" => (HttpMethod.Get, RunnerRoutes.CallbackCheckpoint, false),
             "saveCheckpoint" => (HttpMethod.Put, RunnerRoutes.CallbackCheckpoint, true),
             "clearCheckpoint" => (HttpMethod.Delete, RunnerRoutes.CallbackCheckpoint, false),
-            "records" => (HttpMethod.Post, RunnerRoutes.CallbackRecords, true),
             "getRecordsByIds" => (HttpMethod.Post, RunnerRoutes.CallbackRecordsByIds, true),
             "listRecords" => (HttpMethod.Post, RunnerRoutes.CallbackRecordsList, true),
             "trackDeletes" => (HttpMethod.Post, RunnerRoutes.CallbackTrackDeletes, true),
@@ -45,11 +44,27 @@ internal sealed class TaskHost(HostClient client, string callbackUrl, string tas
         {
             return Refusal(RunnerErrorTypes.ScriptInternalError, $"Unknown host operation '{operation}'", 500);
         }
+        return await AnswerAsync(() => client.SendAsync(call.Method, callbackUrl, call.Route, taskId, call.HasBody ? json : null, taskCancellation));
+    }
+
+    /// <summary>A record chunk's call (batchSave, batchUpdate, batchDelete), answered as <see cref="CallAsync"/> answers.</summary>
+    public async Task<string> SendRecordsAsync(RecordChunk chunk)
+    {
+        using (chunk)
+        {
+            if (_closed || taskCancellation.IsCancellationRequested)
+            {
+                return Refusal(RunnerErrorTypes.ScriptAborted, "The task has ended; no more calls are accepted", 410);
+            }
+            return await AnswerAsync(() => _records.SendAsync(chunk, taskCancellation));
+        }
+    }
+
+    private async Task<string> AnswerAsync(Func<Task<HostReply>> send)
+    {
         try
         {
-            var reply = operation == "records"
-                ? await _records.SendAsync(json, taskCancellation)
-                : await client.SendAsync(call.Method, callbackUrl, call.Route, taskId, call.HasBody ? json : null, taskCancellation);
+            var reply = await send();
             if (reply.IsSuccess)
             {
                 var value = string.IsNullOrWhiteSpace(reply.Body) ? "null"

@@ -68,7 +68,7 @@ internal sealed class TaskRegistry(
         try
         {
             var function = await CompileAsync(request, task.Cancellation);
-            result = await executor.ExecuteAsync(request, function, taskHost.Function, () => task.StopReason, task.Cancellation);
+            result = await executor.ExecuteAsync(request, function, taskHost, () => task.StopReason, task.Cancellation);
         }
         catch (Exception e)
         {

@@ -15,7 +15,11 @@ using Nango.Runner.Protocol;
 namespace Nango.Tests.Runner;
 
 /// <summary>One callback as the stand-in received it.</summary>
-public sealed record InternalCall(string TaskId, string Method, string Operation, JsonNode? Body, RunnerIdentity Caller);
+public sealed record InternalCall(string TaskId, string Method, string Operation, JsonNode? Body, RunnerIdentity Caller)
+{
+    /// <summary>The body's bytes as the runner sent them.</summary>
+    public byte[]? RawBody { get; init; }
+}
 
 /// <summary>
 /// Stands in for Nango.Web's internal runner API (the lead wires the real one): a Kestrel app on loopback that
@@ -115,9 +119,14 @@ public sealed class InternalApiStandIn : IAsyncDisposable
         var operation = segments.Length > 5 ? segments[4] + "/" + segments[5] : segments.Length > 4 ? segments[4] : "result";
         var method = context.Request.Method;
         JsonNode? body = null;
+        byte[]? rawBody = null;
         if (context.Request.ContentLength is > 0 || context.Request.Headers.TransferEncoding.Count > 0)
         {
-            body = await JsonNode.ParseAsync(context.Request.Body, cancellationToken: context.RequestAborted);
+            using var copy = new MemoryStream();
+            await context.Request.Body.CopyToAsync(copy, context.RequestAborted);
+            rawBody = copy.ToArray();
+            // Deeper than System.Text.Json's default of 64: some tests send records that deep.
+            body = JsonNode.Parse(rawBody, documentOptions: new JsonDocumentOptions { MaxDepth = 256 });
         }
         if (operation == "heartbeat")
         {
@@ -125,7 +134,7 @@ public sealed class InternalApiStandIn : IAsyncDisposable
             context.Response.StatusCode = 204;
             return;
         }
-        Calls.Enqueue(new InternalCall(taskId, method, operation, body, caller));
+        Calls.Enqueue(new InternalCall(taskId, method, operation, body, caller) { RawBody = rawBody });
         Events.Enqueue((taskId, $"{operation} {method}"));
 
         switch (operation, method)

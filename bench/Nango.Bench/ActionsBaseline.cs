@@ -6,6 +6,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using NangoRunner::Nango.Runner;
 using NangoRunner::Nango.Runner.Execution;
+using NangoRunner::Nango.Runner.Host;
 using RunnerProtocol = NangoRunner::Nango.Runner.Protocol;
 
 namespace Nango.Bench;
@@ -45,7 +46,7 @@ internal sealed class ActionsBaseline
             Input = input,
             CallbackUrl = "http://127.0.0.1:1/",
         };
-        var result = await _executor.ExecuteAsync(request, _function, NoHost, () => StopReason.None, CancellationToken.None);
+        var result = await _executor.ExecuteAsync(request, _function, new NoHost(), () => StopReason.None, CancellationToken.None);
         if (!result.Success)
         {
             return $"{result.Error?.Type}: {result.Error?.Message}";
@@ -56,5 +57,10 @@ internal sealed class ActionsBaseline
     }
 
     /// <summary>The trivial action calls nothing on <c>nango</c>; a call would be a bench bug.</summary>
-    private static Task<string> NoHost(string operation, string json) => throw new InvalidOperationException($"The bench action called host operation {operation}.");
+    private sealed class NoHost : IScriptHost
+    {
+        public Task<string> CallAsync(string operation, string json) => throw new InvalidOperationException($"The bench action called host operation {operation}.");
+
+        public Task<string> SendRecordsAsync(RecordChunk chunk) => throw new InvalidOperationException("The bench action saved records.");
+    }
 }
