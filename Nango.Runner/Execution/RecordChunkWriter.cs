@@ -25,12 +25,18 @@ internal sealed class RecordChunkWriter(Engine engine, long maxChunkBytes)
 
     private static readonly JsString ToJson = new("toJSON");
     private static readonly JsString Id = new("id");
+    private static readonly JsString NangoMetadata = new("_nango_metadata");
 
     private readonly Jint.Native.Json.JsonSerializer _serializer = new(engine);
     private int _sizeHint = 16 * 1024;
 
-    /// <summary>The chunk of a <c>records</c> call; throws what JSON.stringify would throw for the records.</summary>
-    public RecordChunk Write(string action, string model, string? mergingStrategy, JsArray records)
+    /// <summary>
+    /// The chunk of a <c>records</c> call of records <paramref name="start"/> to <paramref name="end"/> (excluded), each
+    /// as <paramref name="withoutMetadata"/> (the runtime's function) answers for it: called only for a record that has
+    /// <c>_nango_metadata</c> or that is no plain object, for which the runtime's own test decides. Throws what
+    /// JSON.stringify would throw for the records.
+    /// </summary>
+    public RecordChunk Write(string action, string model, string? mergingStrategy, JsArray records, uint start, uint end, JsValue withoutMetadata)
     {
         var json = new JsonBuffer(_sizeHint);
         RecordChunk.WriteHeader(json, action, model, mergingStrategy);
@@ -39,7 +45,7 @@ internal sealed class RecordChunkWriter(Engine engine, long maxChunkBytes)
         var arrayPrototype = engine.Intrinsics.Array.PrototypeObject;
         var plain = new PlainWalk(json, objectPrototype, arrayPrototype);
         var walkable = !objectPrototype.HasOwnProperty(ToJson) && !arrayPrototype.HasOwnProperty(ToJson);
-        var entries = new RecordChunk.Entry[(int)records.Length];
+        var entries = new RecordChunk.Entry[(int)(end - start)];
         try
         {
             for (var i = 0; i < entries.Length; i++)
@@ -48,20 +54,24 @@ internal sealed class RecordChunkWriter(Engine engine, long maxChunkBytes)
                 {
                     json.Write((byte)',');
                 }
-                var start = json.Length;
-                var record = records[i];
+                var recordStart = json.Length;
+                var record = records[start + (uint)i];
+                if (record is ObjectInstance and not JsArray && (record is not JsObject plainObject || plainObject.HasProperty(NangoMetadata)))
+                {
+                    record = engine.Call(withoutMetadata, JsValue.Undefined, [record]);
+                }
                 string? id = null;
                 if (!walkable || plain.WriteRecord(record, out id) == Outcome.NeedsSerializer)
                 {
-                    json.Truncate(start);
+                    json.Truncate(recordStart);
                     // The serializer is JSON.stringify's: it calls a record's toJSON with the key "" rather than its index.
                     if (!_serializer.Serialize(record, json))
                     {
                         json.Write("null"u8);
                     }
-                    id = IdOf(json.WrittenSpan[start..]);
+                    id = IdOf(json.WrittenSpan[recordStart..]);
                 }
-                entries[i] = new RecordChunk.Entry(start, json.Length - start, id);
+                entries[i] = new RecordChunk.Entry(recordStart, json.Length - recordStart, id);
                 if (maxChunkBytes > 0 && json.Length > maxChunkBytes)
                 {
                     // JSON.stringify's string would have counted against the engine's memory limit; this buffer does not.

@@ -101,16 +101,26 @@ internal sealed class ScriptEngine : IDisposable
         }
         var loadExports = new ClrFunction(_engine, "loadExports", (_, _) => LoadExports(function), 0);
         var hostFunction = JsValue.FromObject(_engine, host);
-        // recordsHost(action, model, mergingStrategy, records): takes the chunk now, answers the function that sends it.
+        // recordsHost(action, model, mergingStrategy, records, start, end, withoutMetadata): takes records[start, end) now
+        // and answers the function that sends them.
         var recordsFunction = new ClrFunction(_engine, "recordsHost", (_, arguments) =>
         {
+            var start = (uint)TypeConverter.ToNumber(arguments.At(4));
+            var end = (uint)TypeConverter.ToNumber(arguments.At(5));
+            if (arguments.At(3) is not JsArray records)
+            {
+                // An array that is not a plain one (a proxy of an array): a copy of the slice, as Array.prototype.slice makes it.
+                var slice = _engine.Intrinsics.Array.PrototypeObject.Get("slice");
+                records = _engine.Call(slice, arguments.At(3), [start, end]).AsArray();
+                (start, end) = (0, records.Length);
+            }
             var chunk = _recordChunks.Write(
                 arguments.At(0).ToString(),
                 arguments.At(1).ToString(),
                 arguments.At(2) is JsString strategy ? strategy.ToString() : null,
-                arguments.At(3) as JsArray ?? throw new JavaScriptException(_engine.Intrinsics.TypeError, "recordsHost needs an array"));
+                records, start, end, arguments.At(6));
             return JsValue.FromObject(_engine, new Func<Task<string>>(() => sendRecords(chunk)));
-        }, 4);
+        }, 7);
         JsValue input = inputJson is null ? JsValue.Null : new JsString(inputJson);
         return _engine.Call(_run, JsValue.Undefined, [loadExports, hostFunction, recordsFunction, new JsString(contextJson), input]);
     }

@@ -2,7 +2,7 @@
 // function's export and turns whatever it throws into Nango's error shape. Every call that leaves the engine
 // goes through `host(op, json)`, a .NET function bound to the task that answers a JSON envelope
 // {"ok":true,"value":…} or {"ok":false,"error":{type,message,payload,status}}, or, for a record chunk, through
-// `recordsHost(action, model, mergingStrategy, records)`, which answers the function that sends it and answers the same
+// `recordsHost(action, model, mergingStrategy, records, start, end, withoutMetadata)`, which answers the function that sends it and answers the same
 // envelope (RecordChunkWriter writes the records' JSON in .NET); nothing else is reachable.
 (function () {
   'use strict';
@@ -278,8 +278,8 @@
 
     // One record chunk, stored in the background (see createWrites). recordsHost() takes the chunk's JSON now, so the
     // script may change its records as soon as the call returns.
-    function write(action, model, mergingStrategy, chunk) {
-      const sendChunk = recordsHost(action, model, mergingStrategy, chunk);
+    function write(action, model, mergingStrategy, records, start, end, withoutMetadata) {
+      const sendChunk = recordsHost(action, model, mergingStrategy, records, start, end, withoutMetadata);
       return writes.enqueue(function () {
         return sendChunk().then(replyValue);
       });
@@ -497,7 +497,9 @@
         throw new SdkError('invalid_records', method + ' needs an array of records', {}, 400);
       }
       for (let i = 0; i < records.length; i += RECORDS_PER_CALL) {
-        await write(action, model, strategies[model], records.slice(i, i + RECORDS_PER_CALL).map(withoutMetadata));
+        // The host takes records i to i + RECORDS_PER_CALL as they are now, each through withoutMetadata (it calls it for
+        // a record that has _nango_metadata, or may have: the same records as slice and map, without copying them here).
+        await write(action, model, strategies[model], records, i, Math.min(i + RECORDS_PER_CALL, records.length), withoutMetadata);
       }
       return true;
     }

@@ -225,4 +225,42 @@ public sealed class RunnerRecordJsonTests(RunnerHostFixture fixture) : IClassFix
         Assert.Equal(RunnerErrorTypes.OutOfMemory, result.Error!.Type);
         Assert.DoesNotContain(Host.Api.CallsOf(request.TaskId), c => c.Operation == "records");
     }
+
+    [Fact]
+    public async Task Nango_metadata_is_left_out_of_every_kind_of_record_and_of_an_array_proxy_s_records()
+    {
+        var request = SyncTask("""
+            async (nango) => {
+                // What Nango's SDK does: a non-array object with _nango_metadata (own or inherited) goes as a plain copy without it.
+                const strip = (r) => {
+                    if (r !== null && typeof r === 'object' && !Array.isArray(r) && '_nango_metadata' in r) {
+                        const copy = Object.assign({}, r);
+                        delete copy._nango_metadata;
+                        return copy;
+                    }
+                    return r;
+                };
+                class Inherits { constructor(id) { this.id = id; } }
+                Inherits.prototype._nango_metadata = { cursor: 'p' };
+                const dated = new Date(0);
+                dated.id = 'dated';
+                dated._nango_metadata = { cursor: 'd' };
+                const list = [1, 2];
+                list._nango_metadata = { cursor: 'l' };
+                const records = [{ id: 'own', _nango_metadata: { cursor: 'o' }, kept: 1 }, new Inherits('inherited'), dated, list,
+                    { id: 'none', kept: 2 }];
+                for (const record of records) {
+                    await nango.log(String(JSON.stringify(strip(record))));
+                }
+                await nango.batchSave(new Proxy(records, {}), 'MetaTwin');
+            }
+            """);
+
+        var result = await RunRefusingRecordsAsync(request);
+
+        Assert.Equal("Refused by the test.", result.Error?.Message);
+        var sent = SentRecords(request, "MetaTwin");
+        AssertSameText(Logged(request), sent);
+        Assert.DoesNotContain(sent, r => Encoding.UTF8.GetString(r).Contains("_nango_metadata", StringComparison.Ordinal));
+    }
 }
