@@ -1,9 +1,10 @@
 // Evaluated once per engine. Builds the `nango` object a function receives (nango-api.md §4.2), runs the
 // function's export and turns whatever it throws into Nango's error shape. Every call that leaves the engine
 // goes through `host(op, json)`, a .NET function bound to the task that answers a JSON envelope
-// {"ok":true,"value":…} or {"ok":false,"error":{type,message,payload,status}}, or, for a record chunk, through
-// `recordsHost(action, model, mergingStrategy, records, start, end, withoutMetadata)`, which answers the function that sends it and answers the same
-// envelope (RecordChunkWriter writes the records' JSON in .NET); nothing else is reachable.
+// {"ok":true,"value":…} or {"ok":false,"error":{type,message,payload,status}}. A record chunk goes through
+// `recordsHost(action, model, mergingStrategy, records, start, end, withoutMetadata)` instead: .NET writes the records'
+// JSON there and then (RecordChunkWriter) and answers a function that sends them and answers the same envelope.
+// Nothing else is reachable.
 (function () {
   'use strict';
 
