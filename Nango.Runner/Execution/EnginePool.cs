@@ -4,7 +4,8 @@ namespace Nango.Runner.Execution;
 
 /// <summary>
 /// Warm engines, per limits. A task rents one, and gives it back only when its run ended normally (a result or
-/// a JavaScript error); an engine that hit a limit, was aborted or timed out may hold half-run code and is dropped.
+/// a JavaScript error) and left the built-in objects as they were; an engine that hit a limit, was aborted or timed out
+/// may hold half-run code and is dropped.
 /// </summary>
 internal sealed class EnginePool(RunnerSettings settings)
 {
@@ -40,7 +41,8 @@ internal sealed class EnginePool(RunnerSettings settings)
     public void Return(ScriptEngine engine)
     {
         var bag = _idle.GetOrAdd(engine.Limits, _ => []);
-        if (bag.Count >= settings.WarmEngines)
+        // A run that changed a built-in (Array.prototype.x = …) would leave it to the next task: such an engine goes.
+        if (bag.Count >= settings.WarmEngines || !engine.BuiltInsUnchanged)
         {
             engine.Dispose();
             return;

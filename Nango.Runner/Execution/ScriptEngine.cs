@@ -33,6 +33,7 @@ internal sealed class ScriptEngine : IDisposable
     private readonly HashSet<string> _esModules = new(StringComparer.Ordinal);
     private readonly GlobalSnapshot _snapshot;
     private readonly RecordChunkWriter _recordChunks;
+    private readonly BuiltInsFingerprint _builtIns;
     private bool _zodModuleRegistered;
 
     private ScriptEngine(EngineLimits limits)
@@ -73,6 +74,7 @@ internal sealed class ScriptEngine : IDisposable
         _run = _engine.Evaluate(Runtime.Value).AsObject().Get("run");
         _snapshot = _engine.Advanced.CaptureGlobalSnapshot();
         _recordChunks = new RecordChunkWriter(_engine, limits.MemoryBytes);
+        _builtIns = BuiltInsFingerprint.Capture(_engine);
     }
 
     public EngineLimits Limits { get; }
@@ -127,6 +129,10 @@ internal sealed class ScriptEngine : IDisposable
 
     /// <summary>Called when a host call returns: the JavaScript that runs next gets a full slice.</summary>
     public void RestartCpuSlice() => _cpuSlice.Reset();
+
+    /// <summary>Whether the built-in objects are as the engine was built (a run may have changed Array.prototype, JSON, …,
+    /// which the global snapshot does not put back): an engine whose built-ins changed must not serve another task.</summary>
+    public bool BuiltInsUnchanged => _builtIns.Matches();
 
     /// <summary>Makes the engine ready for the next task. Only called after a run that ended normally.</summary>
     public void Reset()

@@ -203,6 +203,33 @@ public sealed class RunnerExecutionTests(RunnerHostFixture fixture) : IClassFixt
     }
 
     [Fact]
+    public async Task What_a_run_does_to_built_in_objects_is_gone_for_the_next_tasks()
+    {
+        var changer = RunnerTestHost.Task(Action("""
+            async () => {
+                Array.prototype.extra = 'leaked';
+                Object.prototype.extra = 'leaked';
+                JSON.parse = () => 'leaked';
+                delete Math.max;
+                return 'changed';
+            }
+            """));
+        Assert.True((await Host.RunAsync(Account, changer)).Success);
+
+        // Several tasks after it: the runner keeps more than one warm engine, and any of them may serve the next task.
+        for (var i = 0; i < 3; i++)
+        {
+            var reader = RunnerTestHost.Task(Action("""
+                async () => [[].extra ?? null, ({}).extra ?? null, JSON.parse('{"a":1}').a ?? null, typeof Math.max]
+                """));
+            var result = await Host.RunAsync(Account, reader);
+
+            Assert.True(result.Success, result.Error?.Message);
+            Assert.Equal("""[null,null,1,"function"]""", result.Output!.Value.GetRawText());
+        }
+    }
+
+    [Fact]
     public async Task Script_cannot_reach_dotnet_files_network_or_code_generation()
     {
         var request = RunnerTestHost.Task(Action("""
