@@ -26,40 +26,31 @@ internal sealed class BuiltInsFingerprint
         var seen = new HashSet<ObjectInstance>(ReferenceEqualityComparer.Instance);
         var pending = new Queue<ObjectInstance>();
         var states = new List<ObjectState>();
-        void Reach(JsValue? value)
+        void ReachFrom(ObjectState state)
         {
-            if (value is ObjectInstance reached && seen.Add(reached))
+            foreach (var value in state.Members.SelectMany(m => new[] { m.Value, m.Getter, m.Setter }).Prepend(state.Prototype))
             {
-                pending.Enqueue(reached);
+                if (value is ObjectInstance reached && seen.Add(reached))
+                {
+                    pending.Enqueue(reached);
+                }
             }
         }
         // The global object itself is the global snapshot's: only what it reaches is walked.
         var global = engine.Global;
         seen.Add(global);
-        Reach(global.Prototype);
-        foreach (var member in ObjectState.Of(global).Members)
-        {
-            Reach(member.Value);
-            Reach(member.Getter);
-            Reach(member.Setter);
-        }
+        ReachFrom(ObjectState.Of(global));
         while (pending.TryDequeue(out var next))
         {
             var state = ObjectState.Of(next);
             // A plain method (only its length and name of its own), most of the walk: not compared after each task, which
-            // keeps the check at about 0.2 ms instead of 0.5 ms. Replacing it (Array.prototype.map = …) still shows on its
+            // keeps the check near 0.1 ms instead of 0.5 ms. Replacing it (Array.prototype.map = …) still shows on its
             // holder; what goes unseen is a member added to the function itself.
             if (!state.IsPlainMethod)
             {
                 states.Add(state);
             }
-            Reach(state.Prototype);
-            foreach (var member in state.Members)
-            {
-                Reach(member.Value);
-                Reach(member.Getter);
-                Reach(member.Setter);
-            }
+            ReachFrom(state);
         }
         return new BuiltInsFingerprint([.. states]);
     }
@@ -69,7 +60,7 @@ internal sealed class BuiltInsFingerprint
     {
         foreach (var captured in _objects)
         {
-            if (!captured.Matches(ObjectState.Of(captured.Object)))
+            if (!captured.StillMatches())
             {
                 return false;
             }
@@ -107,15 +98,21 @@ internal sealed class BuiltInsFingerprint
             return new ObjectState(value, value.Prototype, value.Extensible, members);
         }
 
-        public bool Matches(ObjectState now)
+        /// <summary>Whether <see cref="Object"/> still has this prototype, extensibility and members, read in place.</summary>
+        public bool StillMatches()
         {
-            if (!ReferenceEquals(Prototype, now.Prototype) || Extensible != now.Extensible || Members.Length != now.Members.Length)
+            if (!ReferenceEquals(Prototype, Object.Prototype) || Extensible != Object.Extensible)
+            {
+                return false;
+            }
+            var keys = Object.GetOwnPropertyKeys();
+            if (keys.Count != Members.Length)
             {
                 return false;
             }
             for (var i = 0; i < Members.Length; i++)
             {
-                if (!Members[i].Same(now.Members[i]))
+                if (!Members[i].Same(Member.Of(keys[i], Object.GetOwnProperty(keys[i]))))
                 {
                     return false;
                 }

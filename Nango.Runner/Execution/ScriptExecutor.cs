@@ -49,17 +49,18 @@ internal sealed class ScriptExecutor(EnginePool engines, RunnerSettings settings
         {
             engine = await engines.RentAsync(limits, cancellation);
             var rented = engine;
-            var promise = engine.Start(function, async (operation, json) =>
+            // The JavaScript that runs once a host call returns gets a full CPU slice.
+            async Task<string> Answered(Task<string> call)
             {
-                var answer = await host.CallAsync(operation, json);
+                var answer = await call;
                 rented.RestartCpuSlice();
                 return answer;
-            }, async chunk =>
-            {
-                var answer = await host.SendRecordsAsync(chunk);
-                rented.RestartCpuSlice();
-                return answer;
-            }, context, input, cancellation);
+            }
+            var promise = engine.Start(
+                function,
+                (operation, json) => Answered(host.CallAsync(operation, json)),
+                chunk => Answered(host.SendRecordsAsync(chunk)),
+                context, input, cancellation);
             var outcome = await promise.UnwrapIfPromiseAsync(cancellation);
             var result = ParseOutcome(request, outcome.AsString());
             reusable = true;

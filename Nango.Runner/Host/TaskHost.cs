@@ -17,11 +17,14 @@ internal sealed class TaskHost(HostClient client, string callbackUrl, string tas
 
     public void Close() => _closed = true;
 
+    /// <summary>After the task ended (closed or stopped), every call is refused.</summary>
+    private bool Ended => _closed || taskCancellation.IsCancellationRequested;
+
     public async Task<string> CallAsync(string operation, string json)
     {
-        if (_closed || taskCancellation.IsCancellationRequested)
+        if (Ended)
         {
-            return Refusal(RunnerErrorTypes.ScriptAborted, "The task has ended; no more calls are accepted", 410);
+            return EndedRefusal();
         }
         (HttpMethod Method, string Route, bool HasBody)? target = operation switch
         {
@@ -52,9 +55,9 @@ internal sealed class TaskHost(HostClient client, string callbackUrl, string tas
     {
         using (chunk)
         {
-            if (_closed || taskCancellation.IsCancellationRequested)
+            if (Ended)
             {
-                return Refusal(RunnerErrorTypes.ScriptAborted, "The task has ended; no more calls are accepted", 410);
+                return EndedRefusal();
             }
             return await AnswerAsync(() => _records.SendAsync(chunk, taskCancellation));
         }
@@ -108,6 +111,8 @@ internal sealed class TaskHost(HostClient client, string callbackUrl, string tas
             Status = (int)reply.Status,
         };
     }
+
+    private static string EndedRefusal() => Refusal(RunnerErrorTypes.ScriptAborted, "The task has ended; no more calls are accepted", 410);
 
     private static string Refusal(string type, string message, int status)
         => "{\"ok\":false,\"error\":" + JsonSerializer.Serialize(new RunnerError { Type = type, Message = message, Status = status }, RunnerJson.Options) + "}";

@@ -29,21 +29,30 @@ public sealed class RunnerRecordJsonTests(RunnerHostFixture fixture) : IClassFix
                 return body.RootElement.GetProperty("records").EnumerateArray().Select(r => JsonMarshal.GetRawUtf8Value(r).ToArray()).ToList();
             })];
 
-    /// <summary>Runs the task with its record calls refused (as Nango.Web refuses invalid records), so that only the bytes
-    /// they carried matter: the stand-in keeps no record of it.</summary>
-    private async Task<RunnerTaskResult> RunRefusingRecordsAsync(RunnerTaskRequest request)
+    /// <summary>
+    /// Runs the task with its record calls refused (as Nango.Web refuses invalid records), so that only the bytes they
+    /// carried matter and the stand-in keeps no record of it; asserts that each record of the model's chunks is, byte for
+    /// byte, the JSON.stringify text the task logged for it, in order. Answers the records' bytes.
+    /// </summary>
+    private async Task<List<byte[]>> AssertRecordsSentAsLoggedAsync(RunnerTaskRequest request, string model)
     {
         Host.Api.RecordsGate = (taskId, _) => Task.FromResult<RunnerError?>(taskId == request.TaskId
             ? new RunnerError { Type = "invalid_record", Message = "Refused by the test." }
             : null);
+        RunnerTaskResult result;
         try
         {
-            return await Host.RunAsync(Account, request);
+            result = await Host.RunAsync(Account, request);
         }
         finally
         {
             Host.Api.RecordsGate = (_, _) => Task.FromResult<RunnerError?>(null);
         }
+
+        Assert.Equal("Refused by the test.", result.Error?.Message);
+        var sent = SentRecords(request, model);
+        AssertSameText(Logged(request), sent);
+        return sent;
     }
 
     /// <summary>The messages the task logged, in order; "undefined" (what String(JSON.stringify(x)) gives when x has no
@@ -116,10 +125,7 @@ public sealed class RunnerRecordJsonTests(RunnerHostFixture fixture) : IClassFix
             }
             """);
 
-        var result = await RunRefusingRecordsAsync(request);
-
-        Assert.Equal("Refused by the test.", result.Error?.Message);
-        AssertSameText(Logged(request), SentRecords(request, "TextTwin"));
+        await AssertRecordsSentAsLoggedAsync(request, "TextTwin");
     }
 
     [Fact]
@@ -142,10 +148,7 @@ public sealed class RunnerRecordJsonTests(RunnerHostFixture fixture) : IClassFix
             }
             """);
 
-        var result = await RunRefusingRecordsAsync(request);
-
-        Assert.Equal("Refused by the test.", result.Error?.Message);
-        AssertSameText(Logged(request), SentRecords(request, "OddTwin"));
+        await AssertRecordsSentAsLoggedAsync(request, "OddTwin");
     }
 
     [Fact]
@@ -256,11 +259,7 @@ public sealed class RunnerRecordJsonTests(RunnerHostFixture fixture) : IClassFix
             }
             """);
 
-        var result = await RunRefusingRecordsAsync(request);
-
-        Assert.Equal("Refused by the test.", result.Error?.Message);
-        var sent = SentRecords(request, "MetaTwin");
-        AssertSameText(Logged(request), sent);
+        var sent = await AssertRecordsSentAsLoggedAsync(request, "MetaTwin");
         Assert.DoesNotContain(sent, r => Encoding.UTF8.GetString(r).Contains("_nango_metadata", StringComparison.Ordinal));
     }
 }
