@@ -40,6 +40,7 @@ public static class Program
         builder.Services.AddSingleton(engines);
         builder.Services.AddSingleton<ScriptExecutor>();
         builder.Services.AddSingleton<TaskRegistry>();
+        builder.Services.AddSingleton(new StoredRecordHashes());
 
         var app = builder.Build();
         app.MapTaskEndpoints(settings);

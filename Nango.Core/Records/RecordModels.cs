@@ -40,13 +40,28 @@ public sealed record RecordWriteRun(Guid TaskId, string SyncName, string Counted
 /// JSON text as sent, and that text's size in bytes.</summary>
 public sealed record RecordKey(string Id, byte[] Hash, int Size);
 
-/// <summary>What a save by keys counted (the unchanged records) and the positions of the records to send in full.</summary>
-public sealed record RecordKeysResult(RecordWriteResult Counts, IReadOnlyList<int> Send);
+/// <summary>
+/// What a save by keys counted (the unchanged records), the positions of the records to send in full, and the model's
+/// generation the lookup was made at (null when the model has none yet): the records not to send are stored with the
+/// hashes sent at that generation.
+/// </summary>
+public sealed record RecordKeysResult(RecordWriteResult Counts, IReadOnlyList<int> Send, long? Generation = null);
 
 public sealed record RecordWriteResult(int Added, int Updated, int Unchanged, int Deleted)
 {
     public static readonly RecordWriteResult None = new(0, 0, 0, 0);
+
+    /// <summary>A save's generations of the model (<see cref="RecordGeneration"/>); null for other writes.</summary>
+    public RecordGeneration? Generation { get; init; }
 }
+
+/// <summary>
+/// A model's generation (migration RecordGenerations) before a save and after it, both read under the model's lock, so
+/// nothing else changed the model's records between them: <see cref="Before"/> is null when the model had none, and
+/// <see cref="After"/> equals it when the save wrote nothing. A caller that knew the records at <see cref="Before"/>
+/// knows them at <see cref="After"/> with the save's applied; one that did not knows only the save's.
+/// </summary>
+public readonly record struct RecordGeneration(long? Before, long After);
 
 /// <summary>The <c>filter</c> of <c>GET /records</c>: the last actions asked for.</summary>
 [Flags]

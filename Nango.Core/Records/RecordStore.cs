@@ -48,6 +48,25 @@ public sealed class RecordStore : IDisposable
     private const string LockModel =
         "SELECT pg_advisory_xact_lock((@connection::bigint << 32) | (hashtext(@model)::bigint & 4294967295)), clock_timestamp()";
 
+    /// <summary>The model's generation (migration RecordGenerations), read under the model's lock.</summary>
+    private const string ReadGeneration = "SELECT generation FROM record_generations WHERE connection_id = @connection AND model = @model";
+
+    /// <summary>
+    /// Gives the model a new generation. Every write that changed what the model's records hold runs it, last in its
+    /// transaction and under the model's lock, so a generation read under the lock always names one state of the records.
+    /// </summary>
+    private const string NextGeneration = """
+        INSERT INTO record_generations (connection_id, model, generation) VALUES (@connection, @model, nextval('record_generation_seq'))
+        ON CONFLICT (connection_id, model) DO UPDATE SET generation = excluded.generation
+        RETURNING generation
+        """;
+
+    /// <summary>The sightings of a claim (<see cref="SaveUnchangedAsync"/>): its records are marked seen when deletes are tracked.</summary>
+    private const string MarkSeen = """
+        UPDATE records SET seen_at = @seen_at
+        WHERE connection_id = @connection AND model = @model AND external_id = ANY(@external_ids)
+        """;
+
     /// <summary>The deletion-tracking mark of a sync run's (connection, sync, model), read under the model's lock.</summary>
     private const string DeleteMark = "SELECT since FROM sync_delete_marks WHERE connection_id = @connection AND sync_name = @sync_name AND model = @model";
 
@@ -295,13 +314,14 @@ public sealed class RecordStore : IDisposable
         }
         await using var connection = await _dataSource.OpenConnectionAsync(ct);
         await using var transaction = await connection.BeginTransactionAsync(ct);
-        var (now, mark) = await LockAsync(connection, transaction, connectionId, model, options.Run, ct);
+        var locked = await LockAsync(connection, transaction, connectionId, model, options.Run, ct);
         var hint = AllNewHintKey(connectionId, model);
         var likelyAllNew = Volatile.Read(ref _allNewHints[HintSlot(hint)]) == hint;
-        var (result, allNew) = await UpsertAsync(connection, transaction, environmentId, connectionId, model, batch, WithMark(options, mark), now, likelyAllNew, ct);
+        var (result, allNew, wrote) = await UpsertAsync(connection, transaction, environmentId, connectionId, model, batch, WithMark(options, locked.Mark), locked.Now, likelyAllNew, ct);
+        long? after = wrote ? await NextGenerationAsync(connection, transaction, connectionId, model, ct) : locked.Generation;
         await transaction.CommitAsync(ct);
         Volatile.Write(ref _allNewHints[HintSlot(hint)], allNew ? hint : 0);
-        return result;
+        return after is { } generation ? result with { Generation = new RecordGeneration(locked.Generation, generation) } : result;
     }
 
     /// <summary>
@@ -311,9 +331,16 @@ public sealed class RecordStore : IDisposable
     /// answer is the positions of all the others, whose payloads the caller then saves with <see cref="SaveAsync"/>, which
     /// counts them. A key that is not a valid one (an empty or too long id, a hash not of 16 bytes, a size above the
     /// limit, an id twice) is answered as a position to send: the full save validates it and says what is wrong.
+    /// <para>
+    /// With <paramref name="claimedGeneration"/> the caller claims that every key is stored unchanged at that generation of
+    /// the model (a runner that saw these very hashes stored there). When it is still the model's generation, nothing
+    /// changed the model's records since, so the keys are counted unchanged (and marked seen) without looking each one
+    /// up; otherwise the claim is ignored and the keys are looked up as without one.
+    /// </para>
     /// </summary>
     public async Task<RecordKeysResult> SaveUnchangedAsync(
-        int connectionId, string model, IReadOnlyList<RecordKey> keys, RecordWriteOptions options, CancellationToken ct)
+        int connectionId, string model, IReadOnlyList<RecordKey> keys, RecordWriteOptions options, CancellationToken ct,
+        long? claimedGeneration = null)
     {
         ArgumentNullException.ThrowIfNull(keys);
         ArgumentNullException.ThrowIfNull(options);
@@ -345,13 +372,48 @@ public sealed class RecordStore : IDisposable
 
         await using var connection = await _dataSource.OpenConnectionAsync(ct);
         await using var transaction = await connection.BeginTransactionAsync(ct);
-        var (_, mark) = await LockAsync(connection, transaction, connectionId, model, options.Run, ct);
-        var (counts, created, rewritten, legacy) = await ClassifyAsync(connection, transaction, connectionId, model, lookupIds, lookupHashes, WithMark(options, mark), keysOnly: true, ct);
+        var locked = await LockAsync(connection, transaction, connectionId, model, options.Run, ct);
+        if (claimedGeneration is not null && claimedGeneration == locked.Generation && send.Count == 0)
+        {
+            var claimed = await CountClaimAsync(connection, transaction, connectionId, model, lookupIds, WithMark(options, locked.Mark), ct);
+            await transaction.CommitAsync(ct);
+            return new RecordKeysResult(claimed, send, locked.Generation);
+        }
+        var (counts, created, rewritten, legacy) = await ClassifyAsync(connection, transaction, connectionId, model, lookupIds, lookupHashes, WithMark(options, locked.Mark), keysOnly: true, ct);
         await transaction.CommitAsync(ct);
         // A record stored under an MD5 cannot be compared by these keys: its payload settles it (UpsertAsync).
         send.AddRange(created.Concat(rewritten).Concat(legacy.Select(l => l.N)).Select(n => lookup[n]));
         send.Sort();
-        return new RecordKeysResult(counts, send);
+        return new RecordKeysResult(counts, send, locked.Generation);
+    }
+
+    /// <summary>A claim that held (<see cref="SaveUnchangedAsync"/>): every key unchanged, marked seen when deletes are tracked.</summary>
+    private static async Task<RecordWriteResult> CountClaimAsync(
+        NpgsqlConnection connection, NpgsqlTransaction transaction, int connectionId, string model, string[] externalIds,
+        RecordWriteOptions options, CancellationToken ct)
+    {
+        var counts = new RecordWriteResult(0, 0, externalIds.Length, 0);
+        await using var batch = new NpgsqlBatch(connection, transaction);
+        if (options.SeenAt is { } seenAt)
+        {
+            var seen = new NpgsqlBatchCommand(MarkSeen);
+            seen.Parameters.AddWithValue("connection", connectionId);
+            seen.Parameters.AddWithValue("model", model);
+            seen.Parameters.AddWithValue("seen_at", seenAt);
+            seen.Parameters.Add(new NpgsqlParameter("external_ids", NpgsqlDbType.Array | NpgsqlDbType.Text) { Value = externalIds });
+            batch.BatchCommands.Add(seen);
+        }
+        if (options.Run is not null)
+        {
+            var add = new NpgsqlBatchCommand(AddCounts);
+            AddCountsParameters(add.Parameters, options.Run, counts);
+            batch.BatchCommands.Add(add);
+        }
+        if (batch.BatchCommands.Count > 0)
+        {
+            await batch.ExecuteNonQueryAsync(ct);
+        }
+        return counts;
     }
 
     private static long AllNewHintKey(int connectionId, string model) =>
@@ -386,7 +448,7 @@ public sealed class RecordStore : IDisposable
 
         await using var connection = await _dataSource.OpenConnectionAsync(ct);
         await using var transaction = await connection.BeginTransactionAsync(ct);
-        var (now, mark) = await LockAsync(connection, transaction, connectionId, model, options.Run, ct);
+        var locked = await LockAsync(connection, transaction, connectionId, model, options.Run, ct);
         var updated = new List<JsonElement>(merged.Count);
         await using (var select = new NpgsqlCommand(SelectLiveByIds, connection, transaction))
         {
@@ -408,7 +470,11 @@ public sealed class RecordStore : IDisposable
         }
         using var batch = StagedBatch.Create(connectionId, model, updated, _options.MaxRecordBytes);
         // Every record merged here is stored already: none is new.
-        var (result, _) = await UpsertAsync(connection, transaction, environmentId, connectionId, model, batch, WithMark(options, mark), now, likelyAllNew: false, ct);
+        var (result, _, wrote) = await UpsertAsync(connection, transaction, environmentId, connectionId, model, batch, WithMark(options, locked.Mark), locked.Now, likelyAllNew: false, ct);
+        if (wrote)
+        {
+            await NextGenerationAsync(connection, transaction, connectionId, model, ct);
+        }
         await transaction.CommitAsync(ct);
         return result;
     }
@@ -430,7 +496,7 @@ public sealed class RecordStore : IDisposable
         await using var connection = await _dataSource.OpenConnectionAsync(ct);
         await using var transaction = await connection.BeginTransactionAsync(ct);
         // A delete is not a sighting: the run's deletion-tracking mark plays no part in it.
-        var (now, _) = await LockAsync(connection, transaction, connectionId, model, run: null, ct);
+        var now = (await LockAsync(connection, transaction, connectionId, model, run: null, ct)).Now;
         await using var command = new NpgsqlCommand(SoftDelete, connection, transaction);
         command.Parameters.AddWithValue("connection", connectionId);
         command.Parameters.AddWithValue("model", model);
@@ -440,6 +506,10 @@ public sealed class RecordStore : IDisposable
         command.Parameters.Add(new NpgsqlParameter("sync_name", NpgsqlDbType.Text) { Value = (object?)options.SyncName ?? DBNull.Value });
         AddRunParameters(command.Parameters, options.Run);
         var deleted = (int)(await command.ExecuteScalarAsync(ct))!;
+        if (deleted > 0)
+        {
+            await NextGenerationAsync(connection, transaction, connectionId, model, ct);
+        }
         await transaction.CommitAsync(ct);
         return new RecordWriteResult(0, 0, 0, deleted);
     }
@@ -601,7 +671,7 @@ public sealed class RecordStore : IDisposable
     {
         await using var connection = await _dataSource.OpenConnectionAsync(ct);
         await using var transaction = await connection.BeginTransactionAsync(ct);
-        var (now, _) = await LockAsync(connection, transaction, connectionId, model, run: null, ct);
+        var now = (await LockAsync(connection, transaction, connectionId, model, run: null, ct)).Now;
         var deleted = new List<string>();
         await using (var command = new NpgsqlCommand(DeleteUnseen, connection, transaction))
         {
@@ -615,21 +685,57 @@ public sealed class RecordStore : IDisposable
                 deleted.Add(reader.GetString(0));
             }
         }
+        if (deleted.Count > 0)
+        {
+            await NextGenerationAsync(connection, transaction, connectionId, model, ct);
+        }
         await transaction.CommitAsync(ct);
         return deleted;
     }
 
+    /// <summary>
+    /// Hard-deletes a connection's records, of every model or of <paramref name="models"/>, with their generations: under
+    /// the lock of every model it deletes from (a model with records or a generation), so no save of one is under way.
+    /// </summary>
     public async Task<int> DeleteAllAsync(int connectionId, IReadOnlyCollection<string>? models, CancellationToken ct)
     {
-        await using var command = _dataSource.CreateCommand(models is null
-            ? "DELETE FROM records WHERE connection_id = @connection"
-            : "DELETE FROM records WHERE connection_id = @connection AND model = ANY(@models)");
-        command.Parameters.AddWithValue("connection", connectionId);
+        await using var connection = await _dataSource.OpenConnectionAsync(ct);
+        await using var transaction = await connection.BeginTransactionAsync(ct);
+        var inModels = models is null ? "" : " AND model = ANY(@models)";
+        await using (var lockModels = new NpgsqlCommand($"""
+            SELECT count(pg_advisory_xact_lock(key)) FROM (
+                SELECT DISTINCT (@connection::bigint << 32) | (hashtext(model)::bigint & 4294967295) AS key
+                FROM (SELECT DISTINCT model FROM records WHERE connection_id = @connection{inModels}
+                      UNION SELECT model FROM record_generations WHERE connection_id = @connection{inModels}) m
+                ORDER BY key) keys
+            """, connection, transaction))
+        {
+            // In one order of keys, so two deletions of the same models cannot wait for each other.
+            AddConnectionModels(lockModels.Parameters, connectionId, models);
+            await lockModels.ExecuteScalarAsync(ct);
+        }
+        int deleted;
+        await using (var delete = new NpgsqlCommand($"DELETE FROM records WHERE connection_id = @connection{inModels}", connection, transaction))
+        {
+            AddConnectionModels(delete.Parameters, connectionId, models);
+            deleted = await delete.ExecuteNonQueryAsync(ct);
+        }
+        await using (var forget = new NpgsqlCommand($"DELETE FROM record_generations WHERE connection_id = @connection{inModels}", connection, transaction))
+        {
+            AddConnectionModels(forget.Parameters, connectionId, models);
+            await forget.ExecuteNonQueryAsync(ct);
+        }
+        await transaction.CommitAsync(ct);
+        return deleted;
+    }
+
+    private static void AddConnectionModels(NpgsqlParameterCollection parameters, int connectionId, IReadOnlyCollection<string>? models)
+    {
+        parameters.AddWithValue("connection", connectionId);
         if (models is not null)
         {
-            command.Parameters.AddWithValue("models", models.ToArray());
+            parameters.AddWithValue("models", models.ToArray());
         }
-        return await command.ExecuteNonQueryAsync(ct);
     }
 
     /// <summary>
@@ -645,7 +751,7 @@ public sealed class RecordStore : IDisposable
         }
         await using var connection = await _dataSource.OpenConnectionAsync(ct);
         await using var transaction = await connection.BeginTransactionAsync(ct);
-        var (now, _) = await LockAsync(connection, transaction, connectionId, model, run: null, ct);
+        var now = (await LockAsync(connection, transaction, connectionId, model, run: null, ct)).Now;
         var count = 0;
         (DateTimeOffset At, Guid Id) last = default;
         await using (var command = new NpgsqlCommand(Prune, connection, transaction))
@@ -666,6 +772,10 @@ public sealed class RecordStore : IDisposable
                     last = row;
                 }
             }
+        }
+        if (count > 0)
+        {
+            await NextGenerationAsync(connection, transaction, connectionId, model, ct);
         }
         await transaction.CommitAsync(ct);
         return new PruneResult(count, count > 0 && (last.At != untilAt || last.Id != untilId));
@@ -701,22 +811,57 @@ public sealed class RecordStore : IDisposable
         return counts;
     }
 
-    /// <summary>Empties payloads not updated since <paramref name="cutoff"/>; returns how many (retention).</summary>
+    /// <summary>
+    /// Empties payloads not updated since <paramref name="cutoff"/>, at most <paramref name="batchSize"/>; returns how
+    /// many (retention). The records are found first, then pruned model by model, each under its model's lock and with
+    /// the model's generation replaced, as every other write.
+    /// </summary>
     public async Task<int> PruneNotUpdatedSinceAsync(DateTimeOffset cutoff, int batchSize, CancellationToken ct)
     {
-        await using var command = _dataSource.CreateCommand("""
-            WITH target AS (
-                SELECT connection_id, model, external_id FROM records
-                WHERE pruned_at IS NULL AND updated_at < @cutoff
-                LIMIT @batch
-            )
-            UPDATE records r SET payload = convert_to('{}', 'UTF8'), pruned_at = clock_timestamp(), size_bytes = 0
-            FROM target
-            WHERE r.connection_id = target.connection_id AND r.model = target.model AND r.external_id = target.external_id
-            """);
-        command.Parameters.AddWithValue("cutoff", cutoff);
-        command.Parameters.AddWithValue("batch", batchSize);
-        return await command.ExecuteNonQueryAsync(ct);
+        var targets = new Dictionary<(int Connection, string Model), List<string>>();
+        await using (var find = _dataSource.CreateCommand(
+            "SELECT connection_id, model, external_id FROM records WHERE pruned_at IS NULL AND updated_at < @cutoff LIMIT @batch"))
+        {
+            find.Parameters.AddWithValue("cutoff", cutoff);
+            find.Parameters.AddWithValue("batch", batchSize);
+            await using var reader = await find.ExecuteReaderAsync(ct);
+            while (await reader.ReadAsync(ct))
+            {
+                var key = (reader.GetInt32(0), reader.GetString(1));
+                if (!targets.TryGetValue(key, out var ids))
+                {
+                    targets[key] = ids = [];
+                }
+                ids.Add(reader.GetString(2));
+            }
+        }
+        var pruned = 0;
+        foreach (var ((connectionId, model), ids) in targets)
+        {
+            await using var connection = await _dataSource.OpenConnectionAsync(ct);
+            await using var transaction = await connection.BeginTransactionAsync(ct);
+            await LockAsync(connection, transaction, connectionId, model, run: null, ct);
+            int count;
+            await using (var prune = new NpgsqlCommand("""
+                UPDATE records SET payload = convert_to('{}', 'UTF8'), pruned_at = clock_timestamp(), size_bytes = 0
+                WHERE connection_id = @connection AND model = @model AND external_id = ANY(@ids)
+                  AND pruned_at IS NULL AND updated_at < @cutoff
+                """, connection, transaction))
+            {
+                prune.Parameters.AddWithValue("connection", connectionId);
+                prune.Parameters.AddWithValue("model", model);
+                prune.Parameters.AddWithValue("ids", ids.ToArray());
+                prune.Parameters.AddWithValue("cutoff", cutoff);
+                count = await prune.ExecuteNonQueryAsync(ct);
+            }
+            if (count > 0)
+            {
+                await NextGenerationAsync(connection, transaction, connectionId, model, ct);
+            }
+            await transaction.CommitAsync(ct);
+            pruned += count;
+        }
+        return pruned;
     }
 
     /// <summary>
@@ -727,28 +872,38 @@ public sealed class RecordStore : IDisposable
     /// </summary>
     public async Task<int> DeleteIdleAsync(DateTimeOffset cutoff, CancellationToken ct)
     {
-        await using var command = _dataSource.CreateCommand("""
-            WITH idle AS (
-                SELECT r.connection_id
-                FROM records r
-                LEFT JOIN connections c ON c.id = r.connection_id
-                GROUP BY r.connection_id, c.id, c.deleted_at
-                HAVING c.id IS NULL OR c.deleted_at IS NOT NULL
-                    OR (max(greatest(r.updated_at, r.seen_at)) < @cutoff
-                        AND NOT EXISTS (SELECT 1 FROM function_tasks t
-                                        WHERE t.connection_id = r.connection_id AND t.kind = 'sync' AND t.created_at >= @cutoff))
-            )
-            DELETE FROM records r USING idle WHERE r.connection_id = idle.connection_id
-            """);
-        command.Parameters.AddWithValue("cutoff", cutoff);
-        return await command.ExecuteNonQueryAsync(ct);
+        var idle = new List<int>();
+        await using (var command = _dataSource.CreateCommand("""
+            SELECT r.connection_id
+            FROM records r
+            LEFT JOIN connections c ON c.id = r.connection_id
+            GROUP BY r.connection_id, c.id, c.deleted_at
+            HAVING c.id IS NULL OR c.deleted_at IS NOT NULL
+                OR (max(greatest(r.updated_at, r.seen_at)) < @cutoff
+                    AND NOT EXISTS (SELECT 1 FROM function_tasks t
+                                    WHERE t.connection_id = r.connection_id AND t.kind = 'sync' AND t.created_at >= @cutoff))
+            """))
+        {
+            command.Parameters.AddWithValue("cutoff", cutoff);
+            await using var reader = await command.ExecuteReaderAsync(ct);
+            while (await reader.ReadAsync(ct))
+            {
+                idle.Add(reader.GetInt32(0));
+            }
+        }
+        var deleted = 0;
+        foreach (var connectionId in idle)
+        {
+            deleted += await DeleteAllAsync(connectionId, models: null, ct);
+        }
+        return deleted;
     }
 
     /// <summary>
     /// Starts a write: the session's staging table, the transaction's planner settings, the model's lock and the
-    /// database clock under it, and with a run the run's deletion-tracking mark, in one round trip.
+    /// database clock and the model's generation under it, and with a run the run's deletion-tracking mark, in one round trip.
     /// </summary>
-    private static async Task<(DateTimeOffset Now, DateTimeOffset? Mark)> LockAsync(
+    private static async Task<ModelLock> LockAsync(
         NpgsqlConnection connection, NpgsqlTransaction transaction, int connectionId, string model, RecordWriteRun? run, CancellationToken ct)
     {
         await using var batch = new NpgsqlBatch(connection, transaction);
@@ -762,6 +917,10 @@ public sealed class RecordStore : IDisposable
         lockCommand.Parameters.AddWithValue("connection", connectionId);
         lockCommand.Parameters.AddWithValue("model", model);
         batch.BatchCommands.Add(lockCommand);
+        var generationCommand = new NpgsqlBatchCommand(ReadGeneration);
+        generationCommand.Parameters.AddWithValue("connection", connectionId);
+        generationCommand.Parameters.AddWithValue("model", model);
+        batch.BatchCommands.Add(generationCommand);
         if (run is not null)
         {
             var markCommand = new NpgsqlBatchCommand(DeleteMark);
@@ -773,6 +932,7 @@ public sealed class RecordStore : IDisposable
         await using var reader = await batch.ExecuteReaderAsync(ct);
         DateTimeOffset? now = null;
         DateTimeOffset? mark = null;
+        long? generation = null;
         do
         {
             if (reader.FieldCount == 2 && await reader.ReadAsync(ct))
@@ -783,9 +943,26 @@ public sealed class RecordStore : IDisposable
             {
                 mark = reader.GetFieldValue<DateTimeOffset>(0);
             }
+            else if (reader.FieldCount == 1 && reader.GetName(0) == "generation" && await reader.ReadAsync(ct))
+            {
+                generation = reader.GetInt64(0);
+            }
         }
         while (await reader.NextResultAsync(ct));
-        return (now ?? throw new InvalidOperationException("The records lock statement returned no clock."), mark);
+        return new ModelLock(now ?? throw new InvalidOperationException("The records lock statement returned no clock."), mark, generation);
+    }
+
+    /// <summary>What a write reads when it takes a model's lock: the database clock, the run's deletion-tracking mark
+    /// (null: not tracked) and the model's generation (null: it has none yet).</summary>
+    private readonly record struct ModelLock(DateTimeOffset Now, DateTimeOffset? Mark, long? Generation);
+
+    /// <summary>Gives the model a new generation (<see cref="NextGeneration"/>), inside the write's transaction.</summary>
+    private static async Task<long> NextGenerationAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, int connectionId, string model, CancellationToken ct)
+    {
+        await using var command = new NpgsqlCommand(NextGeneration, connection, transaction);
+        command.Parameters.AddWithValue("connection", connectionId);
+        command.Parameters.AddWithValue("model", model);
+        return (long)(await command.ExecuteScalarAsync(ct))!;
     }
 
     /// <summary>With a run, the records it saves are seen at its deletion-tracking mark (none: not tracked).</summary>
@@ -825,12 +1002,17 @@ public sealed class RecordStore : IDisposable
     private static NpgsqlCommand AddCountsCommand(RecordWriteRun run, RecordWriteResult counts)
     {
         var command = new NpgsqlCommand(AddCounts);
-        command.Parameters.AddWithValue("added", counts.Added);
-        command.Parameters.AddWithValue("updated", counts.Updated);
-        command.Parameters.AddWithValue("deleted", counts.Deleted);
-        command.Parameters.AddWithValue("unchanged", counts.Unchanged);
-        AddRunParameters(command.Parameters, run);
+        AddCountsParameters(command.Parameters, run, counts);
         return command;
+    }
+
+    private static void AddCountsParameters(NpgsqlParameterCollection parameters, RecordWriteRun run, RecordWriteResult counts)
+    {
+        parameters.AddWithValue("added", counts.Added);
+        parameters.AddWithValue("updated", counts.Updated);
+        parameters.AddWithValue("deleted", counts.Deleted);
+        parameters.AddWithValue("unchanged", counts.Unchanged);
+        AddRunParameters(parameters, run);
     }
 
     /// <summary>The deletion-tracking mark of a sync's model (<c>trackDeletesStart</c>), or null when deletes are not tracked.</summary>
@@ -845,17 +1027,17 @@ public sealed class RecordStore : IDisposable
     }
 
     /// <summary>
-    /// Writes a batch and says whether every record of it was new. With <paramref name="likelyAllNew"/> it first tries
+    /// Writes a batch and says whether every record of it was new and whether it wrote any. With <paramref name="likelyAllNew"/> it first tries
     /// <see cref="TryCopyAllNewAsync"/>; otherwise, or when a record exists after all, the batch is classified by its
     /// keys (<see cref="Classify"/>) and only what must be written is.
     /// </summary>
-    private static async Task<(RecordWriteResult Result, bool AllNew)> UpsertAsync(
+    private static async Task<(RecordWriteResult Result, bool AllNew, bool Wrote)> UpsertAsync(
         NpgsqlConnection connection, NpgsqlTransaction transaction, int environmentId, int connectionId, string model,
         StagedBatch batch, RecordWriteOptions options, DateTimeOffset now, bool likelyAllNew, CancellationToken ct)
     {
         if (likelyAllNew && await TryCopyAllNewAsync(connection, transaction, environmentId, connectionId, model, batch, options, now, ct))
         {
-            return (new RecordWriteResult(batch.Count, 0, 0, 0), true);
+            return (new RecordWriteResult(batch.Count, 0, 0, 0), true, true);
         }
         var (counts, created, rewritten, legacy) = await ClassifyAsync(connection, transaction, connectionId, model, batch.ExternalIds, batch.Hashes, options, keysOnly: false, ct);
         if (legacy.Count > 0)
@@ -891,7 +1073,7 @@ public sealed class RecordStore : IDisposable
             AddWriteParameters(rewrite.Parameters, options);
             await rewrite.ExecuteNonQueryAsync(ct);
         }
-        return (counts, created.Count == batch.Count);
+        return (counts, created.Count == batch.Count, created.Count + rewritten.Count > 0);
     }
 
     /// <summary>

@@ -29,7 +29,7 @@ internal sealed class RecordChunk(string action, string model, string? mergingSt
     public void Dispose() => body.Dispose();
 
     /// <summary>Opens a call's object and its <c>records</c> array; the runtime's members come before the records.</summary>
-    public static void WriteHeader(JsonBuffer json, string action, string model, string? mergingStrategy)
+    public static void WriteHeader(JsonBuffer json, string action, string model, string? mergingStrategy, long? generation = null)
     {
         json.Write("{\"action\":"u8);
         json.WriteString(action);
@@ -39,6 +39,11 @@ internal sealed class RecordChunk(string action, string model, string? mergingSt
         {
             json.Write(",\"mergingStrategy\":"u8);
             json.WriteString(mergingStrategy);
+        }
+        if (generation is { } claimed)
+        {
+            json.Write(",\"generation\":"u8);
+            json.WriteInteger(claimed);
         }
         json.Write(",\"records\":["u8);
     }

@@ -1,5 +1,6 @@
 using System.IO.Hashing;
 using System.Net;
+using System.Runtime.InteropServices;
 using System.Net.Http.Headers;
 using System.Text.Json;
 using Nango.Runner.Protocol;
@@ -13,8 +14,14 @@ namespace Nango.Runner.Host;
 /// hold unchanged are saved in full. An unchanged re-run so moves no payload to Nango.Web, which parses, validates
 /// and hashes none. A model's first chunk in a task, and every chunk after one that was mostly new or changed, goes
 /// in full in one call: a first run pays no second round trip.
+/// <para>
+/// A chunk whose every record this process knows stored as it is (<see cref="StoredRecordHashes"/>, learnt from the
+/// store's answers to earlier saves, in this task or an earlier one) goes by its keys with a claim of that generation:
+/// while nothing changed the model since, Nango.Web counts it unchanged without a lookup per record. <paramref name="scope"/>
+/// names the task's connection and variant; the model completes it.
+/// </para>
 /// </summary>
-internal sealed class RecordChunkSender(HostClient client, string callbackUrl, string taskId)
+internal sealed class RecordChunkSender(HostClient client, string callbackUrl, string taskId, StoredRecordHashes storedHashes, string scope)
 {
     private static readonly MediaTypeHeaderValue JsonContentType = new("application/json") { CharSet = "utf-8" };
 
@@ -24,26 +31,78 @@ internal sealed class RecordChunkSender(HostClient client, string callbackUrl, s
 
     public async Task<HostReply> SendAsync(RecordChunk chunk, CancellationToken ct)
     {
+        var modelScope = scope + "\n" + chunk.Model;
+        var records = StoredRecordsOf(chunk);
+        if (records is null)
+        {
+            // An update or a delete, or a save whose records are not stored as sent one for one: what the store then holds
+            // of the model is not known record by record.
+            storedHashes.Forget(modelScope);
+        }
         if (chunk.Action != RunnerRecordActions.Save)
         {
             return await PostAsync(chunk.Body, ct);
         }
+        if (records is not null && storedHashes.TryClaim(modelScope, records, out var generation))
+        {
+            return await SaveByKeysAsync(chunk, modelScope, records, generation, ct);
+        }
         if (_keysFirst.Contains(chunk.Model))
         {
-            return await SaveByKeysAsync(chunk, ct);
+            return await SaveByKeysAsync(chunk, modelScope, records, claim: null, ct);
         }
         var reply = await PostAsync(chunk.Body, ct);
-        if (Counts(reply) is { } counts && counts.Unchanged * 2 > counts.Added + counts.Updated + counts.Unchanged)
+        var counts = Counts(reply);
+        Remember(modelScope, counts, records, positions: null);
+        if (counts is not null && counts.Unchanged * 2 > counts.Added + counts.Updated + counts.Unchanged)
         {
             _keysFirst.Add(chunk.Model);
         }
         return reply;
     }
 
-    private async Task<HostReply> SaveByKeysAsync(RecordChunk chunk, CancellationToken ct)
+    /// <summary>
+    /// Each record of a save as <see cref="StoredRecordHashes"/> knows it, or null when the save does not store each as
+    /// sent under its own id: another action, a merging strategy that may keep a stored record, a record without an id
+    /// or with one that contains NUL (stored without it) or is given twice.
+    /// </summary>
+    private static StoredRecord[]? StoredRecordsOf(RecordChunk chunk)
+    {
+        if (chunk.Action != RunnerRecordActions.Save || chunk.MergingStrategy is not (null or "override"))
+        {
+            return null;
+        }
+        var records = new StoredRecord[chunk.Records.Count];
+        var ids = new HashSet<string>(StringComparer.Ordinal);
+        for (var position = 0; position < records.Length; position++)
+        {
+            if (chunk.Records[position].Id is not { } id || id.Contains('\0', StringComparison.Ordinal) || !ids.Add(id))
+            {
+                return null;
+            }
+            records[position] = new StoredRecord(XxHash64.HashToUInt64(MemoryMarshal.AsBytes(id.AsSpan())), XxHash128.HashToUInt128(chunk.Raw(position)));
+        }
+        return records;
+    }
+
+    /// <summary>
+    /// Notes what an answer says is stored: the records at <paramref name="positions"/> (all when null) as sent, at the
+    /// answer's generation. Nothing when the answer is not a success with a generation.
+    /// </summary>
+    private void Remember(string modelScope, RunnerRecordsResult? counts, StoredRecord[]? records, IEnumerable<int>? positions)
+    {
+        if (records is null || counts?.Generation is not { } after)
+        {
+            return;
+        }
+        var stored = positions is null ? records : positions.Where(p => (uint)p < (uint)records.Length).Select(p => records[p]).ToArray();
+        storedHashes.Stored(modelScope, counts.GenerationBefore, after, stored);
+    }
+
+    private async Task<HostReply> SaveByKeysAsync(RecordChunk chunk, string modelScope, StoredRecord[]? records, long? claim, CancellationToken ct)
     {
         HostReply keysReply;
-        using (var keysRequest = KeysRequest(chunk))
+        using (var keysRequest = KeysRequest(chunk, claim))
         {
             if (keysRequest is null)
             {
@@ -63,6 +122,9 @@ internal sealed class RecordChunkSender(HostClient client, string callbackUrl, s
         {
             return keysReply;
         }
+        // The records not to send are stored as they are, at the generation the lookup was made at.
+        var toSend = send.ToHashSet();
+        Remember(modelScope, keys, records, Enumerable.Range(0, chunk.Records.Count).Where(p => !toSend.Contains(p)));
         if (send.Count * 2 > chunk.Records.Count)
         {
             _keysFirst.Remove(chunk.Model);
@@ -86,16 +148,18 @@ internal sealed class RecordChunkSender(HostClient client, string callbackUrl, s
         {
             return fullReply;
         }
+        Remember(modelScope, full, records, send);
         var combined = new RunnerRecordsResult(full.Added, full.Updated, keys.Unchanged + full.Unchanged, full.Deleted);
         return new HostReply(HttpStatusCode.OK, JsonSerializer.Serialize(combined, RunnerJson.Options), IsJson: true);
     }
 
-    /// <summary>The <see cref="RunnerRecordActions.SaveKeys"/> call of a chunk, or null when a record has no id to name it by.</summary>
-    private static JsonBuffer? KeysRequest(RecordChunk chunk)
+    /// <summary>The <see cref="RunnerRecordActions.SaveKeys"/> call of a chunk, with a claim of generation
+    /// <paramref name="claim"/> when there is one, or null when a record has no id to name it by.</summary>
+    private static JsonBuffer? KeysRequest(RecordChunk chunk, long? claim)
     {
         var ids = new HashSet<string>(StringComparer.Ordinal);
         var json = new JsonBuffer(chunk.Records.Count * 64 + 256);
-        RecordChunk.WriteHeader(json, RunnerRecordActions.SaveKeys, chunk.Model, chunk.MergingStrategy);
+        RecordChunk.WriteHeader(json, RunnerRecordActions.SaveKeys, chunk.Model, chunk.MergingStrategy, claim);
         Span<byte> hash = stackalloc byte[16];
         for (var position = 0; position < chunk.Records.Count; position++)
         {

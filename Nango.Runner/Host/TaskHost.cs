@@ -10,9 +10,10 @@ namespace Nango.Runner.Host;
 /// envelope and never throws, so a refusal becomes a JavaScript error the function can catch. After the task ends
 /// every call is refused without leaving the process.
 /// </summary>
-internal sealed class TaskHost(HostClient client, string callbackUrl, string taskId, CancellationToken taskCancellation) : IScriptHost
+internal sealed class TaskHost(HostClient client, string callbackUrl, string taskId, StoredRecordHashes storedHashes, string recordsScope,
+    CancellationToken taskCancellation) : IScriptHost
 {
-    private readonly RecordChunkSender _records = new(client, callbackUrl, taskId);
+    private readonly RecordChunkSender _records = new(client, callbackUrl, taskId, storedHashes, recordsScope);
     private volatile bool _closed;
 
     public void Close() => _closed = true;

@@ -316,6 +316,13 @@ public sealed record RunnerRecordsRequest
     public string? MergingStrategy { get; init; }
 
     /// <summary>
+    /// With <see cref="RunnerRecordActions.SaveKeys"/>: the runner claims every key is stored unchanged at this generation
+    /// of the model (<see cref="RunnerRecordsResult.Generation"/> of earlier calls). Nango.Web counts them unchanged
+    /// without looking each up when it is still the model's generation, and looks them up as without a claim otherwise.
+    /// </summary>
+    public long? Generation { get; init; }
+
+    /// <summary>
     /// The request <paramref name="root"/> holds, with <see cref="Records"/> left inside that document: deserializing
     /// would copy a chunk's megabyte out of the document's pooled buffer into a new array, so the caller keeps the
     /// document alive while it uses the records instead. Names match case-insensitively, as with
@@ -329,6 +336,7 @@ public sealed record RunnerRecordsRequest
         }
         string? action = null, model = null, mergingStrategy = null;
         JsonElement? records = null;
+        long? generation = null;
         try
         {
             foreach (var property in root.EnumerateObject())
@@ -351,6 +359,10 @@ public sealed record RunnerRecordsRequest
                 {
                     records = value;
                 }
+                else if (Named(property, nameof(Generation)) && value.ValueKind == JsonValueKind.Number && value.TryGetInt64(out var number))
+                {
+                    generation = number;
+                }
             }
         }
         catch (InvalidOperationException)
@@ -359,16 +371,28 @@ public sealed record RunnerRecordsRequest
             return null;
         }
         return action is null || model is null || records is not { } array ? null
-            : new RunnerRecordsRequest { Action = action, Model = model, Records = array, MergingStrategy = mergingStrategy };
+            : new RunnerRecordsRequest { Action = action, Model = model, Records = array, MergingStrategy = mergingStrategy, Generation = generation };
 
         static bool Named(JsonProperty property, string name) => string.Equals(property.Name, name, StringComparison.OrdinalIgnoreCase);
     }
 }
 
-/// <summary>What a records call counted; after <see cref="RunnerRecordActions.SaveKeys"/> also the positions (in the
-/// call's order) of the records to save in full.</summary>
+/// <summary>
+/// What a records call counted; after <see cref="RunnerRecordActions.SaveKeys"/> also the positions (in the call's order)
+/// of the records to save in full. After a save or a save by keys, <see cref="GenerationBefore"/> and
+/// <see cref="Generation"/> are the model's generations before and after it (equal when it wrote nothing; before is
+/// absent when the model had none): the records it stored or found unchanged are stored as sent at
+/// <see cref="Generation"/>, and whatever was stored at <see cref="GenerationBefore"/> and not touched still is.
+/// </summary>
 public sealed record RunnerRecordsResult(int Added, int Updated, int Unchanged, int Deleted,
-    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] IReadOnlyList<int>? Send = null);
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] IReadOnlyList<int>? Send = null)
+{
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public long? GenerationBefore { get; init; }
+
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public long? Generation { get; init; }
+}
 
 /// <summary>POST <see cref="RunnerRoutes.CallbackRecordsByIds"/> → <see cref="RunnerRecordsPage"/> of the existing ones.</summary>
 public sealed record RunnerRecordsByIdsRequest(string Model, IReadOnlyList<string> Ids);

@@ -23,6 +23,7 @@ internal sealed class TaskRegistry(
     ScriptExecutor executor,
     FunctionCache functions,
     HostClient host,
+    StoredRecordHashes storedHashes,
     ILogger<TaskRegistry> logger)
 {
     private static readonly TimeSpan[] ResultRetryDelays = [TimeSpan.FromMilliseconds(200), TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(3)];
@@ -47,6 +48,10 @@ internal sealed class TaskRegistry(
         return StartOutcome.Started;
     }
 
+    /// <summary>Whose records a task saves: its connection in its environment, and the variant of its sync.</summary>
+    private static string RecordsScope(RunnerTaskRequest request) =>
+        string.Join('\n', request.Connection.Environment, request.Connection.ProviderConfigKey, request.Connection.ConnectionId, request.Sync?.Variant ?? "base");
+
     public bool Abort(string taskId)
     {
         if (!_running.TryGetValue(taskId, out var task))
@@ -61,7 +66,7 @@ internal sealed class TaskRegistry(
     {
         var request = task.Request;
         var started = Stopwatch.GetTimestamp();
-        var taskHost = new TaskHost(host, request.CallbackUrl, request.TaskId, task.Cancellation);
+        var taskHost = new TaskHost(host, request.CallbackUrl, request.TaskId, storedHashes, RecordsScope(request), task.Cancellation);
         using var heartbeats = new CancellationTokenSource();
         var heartbeatLoop = HeartbeatAsync(task, heartbeats.Token);
         RunnerTaskResult result;

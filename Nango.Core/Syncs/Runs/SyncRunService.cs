@@ -151,8 +151,8 @@ public sealed class SyncRunService(
         };
         if (request.Action == RunnerRecordActions.SaveKeys)
         {
-            var keys = await records.SaveUnchangedAsync(task.ConnectionId, model, batch.Select(RecordKeyOf).ToList(), writeOptions, ct);
-            return new RunnerRecordsResult(0, 0, keys.Counts.Unchanged, 0, keys.Send);
+            var keys = await records.SaveUnchangedAsync(task.ConnectionId, model, batch.Select(RecordKeyOf).ToList(), writeOptions, ct, request.Generation);
+            return new RunnerRecordsResult(0, 0, keys.Counts.Unchanged, 0, keys.Send) { GenerationBefore = keys.Generation, Generation = keys.Generation };
         }
         RecordWriteResult result;
         try
@@ -168,7 +168,11 @@ public sealed class SyncRunService(
         {
             throw new SyncRecordsException(400, e.Code, e.Message);
         }
-        return new RunnerRecordsResult(result.Added, result.Updated, result.Unchanged, result.Deleted);
+        return new RunnerRecordsResult(result.Added, result.Updated, result.Unchanged, result.Deleted)
+        {
+            GenerationBefore = result.Generation?.Before,
+            Generation = result.Generation?.After,
+        };
     }
 
     /// <summary>One key of a <see cref="RunnerRecordActions.SaveKeys"/> call: <c>{"id": string, "hash": base64, "size": int}</c>.</summary>

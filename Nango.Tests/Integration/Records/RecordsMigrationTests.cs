@@ -27,6 +27,9 @@ public sealed class RecordsMigrationTests : IAsyncLifetime
 
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
+    /// <summary>What a write counted, without the generations a save also reports (RecordGenerationTests checks those).</summary>
+    private static RecordWriteResult Counted(RecordWriteResult result) => result with { Generation = null };
+
     public async ValueTask InitializeAsync() => _database = await TestPostgres.CreateEmptyDatabaseAsync("nango_test_records_migration");
 
     public async ValueTask DisposeAsync() => await TestPostgres.DropDatabaseAsync(_database);
@@ -74,7 +77,7 @@ public sealed class RecordsMigrationTests : IAsyncLifetime
         var byId = await store.GetByIdsAsync(Connection, Model, ["a"], Ct);
         Assert.Equal("One", byId["a"].GetProperty("title").GetString());
         var again = await store.SaveAsync(1, Connection, Model, [JsonDocument.Parse("""{"id":"a","title":"One","n":1}""").RootElement], new RecordWriteOptions(), Ct);
-        Assert.Equal(new RecordWriteResult(0, 0, 1, 0), again);
+        Assert.Equal(new RecordWriteResult(0, 0, 1, 0), Counted(again));
     }
 
     [Fact]
@@ -101,7 +104,7 @@ public sealed class RecordsMigrationTests : IAsyncLifetime
 
         var seenAt = new DateTimeOffset(2026, 11, 28, 12, 0, 0, TimeSpan.Zero);
         var first = await store.SaveAsync(1, Connection, Model, Elements(sent), new RecordWriteOptions { SeenAt = seenAt }, Ct);
-        Assert.Equal(new RecordWriteResult(0, 1, 1, 0), first);
+        Assert.Equal(new RecordWriteResult(0, 1, 1, 0), Counted(first));
         var after = await UpdatedAtAsync(store);
         Assert.Equal(before["same"], after["same"]);
         Assert.True(after["edited"] > before["edited"]);
@@ -110,7 +113,7 @@ public sealed class RecordsMigrationTests : IAsyncLifetime
         Assert.Equal((seenAt, false), await SeenAndMd5Async("edited"));
 
         // Converted: the same records are unchanged by a full save and by their keys, and nothing moves.
-        Assert.Equal(new RecordWriteResult(0, 0, 2, 0), await store.SaveAsync(1, Connection, Model, Elements(sent), new RecordWriteOptions(), Ct));
+        Assert.Equal(new RecordWriteResult(0, 0, 2, 0), Counted(await store.SaveAsync(1, Connection, Model, Elements(sent), new RecordWriteOptions(), Ct)));
         var again = await store.SaveUnchangedAsync(Connection, Model, sent.Select(KeyOf).ToList(), new RecordWriteOptions(), Ct);
         Assert.Equal((new RecordWriteResult(0, 0, 2, 0), 0), (again.Counts, again.Send.Count));
         Assert.Equal(after, await UpdatedAtAsync(store));
