@@ -1,3 +1,4 @@
+using System.Buffers.Binary;
 using System.IO.Hashing;
 using System.Net;
 using System.Runtime.InteropServices;
@@ -74,13 +75,16 @@ internal sealed class RecordChunkSender(HostClient client, string callbackUrl, s
         }
         var records = new StoredRecord[chunk.Records.Count];
         var ids = new HashSet<string>(StringComparer.Ordinal);
+        Span<byte> hash = stackalloc byte[16];
         for (var position = 0; position < records.Length; position++)
         {
             if (chunk.Records[position].Id is not { } id || id.Contains('\0', StringComparison.Ordinal) || !ids.Add(id))
             {
                 return null;
             }
-            records[position] = new StoredRecord(XxHash64.HashToUInt64(MemoryMarshal.AsBytes(id.AsSpan())), XxHash128.HashToUInt128(chunk.Raw(position)));
+            // The bytes a keys call sends (KeysRequest), read as one number.
+            XxHash128.Hash(chunk.Raw(position), hash);
+            records[position] = new StoredRecord(XxHash64.HashToUInt64(MemoryMarshal.AsBytes(id.AsSpan())), BinaryPrimitives.ReadUInt128BigEndian(hash));
         }
         return records;
     }
@@ -102,7 +106,7 @@ internal sealed class RecordChunkSender(HostClient client, string callbackUrl, s
     private async Task<HostReply> SaveByKeysAsync(RecordChunk chunk, string modelScope, StoredRecord[]? records, long? claim, CancellationToken ct)
     {
         HostReply keysReply;
-        using (var keysRequest = KeysRequest(chunk, claim))
+        using (var keysRequest = KeysRequest(chunk, records, claim))
         {
             if (keysRequest is null)
             {
@@ -122,9 +126,12 @@ internal sealed class RecordChunkSender(HostClient client, string callbackUrl, s
         {
             return keysReply;
         }
-        // The records not to send are stored as they are, at the generation the lookup was made at.
-        var toSend = send.ToHashSet();
-        Remember(modelScope, keys, records, Enumerable.Range(0, chunk.Records.Count).Where(p => !toSend.Contains(p)));
+        if (claim is null || send.Count > 0 || keys.Generation != claim)
+        {
+            // Looked up: the records not to send are stored as they are, at the generation the lookup was made at.
+            var toSend = send.ToHashSet();
+            Remember(modelScope, keys, records, Enumerable.Range(0, chunk.Records.Count).Where(p => !toSend.Contains(p)));
+        }
         if (send.Count * 2 > chunk.Records.Count)
         {
             _keysFirst.Remove(chunk.Model);
@@ -154,23 +161,31 @@ internal sealed class RecordChunkSender(HostClient client, string callbackUrl, s
     }
 
     /// <summary>The <see cref="RunnerRecordActions.SaveKeys"/> call of a chunk, with a claim of generation
-    /// <paramref name="claim"/> when there is one, or null when a record has no id to name it by.</summary>
-    private static JsonBuffer? KeysRequest(RecordChunk chunk, long? claim)
+    /// <paramref name="claim"/> when there is one, or null when a record has no id to name it by. The hashes are
+    /// <paramref name="records"/>' when given (their ids already checked), computed otherwise.</summary>
+    private static JsonBuffer? KeysRequest(RecordChunk chunk, StoredRecord[]? records, long? claim)
     {
-        var ids = new HashSet<string>(StringComparer.Ordinal);
+        var ids = records is null ? new HashSet<string>(StringComparer.Ordinal) : null;
         var json = new JsonBuffer(chunk.Records.Count * 64 + 256);
         RecordChunk.WriteHeader(json, RunnerRecordActions.SaveKeys, chunk.Model, chunk.MergingStrategy, claim);
         Span<byte> hash = stackalloc byte[16];
         for (var position = 0; position < chunk.Records.Count; position++)
         {
-            if (chunk.Records[position].Id is not { } id || !ids.Add(id))
+            if (chunk.Records[position].Id is not { } id || (ids is not null && !ids.Add(id)))
             {
                 json.Dispose();
                 return null;
             }
             var raw = chunk.Raw(position);
             // The same hash of the same bytes Nango.Web hashes when it stores the record; it names, it protects nothing.
-            XxHash128.Hash(raw, hash);
+            if (records is null)
+            {
+                XxHash128.Hash(raw, hash);
+            }
+            else
+            {
+                BinaryPrimitives.WriteUInt128BigEndian(hash, records[position].Hash);
+            }
             json.Write(position == 0 ? "{\"id\":"u8 : ",{\"id\":"u8);
             json.WriteString(id);
             json.Write(",\"hash\":\""u8);
