@@ -53,4 +53,31 @@ internal static class PagedSync
         }
         throw new TimeoutException($"The sync did not finish a run in time; last status: {status?.ToJsonString()}");
     }
+
+    /// <summary>
+    /// Every record of model <c>Item</c> of connection <c>c1</c> of integration <c>paged</c> after <paramref name="cursor"/>
+    /// (all when null), read through <c>GET /records</c> in pages of 1,000 in change order, and the cursor of the last one.
+    /// </summary>
+    public static async Task<(List<JsonNode> Records, string? Cursor)> ItemsAfterAsync(HttpClient client, string? cursor)
+    {
+        ArgumentNullException.ThrowIfNull(client);
+        var ct = TestContext.Current.CancellationToken;
+        var records = new List<JsonNode>();
+        while (true)
+        {
+            using var read = new HttpRequestMessage(HttpMethod.Get, "/records?model=Item&limit=1000" + (cursor is null ? "" : "&cursor=" + Uri.EscapeDataString(cursor)));
+            read.Headers.Add("Connection-Id", "c1");
+            read.Headers.Add("Provider-Config-Key", "paged");
+            var page = await (await client.SendAsync(read, ct)).Content.ReadFromJsonAsync<JsonObject>(ct);
+            records.AddRange(page!["records"]!.AsArray().Select(r => r!.DeepClone()));
+            if (records.Count > 0)
+            {
+                cursor = (string?)records[^1]["_nango_metadata"]!["cursor"];
+            }
+            if ((string?)page["next_cursor"] is null)
+            {
+                return (records, cursor);
+            }
+        }
+    }
 }

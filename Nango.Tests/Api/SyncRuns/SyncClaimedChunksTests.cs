@@ -62,7 +62,7 @@ public sealed class SyncClaimedChunksTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.OK, (await client.DeployAsync(DeployBodies.Body([DeployBodies.Sync("items", integration: "paged", js: Script)]))).StatusCode);
         var first = await PagedSync.WaitForRunAsync(client, "paged", "items", "c1", after: null, TimeSpan.FromSeconds(90));
         Assert.Equal("SUCCESS", (string?)first["status"]);
-        var (all, cursor) = await PageAsync(client, null);
+        var (all, cursor) = await PagedSync.ItemsAfterAsync(client, null);
         Assert.Equal(2500, all.Count);
 
         // A stored hash changed behind the store's back (no write of the store does this): a lookup would see it differ
@@ -72,7 +72,7 @@ public sealed class SyncClaimedChunksTests : IAsyncLifetime
 
         Assert.Equal((0, 0, 2500, 0), await LastRunCountsAsync());
         Assert.Equal("00000000000000000000000000000000", await StoredHashAsync("item-7"));
-        Assert.Empty((await PageAsync(client, cursor)).Records);
+        Assert.Empty((await PagedSync.ItemsAfterAsync(client, cursor)).Records);
 
         // A prune through the public API changes the model: the next run looks its chunks up and restores the payloads.
         var pruneUntil = (string)all[99]["_nango_metadata"]!["cursor"]!;
@@ -90,7 +90,7 @@ public sealed class SyncClaimedChunksTests : IAsyncLifetime
         // again with their payloads; their hash is the same, so they count unchanged, as without a claim.
         Assert.Equal((0, 1, 2499, 0), await LastRunCountsAsync());
         Assert.NotEqual("00000000000000000000000000000000", await StoredHashAsync("item-7"));
-        var (restored, _) = await PageAsync(client, null);
+        var (restored, _) = await PagedSync.ItemsAfterAsync(client, null);
         Assert.All(restored, r => Assert.Equal("Item " + ((string)r["id"]!)["item-".Length..], (string?)r["title"]));
         Assert.Equal(2500, restored.Count(r => (string?)r["_nango_metadata"]!["pruned_at"] is null));
     }
@@ -112,28 +112,6 @@ public sealed class SyncClaimedChunksTests : IAsyncLifetime
         var run = await PagedSync.WaitForRunAsync(client, "paged", "items", "c1", after: (string?)previous["finishedAt"], TimeSpan.FromSeconds(90));
         Assert.Equal("SUCCESS", (string?)run["status"]);
         return run;
-    }
-
-    /// <summary>Every record after <paramref name="cursor"/>, in change order, and the cursor of the last one.</summary>
-    private static async Task<(List<JsonNode> Records, string? Cursor)> PageAsync(HttpClient client, string? cursor)
-    {
-        var records = new List<JsonNode>();
-        while (true)
-        {
-            using var read = new HttpRequestMessage(HttpMethod.Get, "/records?model=Item&limit=1000" + (cursor is null ? "" : "&cursor=" + Uri.EscapeDataString(cursor)));
-            read.Headers.Add("Connection-Id", "c1");
-            read.Headers.Add("Provider-Config-Key", "paged");
-            var page = await (await client.SendAsync(read, Ct)).Content.ReadFromJsonAsync<JsonObject>(Ct);
-            records.AddRange(page!["records"]!.AsArray().Select(r => r!.DeepClone()));
-            if (records.Count > 0)
-            {
-                cursor = (string?)records[^1]["_nango_metadata"]!["cursor"];
-            }
-            if ((string?)page["next_cursor"] is null)
-            {
-                return (records, cursor);
-            }
-        }
     }
 
     private async Task ExecuteAsync(string sql)

@@ -1,6 +1,5 @@
 using System.Net;
 using System.Net.Http.Json;
-using System.Text.Json.Nodes;
 using Nango.Tests.Api.Functions.Support;
 using Nango.Tests.Infrastructure;
 using Npgsql;
@@ -70,7 +69,7 @@ public sealed class SyncSaveByKeysTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.OK, (await client.DeployAsync(DeployBodies.Body([DeployBodies.Sync("items", integration: "paged", js: Script)]))).StatusCode);
         var first = await PagedSync.WaitForRunAsync(client, "paged", "items", "c1", after: null, TimeSpan.FromSeconds(90));
         Assert.Equal("SUCCESS", (string?)first["status"]);
-        var (all, cursor) = await PageAsync(client, null);
+        var (all, cursor) = await PagedSync.ItemsAfterAsync(client, null);
         Assert.Equal(2500, all.Count);
 
         await TriggerAsync(client);
@@ -80,7 +79,7 @@ public sealed class SyncSaveByKeysTests : IAsyncLifetime
         Assert.Equal((1, 2, 1), ((int)second["latestResult"]!["Item"]!["added"]!, (int)second["latestResult"]!["Item"]!["updated"]!, (int)second["latestResult"]!["Item"]!["deleted"]!));
         Assert.Equal(2497, await UnchangedOfLastRunAsync());
         // Only what changed moved in the change stream: the unchanged records, sent by their keys, kept their place.
-        var (changes, _) = await PageAsync(client, cursor);
+        var (changes, _) = await PagedSync.ItemsAfterAsync(client, cursor);
         Assert.Equal([("item-1200", "UPDATED"), ("item-2100", "DELETED"), ("item-5", "UPDATED"), ("item-new", "ADDED")],
             changes.Select(r => ((string)r["id"]!, (string)r["_nango_metadata"]!["last_action"]!)).Order());
         Assert.Equal("Item 1200 (edited)", (string?)changes.Single(r => (string?)r["id"] == "item-1200")["title"]);
@@ -90,7 +89,7 @@ public sealed class SyncSaveByKeysTests : IAsyncLifetime
 
         Assert.Equal("ERROR", (string?)third["status"]);
         Assert.Contains("Record 700 contains a NUL character", await LastTaskErrorAsync(), StringComparison.Ordinal);
-        var (afterFailure, _) = await PageAsync(client, cursor);
+        var (afterFailure, _) = await PagedSync.ItemsAfterAsync(client, cursor);
         Assert.Equal(changes.Select(r => (string)r["id"]!).Order(), afterFailure.Select(r => (string)r["id"]!).Order());
     }
 
@@ -98,28 +97,6 @@ public sealed class SyncSaveByKeysTests : IAsyncLifetime
     {
         var trigger = await client.PostAsJsonAsync("/sync/trigger", new { provider_config_key = "paged", connection_id = "c1", syncs = Syncs }, Ct);
         Assert.True(trigger.StatusCode == HttpStatusCode.OK, await trigger.Content.ReadAsStringAsync(Ct));
-    }
-
-    /// <summary>Every record after <paramref name="cursor"/>, in change order, and the cursor of the last one.</summary>
-    private static async Task<(List<JsonNode> Records, string? Cursor)> PageAsync(HttpClient client, string? cursor)
-    {
-        var records = new List<JsonNode>();
-        while (true)
-        {
-            using var read = new HttpRequestMessage(HttpMethod.Get, "/records?model=Item&limit=1000" + (cursor is null ? "" : "&cursor=" + Uri.EscapeDataString(cursor)));
-            read.Headers.Add("Connection-Id", "c1");
-            read.Headers.Add("Provider-Config-Key", "paged");
-            var page = await (await client.SendAsync(read, Ct)).Content.ReadFromJsonAsync<JsonObject>(Ct);
-            records.AddRange(page!["records"]!.AsArray().Select(r => r!.DeepClone()));
-            if (records.Count > 0)
-            {
-                cursor = (string?)records[^1]["_nango_metadata"]!["cursor"];
-            }
-            if ((string?)page["next_cursor"] is null)
-            {
-                return (records, cursor);
-            }
-        }
     }
 
     private async Task<int> UnchangedOfLastRunAsync()
