@@ -45,8 +45,11 @@ public sealed class RecordStore : IDisposable
     /// </summary>
     private const string ChangeStreamOnly = "size_bytes >= 0";
 
-    private const string LockModel =
-        "SELECT pg_advisory_xact_lock((@connection::bigint << 32) | (hashtext(@model)::bigint & 4294967295)), clock_timestamp()";
+    /// <summary>The key of a model's advisory lock, the connection in the high half and the model's hash in the low half,
+    /// for the model named by the SQL expression <paramref name="model"/>.</summary>
+    private static string ModelLockKey(string model) => $"(@connection::bigint << 32) | (hashtext({model})::bigint & 4294967295)";
+
+    private static readonly string LockModel = $"SELECT pg_advisory_xact_lock({ModelLockKey("@model")}), clock_timestamp()";
 
     /// <summary>The model's generation (migration RecordGenerations), read under the model's lock.</summary>
     private const string ReadGeneration = "SELECT generation FROM record_generations WHERE connection_id = @connection AND model = @model";
@@ -364,11 +367,6 @@ public sealed class RecordStore : IDisposable
             return new RecordKeysResult(RecordWriteResult.None, send);
         }
         var lookupIds = lookup.Select(i => externalIds[i]).ToArray();
-        var lookupHashes = new byte[lookup.Count * 16];
-        for (var n = 0; n < lookup.Count; n++)
-        {
-            keys[lookup[n]].Hash.CopyTo(lookupHashes.AsSpan(n * 16));
-        }
 
         await using var connection = await _dataSource.OpenConnectionAsync(ct);
         await using var transaction = await connection.BeginTransactionAsync(ct);
@@ -378,6 +376,11 @@ public sealed class RecordStore : IDisposable
             var claimed = await CountClaimAsync(connection, transaction, connectionId, model, lookupIds, WithMark(options, locked.Mark), ct);
             await transaction.CommitAsync(ct);
             return new RecordKeysResult(claimed, send, locked.Generation);
+        }
+        var lookupHashes = new byte[lookup.Count * 16];
+        for (var n = 0; n < lookup.Count; n++)
+        {
+            keys[lookup[n]].Hash.CopyTo(lookupHashes.AsSpan(n * 16));
         }
         var (counts, created, rewritten, legacy) = await ClassifyAsync(connection, transaction, connectionId, model, lookupIds, lookupHashes, WithMark(options, locked.Mark), keysOnly: true, ct);
         await transaction.CommitAsync(ct);
@@ -704,7 +707,7 @@ public sealed class RecordStore : IDisposable
         var inModels = models is null ? "" : " AND model = ANY(@models)";
         await using (var lockModels = new NpgsqlCommand($"""
             SELECT count(pg_advisory_xact_lock(key)) FROM (
-                SELECT DISTINCT (@connection::bigint << 32) | (hashtext(model)::bigint & 4294967295) AS key
+                SELECT DISTINCT {ModelLockKey("model")} AS key
                 FROM (SELECT DISTINCT model FROM records WHERE connection_id = @connection{inModels}
                       UNION SELECT model FROM record_generations WHERE connection_id = @connection{inModels}) m
                 ORDER BY key) keys

@@ -10,7 +10,7 @@ namespace Nango.Runner.Host;
 /// <para>
 /// Ids are kept as their XxHash64: two ids with one hash share an entry, and the later record's hash then fails the
 /// claim of the earlier one (a record's hash covers its id, so equal hashes mean equal records). Shared by the tasks of
-/// the process, at most <see cref="Capacity"/> records across models; the least recently used models go first.
+/// the process, at most <c>capacity</c> records across models; the least recently used models go first.
 /// </para>
 /// </summary>
 internal sealed class StoredRecordHashes(int capacity = StoredRecordHashes.DefaultCapacity)
@@ -22,8 +22,6 @@ internal sealed class StoredRecordHashes(int capacity = StoredRecordHashes.Defau
     private readonly Dictionary<string, Model> _models = new(StringComparer.Ordinal);
     private long _count;
     private long _clock;
-
-    public int Capacity => capacity;
 
     /// <summary>The generation at which every one of <paramref name="records"/> is known stored with its hash, if there is one.</summary>
     public bool TryClaim(string scope, ReadOnlySpan<StoredRecord> records, out long generation)
