@@ -113,7 +113,7 @@ else
         --no-sync >"$TEST_PG_HOME/initdb.log" 2>&1 \
         || { cat "$TEST_PG_HOME/initdb.log" >&2; die "initdb failed"; }
     # Durability is worth nothing for a cluster that is deleted at the end.
-    as_pg_user "$TEST_PG_BIN/pg_ctl" -D "$TEST_PG_HOME/data" -l "$TEST_PG_HOME/server.log" -w -t 60 \
+    pg_start_server "$TEST_PG_BIN/pg_ctl" -D "$TEST_PG_HOME/data" -l "$TEST_PG_HOME/server.log" -w -t 60 \
         -o "-c listen_addresses=127.0.0.1 -p $PG_PORT -c unix_socket_directories='$TEST_PG_HOME' -c max_connections=300 -c fsync=off -c synchronous_commit=off -c full_page_writes=off" \
         start >/dev/null \
         || { cat "$TEST_PG_HOME/server.log" >&2; die "the test PostgreSQL did not start"; }
