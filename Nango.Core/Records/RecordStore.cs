@@ -28,6 +28,11 @@ public sealed class RecordStore : IDisposable
     /// <summary>Payloads of a page are read into blocks of this size (below the large object heap's threshold).</summary>
     private const int PayloadBlockBytes = 64 * 1024;
 
+    /// <summary>
+    /// The session's staging table for records that are rewritten, made by the first write that rewrites any. Only such
+    /// a write names it: a temp table with ON COMMIT DELETE ROWS is emptied at the commit of every transaction that
+    /// touched the session's temp tables, so a first run's or a claim's transactions leave it alone.
+    /// </summary>
     private const string StagingTable = """
         CREATE TEMP TABLE IF NOT EXISTS records_staging (
             id uuid NOT NULL,
@@ -317,11 +322,11 @@ public sealed class RecordStore : IDisposable
         }
         await using var connection = await _dataSource.OpenConnectionAsync(ct);
         await using var transaction = await connection.BeginTransactionAsync(ct);
-        var locked = await LockAsync(connection, transaction, connectionId, model, options.Run, ct);
         var hint = AllNewHintKey(connectionId, model);
         var likelyAllNew = Volatile.Read(ref _allNewHints[HintSlot(hint)]) == hint;
-        var (result, allNew, wrote) = await UpsertAsync(connection, transaction, environmentId, connectionId, model, batch, WithMark(options, locked.Mark), locked.Now, likelyAllNew, ct);
-        long? after = wrote ? await NextGenerationAsync(connection, transaction, connectionId, model, ct) : locked.Generation;
+        var locked = await LockAsync(connection, transaction, connectionId, model, options.Run, ct, savepoint: likelyAllNew);
+        var (result, allNew, wrote, renewed) = await UpsertAsync(connection, transaction, environmentId, connectionId, model, batch, WithMark(options, locked.Mark), locked.Now, likelyAllNew, ct);
+        long? after = renewed ?? (wrote ? await NextGenerationAsync(connection, transaction, connectionId, model, ct) : locked.Generation);
         await transaction.CommitAsync(ct);
         Volatile.Write(ref _allNewHints[HintSlot(hint)], allNew ? hint : 0);
         return after is { } generation ? result with { Generation = new RecordGeneration(locked.Generation, generation) } : result;
@@ -473,7 +478,7 @@ public sealed class RecordStore : IDisposable
         }
         using var batch = StagedBatch.Create(connectionId, model, updated, _options.MaxRecordBytes);
         // Every record merged here is stored already: none is new.
-        var (result, _, wrote) = await UpsertAsync(connection, transaction, environmentId, connectionId, model, batch, WithMark(options, locked.Mark), locked.Now, likelyAllNew: false, ct);
+        var (result, _, wrote, _) = await UpsertAsync(connection, transaction, environmentId, connectionId, model, batch, WithMark(options, locked.Mark), locked.Now, likelyAllNew: false, ct);
         if (wrote)
         {
             await NextGenerationAsync(connection, transaction, connectionId, model, ct);
@@ -903,14 +908,15 @@ public sealed class RecordStore : IDisposable
     }
 
     /// <summary>
-    /// Starts a write: the session's staging table, the transaction's planner settings, the model's lock and the
-    /// database clock and the model's generation under it, and with a run the run's deletion-tracking mark, in one round trip.
+    /// Starts a write: the transaction's planner settings, the model's lock and the database clock and the model's
+    /// generation under it, and with a run the run's deletion-tracking mark, in one round trip; with
+    /// <paramref name="savepoint"/> also the savepoint <see cref="TryCopyAllNewAsync"/> may roll back to.
     /// </summary>
     private static async Task<ModelLock> LockAsync(
-        NpgsqlConnection connection, NpgsqlTransaction transaction, int connectionId, string model, RecordWriteRun? run, CancellationToken ct)
+        NpgsqlConnection connection, NpgsqlTransaction transaction, int connectionId, string model, RecordWriteRun? run, CancellationToken ct,
+        bool savepoint = false)
     {
         await using var batch = new NpgsqlBatch(connection, transaction);
-        batch.BatchCommands.Add(new NpgsqlBatchCommand(StagingTable));
         // A write joins at most one batch (1,000 records) to the model's stored records, which may be millions: one
         // index probe per batch record always wins, but with a partition's statistics the planner may hash the whole
         // model instead (the seen-marking UPDATE … FROM in Classify). For this transaction only.
@@ -931,6 +937,10 @@ public sealed class RecordStore : IDisposable
             markCommand.Parameters.AddWithValue("sync_name", run.SyncName);
             markCommand.Parameters.AddWithValue("model", model);
             batch.BatchCommands.Add(markCommand);
+        }
+        if (savepoint)
+        {
+            batch.BatchCommands.Add(new NpgsqlBatchCommand("SAVEPOINT " + AllNewSavepoint));
         }
         await using var reader = await batch.ExecuteReaderAsync(ct);
         DateTimeOffset? now = null;
@@ -1031,16 +1041,17 @@ public sealed class RecordStore : IDisposable
 
     /// <summary>
     /// Writes a batch and says whether every record of it was new and whether it wrote any. With <paramref name="likelyAllNew"/> it first tries
-    /// <see cref="TryCopyAllNewAsync"/>; otherwise, or when a record exists after all, the batch is classified by its
-    /// keys (<see cref="Classify"/>) and only what must be written is.
+    /// <see cref="TryCopyAllNewAsync"/>, which also gives the model its next generation (<c>Renewed</c>); otherwise, or
+    /// when a record exists after all, the batch is classified by its keys (<see cref="Classify"/>) and only what must be
+    /// written is, and a caller whose batch wrote renews the generation itself.
     /// </summary>
-    private static async Task<(RecordWriteResult Result, bool AllNew, bool Wrote)> UpsertAsync(
+    private static async Task<(RecordWriteResult Result, bool AllNew, bool Wrote, long? Renewed)> UpsertAsync(
         NpgsqlConnection connection, NpgsqlTransaction transaction, int environmentId, int connectionId, string model,
         StagedBatch batch, RecordWriteOptions options, DateTimeOffset now, bool likelyAllNew, CancellationToken ct)
     {
-        if (likelyAllNew && await TryCopyAllNewAsync(connection, transaction, environmentId, connectionId, model, batch, options, now, ct))
+        if (likelyAllNew && await TryCopyAllNewAsync(connection, transaction, environmentId, connectionId, model, batch, options, now, ct) is { } renewed)
         {
-            return (new RecordWriteResult(batch.Count, 0, 0, 0), true, true);
+            return (new RecordWriteResult(batch.Count, 0, 0, 0), true, true, renewed);
         }
         var (counts, created, rewritten, legacy) = await ClassifyAsync(connection, transaction, connectionId, model, batch.ExternalIds, batch.Hashes, options, keysOnly: false, ct);
         if (legacy.Count > 0)
@@ -1055,6 +1066,10 @@ public sealed class RecordStore : IDisposable
 
         if (rewritten.Count > 0)
         {
+            await using (var create = new NpgsqlCommand(StagingTable, connection, transaction))
+            {
+                await create.ExecuteNonQueryAsync(ct);
+            }
             await using (var staging = await connection.BeginBinaryImportAsync(CopyStaging, ct))
             {
                 foreach (var n in rewritten)
@@ -1076,7 +1091,7 @@ public sealed class RecordStore : IDisposable
             AddWriteParameters(rewrite.Parameters, options);
             await rewrite.ExecuteNonQueryAsync(ct);
         }
-        return (counts, created.Count == batch.Count, created.Count + rewritten.Count > 0);
+        return (counts, created.Count == batch.Count, created.Count + rewritten.Count > 0, null);
     }
 
     /// <summary>
@@ -1164,15 +1179,15 @@ public sealed class RecordStore : IDisposable
     }
 
     /// <summary>
-    /// The write of a batch expected to be all new: copied straight into the table, unclassified, and counted as added.
-    /// A record that exists (an id saved earlier, a deleted record saved again) breaks the table's unique key; the copy
-    /// is then rolled back to a savepoint taken before it, and false tells the caller to classify the batch instead.
+    /// The write of a batch expected to be all new: copied straight into the table, unclassified, counted as added, and
+    /// the model given its next generation in the same round trip as the count; returns that generation. A record that
+    /// exists (an id saved earlier, a deleted record saved again) breaks the table's unique key; the copy is then rolled
+    /// back to the savepoint <see cref="LockAsync"/> took before it, and null tells the caller to classify the batch instead.
     /// </summary>
-    private static async Task<bool> TryCopyAllNewAsync(
+    private static async Task<long?> TryCopyAllNewAsync(
         NpgsqlConnection connection, NpgsqlTransaction transaction, int environmentId, int connectionId, string model,
         StagedBatch batch, RecordWriteOptions options, DateTimeOffset now, CancellationToken ct)
     {
-        await transaction.SaveAsync(AllNewSavepoint, ct);
         try
         {
             await CopyNewAsync(connection, environmentId, connectionId, model, batch, Enumerable.Range(0, batch.Count), options, now, ct);
@@ -1180,16 +1195,30 @@ public sealed class RecordStore : IDisposable
         catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.UniqueViolation)
         {
             await transaction.RollbackAsync(AllNewSavepoint, ct);
-            return false;
+            return null;
         }
+        await using var after = new NpgsqlBatch(connection, transaction);
         if (options.Run is not null)
         {
-            await using var counts = AddCountsCommand(options.Run, new RecordWriteResult(batch.Count, 0, 0, 0));
-            counts.Connection = connection;
-            counts.Transaction = transaction;
-            await counts.ExecuteNonQueryAsync(ct);
+            var counts = new NpgsqlBatchCommand(AddCounts);
+            AddCountsParameters(counts.Parameters, options.Run, new RecordWriteResult(batch.Count, 0, 0, 0));
+            after.BatchCommands.Add(counts);
         }
-        return true;
+        var renew = new NpgsqlBatchCommand(NextGeneration);
+        renew.Parameters.AddWithValue("connection", connectionId);
+        renew.Parameters.AddWithValue("model", model);
+        after.BatchCommands.Add(renew);
+        await using var reader = await after.ExecuteReaderAsync(ct);
+        long? generation = null;
+        do
+        {
+            if (reader.GetName(0) == "generation" && await reader.ReadAsync(ct))
+            {
+                generation = reader.GetInt64(0);
+            }
+        }
+        while (await reader.NextResultAsync(ct));
+        return generation ?? throw new InvalidOperationException("Renewing the model's generation returned none.");
     }
 
     /// <summary>Copies the batch's records <paramref name="rows"/> into the table as new ones (<see cref="CopyNew"/>).</summary>

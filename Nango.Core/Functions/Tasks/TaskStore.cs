@@ -215,8 +215,13 @@ public sealed class TaskStore(NpgsqlDataSource dataSource, IDbContextFactory<Nan
     public async Task<FunctionTask?> GetAsync(Guid taskId, CancellationToken ct)
     {
         await using var db = await contextFactory.CreateDbContextAsync(ct);
-        return await db.FunctionTasks.AsNoTracking().SingleOrDefaultAsync(t => t.Id == taskId, ct);
+        return await _byIdQuery(db, taskId, ct);
     }
+
+    /// <summary>Compiled once: every runner callback reads its task (a sync's record chunks, one per 1,000 records), and
+    /// EF's per-call translation of the same query cost more than the query.</summary>
+    private static readonly Func<NangoDbContext, Guid, CancellationToken, Task<FunctionTask?>> _byIdQuery =
+        EF.CompileAsyncQuery((NangoDbContext db, Guid id, CancellationToken ct) => db.FunctionTasks.AsNoTracking().SingleOrDefault(t => t.Id == id));
 
     /// <summary>The latest task of a retry chain (an async action and its retries), within one environment.</summary>
     public async Task<FunctionTask?> GetLatestByRetryKeyAsync(int environmentId, Guid retryKey, CancellationToken ct)
