@@ -315,8 +315,7 @@ public sealed class RecordStore : IDisposable
     {
         ArgumentNullException.ThrowIfNull(records);
         ArgumentNullException.ThrowIfNull(options);
-        using var batch = StagedBatch.Create(connectionId, model, records, _options.MaxRecordBytes);
-        if (batch.Count == 0)
+        if (records.Count == 0)
         {
             return await NothingWrittenAsync(options.Run, ct);
         }
@@ -324,7 +323,23 @@ public sealed class RecordStore : IDisposable
         await using var transaction = await connection.BeginTransactionAsync(ct);
         var hint = AllNewHintKey(connectionId, model);
         var likelyAllNew = Volatile.Read(ref _allNewHints[HintSlot(hint)]) == hint;
-        var locked = await LockAsync(connection, transaction, connectionId, model, options.Run, ct, savepoint: likelyAllNew);
+        // The lock's round trip and the batch's validation and hashing overlap: the lock is sent, and this thread stages
+        // the batch while Postgres answers (a first run's chunk: about a millisecond of each). A batch that fails
+        // validation is refused before anything is written; its transaction, which locked only, is rolled back.
+        var locking = LockAsync(connection, transaction, connectionId, model, options.Run, ct, savepoint: likelyAllNew);
+        StagedBatch batch;
+        try
+        {
+            batch = StagedBatch.Create(connectionId, model, records, _options.MaxRecordBytes);
+        }
+        catch
+        {
+            // The connection answers one command at a time: the lock's answer is read before the rollback.
+            await ((Task)locking).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            throw;
+        }
+        using var staged = batch;
+        var locked = await locking;
         var (result, allNew, wrote, renewed) = await UpsertAsync(connection, transaction, environmentId, connectionId, model, batch, WithMark(options, locked.Mark), locked.Now, likelyAllNew, ct);
         long? after = renewed ?? (wrote ? await NextGenerationAsync(connection, transaction, connectionId, model, ct) : locked.Generation);
         await transaction.CommitAsync(ct);
