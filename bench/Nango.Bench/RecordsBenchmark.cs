@@ -21,8 +21,8 @@ namespace Nango.Bench;
 /// script building the records and saving them with <c>batchSave</c> in chunks of 1,000), a first run and an unchanged
 /// re-run; the same through <see cref="RecordStore.SaveAsync"/> called in this process, to isolate the store's own cost;
 /// then every record read back through <c>GET /records</c> with limit 1,000 over loopback HTTP. Baselines in the same
-/// run: a raw binary COPY of the same rows into a plain table (without and with the records table's two indexes), and
-/// a raw keyset <c>SELECT</c> of the same pages.
+/// run: a raw binary COPY of the same rows into a plain table (without and with the records table's two indexes, and
+/// with the payload as the store's bytea instead of jsonb), and a raw keyset <c>SELECT</c> of the same pages.
 /// </summary>
 internal static class RecordsBenchmark
 {
@@ -74,7 +74,9 @@ internal static class RecordsBenchmark
             var copyPlain = await RawCopyAsync(connectionString, connectionId, records, withIndexes: false);
             await SettleAsync(connectionString);
             var copyIndexed = await RawCopyAsync(connectionString, connectionId, records, withIndexes: true);
-            Console.WriteLine($"  raw COPY, plain table: {Rate(count, copyPlain)}; with the two indexes: {Rate(count, copyIndexed)}");
+            await SettleAsync(connectionString);
+            var copyBytea = await RawCopyAsync(connectionString, connectionId, records, withIndexes: false, payloadAsBytea: true);
+            Console.WriteLine($"  raw COPY, plain table: {Rate(count, copyPlain)}; with the two indexes: {Rate(count, copyIndexed)}; payload as bytea: {Rate(count, copyBytea)}");
 
             // The store alone, called in this process: what the runner path adds is the difference to the rows below.
             await SettleAsync(connectionString);
@@ -149,6 +151,7 @@ internal static class RecordsBenchmark
                 ["averageRecordBytes"] = Math.Round(bytes / (double)count),
                 ["rawCopyPlainPerSecond"] = PerSecond(count, copyPlain),
                 ["rawCopyIndexedPerSecond"] = PerSecond(count, copyIndexed),
+                ["rawCopyByteaPerSecond"] = PerSecond(count, copyBytea),
                 ["storeFirstRunPerSecond"] = PerSecond(count, first),
                 ["storeUnchangedRunPerSecond"] = PerSecond(count, again),
                 ["runnerScriptOnlyPerSecond"] = PerSecond(count, scriptOnly.TriggerToEndSeconds),
@@ -167,6 +170,7 @@ internal static class RecordsBenchmark
                 ["storeUnchangedSpeedupOverFirst"] = BenchSupport.Round(first / again),
                 ["runnerFirstRunVsRawCopyPlain"] = BenchSupport.Round(copyPlain / runnerFirstSeconds),
                 ["runnerFirstRunVsRawCopyIndexed"] = BenchSupport.Round(copyIndexed / runnerFirstSeconds),
+                ["runnerFirstRunVsRawCopyBytea"] = BenchSupport.Round(copyBytea / runnerFirstSeconds),
                 ["runnerFirstRunVsStore"] = BenchSupport.Round(first / runnerFirstSeconds),
                 ["runnerUnchangedSpeedupOverFirst"] = BenchSupport.Round(runnerFirstSeconds / runnerAgainSeconds),
                 ["apiReadVsRawSelect"] = BenchSupport.Round(rawSelect / http),
@@ -188,11 +192,12 @@ internal static class RecordsBenchmark
             Console.WriteLine("|---|---|---|---|");
             Console.WriteLine($"| raw COPY, plain table (baseline) | {copyPlain:0.000} | {PerSecond(count, copyPlain):N0} | |");
             Console.WriteLine($"| raw COPY, plain table + PK + cursor index | {copyIndexed:0.000} | {PerSecond(count, copyIndexed):N0} | |");
+            Console.WriteLine($"| raw COPY, plain table, payload as bytea (the store's column type; Postgres parses no JSON) | {copyBytea:0.000} | {PerSecond(count, copyBytea):N0} | |");
             Console.WriteLine($"| RecordStore.SaveAsync in process, first run | {first:0.000} | {PerSecond(count, first):N0} | {copyPlain / first:0.00}× raw COPY (plain), {copyIndexed / first:0.00}× (indexed) |");
             Console.WriteLine($"| RecordStore.SaveAsync in process, unchanged re-run | {again:0.000} | {PerSecond(count, again):N0} | {first / again:0.00}× faster than the first |");
             Console.WriteLine($"| sync run, script alone (builds the records in the runner, saves none) | {scriptOnly.TriggerToEndSeconds:0.000} | {PerSecond(count, scriptOnly.TriggerToEndSeconds):N0} | runner CPU {scriptOnly.RunnerCpu.TotalSeconds:0.00} s: what saving adds to the runner is the runs' runner CPU less this |");
             Console.WriteLine($"| sync run through the runner, first run (trigger → end) | {runnerFirstSeconds:0.000} | {PerSecond(count, runnerFirstSeconds):N0} | " +
-                $"{copyPlain / runnerFirstSeconds:0.00}× raw COPY (plain), {copyIndexed / runnerFirstSeconds:0.00}× (indexed), {first / runnerFirstSeconds:0.00}× the store in process; " +
+                $"{copyPlain / runnerFirstSeconds:0.00}× raw COPY (plain), {copyIndexed / runnerFirstSeconds:0.00}× (indexed), {copyBytea / runnerFirstSeconds:0.00}× (bytea), {first / runnerFirstSeconds:0.00}× the store in process; " +
                 $"started → end {runnerFirst.StartedToEndSeconds:0.000} s; {runnerFirst.DescribeCpu()} |");
             Console.WriteLine($"| sync run through the runner, unchanged re-run (trigger → end) | {runnerAgainSeconds:0.000} | {PerSecond(count, runnerAgainSeconds):N0} | " +
                 $"{runnerFirstSeconds / runnerAgainSeconds:0.00}× faster than the first; started → end {runnerAgain.StartedToEndSeconds:0.000} s; " +
@@ -245,13 +250,17 @@ internal static class RecordsBenchmark
         return (watch.Elapsed.TotalSeconds, total);
     }
 
-    /// <summary>The same rows (ids and hashes computed before timing) in one binary COPY into an unpartitioned table.</summary>
-    private static async Task<double> RawCopyAsync(string connectionString, int connectionId, List<JsonElement> records, bool withIndexes)
+    /// <summary>
+    /// The same rows (ids and hashes computed before timing) in one binary COPY into an unpartitioned table; the payload
+    /// as jsonb (Nango's own column type: Postgres parses each record), or with <paramref name="payloadAsBytea"/> as the
+    /// bytea the store keeps (the record's text as sent, which Postgres stores without parsing).
+    /// </summary>
+    private static async Task<double> RawCopyAsync(string connectionString, int connectionId, List<JsonElement> records, bool withIndexes, bool payloadAsBytea = false)
     {
-        var table = withIndexes ? "bench_copy_indexed" : "bench_copy_plain";
+        var table = payloadAsBytea ? "bench_copy_bytea" : withIndexes ? "bench_copy_indexed" : "bench_copy_plain";
         await ExecuteAsync(connectionString, $"""
             CREATE TABLE {table} (id uuid NOT NULL, environment_id integer NOT NULL, connection_id integer NOT NULL, model text NOT NULL,
-                external_id varchar(255) NOT NULL, data jsonb NOT NULL, data_hash bytea NOT NULL, size_bytes integer NOT NULL,
+                external_id varchar(255) NOT NULL, data {(payloadAsBytea ? "bytea" : "jsonb")} NOT NULL, data_hash bytea NOT NULL, size_bytes integer NOT NULL,
                 created_at timestamptz NOT NULL, updated_at timestamptz NOT NULL)
             """ + (withIndexes
                 ? $"; ALTER TABLE {table} ADD PRIMARY KEY (connection_id, model, external_id); CREATE INDEX ON {table} (connection_id, model, updated_at, id)"
@@ -278,7 +287,7 @@ internal static class RecordsBenchmark
                 await writer.WriteAsync(connectionId, NpgsqlDbType.Integer);
                 await writer.WriteAsync(Model, NpgsqlDbType.Text);
                 await writer.WriteAsync(row.ExternalId, NpgsqlDbType.Varchar);
-                await writer.WriteAsync(row.Json, NpgsqlDbType.Jsonb);
+                await writer.WriteAsync(row.Json, payloadAsBytea ? NpgsqlDbType.Bytea : NpgsqlDbType.Jsonb);
                 await writer.WriteAsync(row.Hash, NpgsqlDbType.Bytea);
                 await writer.WriteAsync(row.Json.Length, NpgsqlDbType.Integer);
                 await writer.WriteAsync(now, NpgsqlDbType.TimestampTz);
