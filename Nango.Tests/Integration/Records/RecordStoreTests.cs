@@ -386,6 +386,27 @@ public sealed class RecordStoreTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_bad_record_after_an_all_new_batch_writes_nothing_and_later_saves_go_through()
+    {
+        // After an all-new batch a save sends the model's lock (and its savepoint) before it validates: a batch refused
+        // then must still read the lock's answer and roll back, leaving its pooled connection fit for the next save.
+        var connection = NewConnection();
+        await _store.SaveAsync(Environment, connection, Model, Records(new { id = "a" }), Run(), Ct);
+        var bad = Records(new { id = "b" });
+        bad.Add(JsonDocument.Parse($$"""{"id":"big","blob":"{{new string('x', 5000)}}"}""").RootElement);
+
+        var error = await Assert.ThrowsAsync<RecordValidationException>(() => _store.SaveAsync(Environment, connection, Model, bad, Run(), Ct));
+
+        Assert.Equal("record_too_large", error.Code);
+        Assert.Equal(1L, await ScalarAsync<long>("SELECT count(*) FROM records WHERE connection_id = @c", connection));
+        for (var i = 0; i < 3; i++)
+        {
+            Assert.Equal(new RecordWriteResult(1, 0, 0, 0), Counted(await _store.SaveAsync(Environment, connection, Model, Records(new { id = $"c{i}" }), Run(), Ct)));
+        }
+        Assert.Equal(4L, await ScalarAsync<long>("SELECT count(*) FROM records WHERE connection_id = @c", connection));
+    }
+
+    [Fact]
     public async Task A_255_character_id_is_accepted()
     {
         var connection = NewConnection();
