@@ -25,11 +25,8 @@ if pg_answers "$PORT"; then
     die "a server already answers on 127.0.0.1:$PORT (bench/postgres.sh stop, or set NANGO_BENCH_PG_PORT)"
 fi
 if [[ ! -f "$HOME_DIR/data/PG_VERSION" ]]; then
-    mkdir -p "$HOME_DIR"
-    if is_root; then chown postgres:postgres "$HOME_DIR"; fi
     say "creating the bench cluster in $HOME_DIR"
-    as_pg_user "$PG_BIN/initdb" -D "$HOME_DIR/data" -U postgres --auth=trust -E UTF8 --locale=C.UTF-8 >"$HOME_DIR/initdb.log" 2>&1 \
-        || { cat "$HOME_DIR/initdb.log" >&2; die "initdb failed"; }
+    pg_init_local_cluster "$PG_BIN" "$HOME_DIR"
 fi
 say "starting the bench PostgreSQL on 127.0.0.1:$PORT"
 pg_start_server "$PG_BIN/pg_ctl" -D "$HOME_DIR/data" -l "$HOME_DIR/server.log" -w -t 60 \

@@ -86,6 +86,18 @@ as_pg_user() {
     fi
 }
 
+# pg_init_local_cluster PG_BIN HOME [INITDB_ARGS...] — a cluster in HOME/data for local use only (tests, benchmarks):
+# owned by the cluster's account, trust authentication on 127.0.0.1, UTF-8 with C.UTF-8 ordering; initdb's output goes
+# to HOME/initdb.log and is shown when it fails.
+pg_init_local_cluster() {
+    local bin="$1" home="$2"
+    shift 2
+    mkdir -p "$home"
+    if is_root; then chown postgres:postgres "$home"; fi
+    as_pg_user "$bin/initdb" -D "$home/data" -U postgres --auth=trust -E UTF8 --locale=C.UTF-8 "$@" >"$home/initdb.log" 2>&1 \
+        || { cat "$home/initdb.log" >&2; die "initdb failed"; }
+}
+
 # pg_start_server PG_CTL_ARGS... — pg_ctl start, as the cluster's owner, with the environment a server we run needs.
 # MALLOC_TRIM_THRESHOLD_: glibc gives heap memory back to the system whenever more than 128 KB lies free at its top,
 # and a backend frees that much after every COPY batch and transaction: a sync's 100 chunks of 1,000 records made

@@ -107,11 +107,8 @@ elif [[ "$need_cluster" -eq 0 ]]; then
 else
     TEST_PG_BIN="$(pg_newest_bin)"
     TEST_PG_HOME="$(mktemp -d "${TMPDIR:-/tmp}/nango-test-pg.XXXXXX")"
-    if is_root; then chown postgres:postgres "$TEST_PG_HOME"; fi
     say "starting a throwaway PostgreSQL on 127.0.0.1:$PG_PORT in $TEST_PG_HOME"
-    as_pg_user "$TEST_PG_BIN/initdb" -D "$TEST_PG_HOME/data" -U postgres --auth=trust -E UTF8 --locale=C.UTF-8 \
-        --no-sync >"$TEST_PG_HOME/initdb.log" 2>&1 \
-        || { cat "$TEST_PG_HOME/initdb.log" >&2; die "initdb failed"; }
+    pg_init_local_cluster "$TEST_PG_BIN" "$TEST_PG_HOME" --no-sync
     # Durability is worth nothing for a cluster that is deleted at the end.
     pg_start_server "$TEST_PG_BIN/pg_ctl" -D "$TEST_PG_HOME/data" -l "$TEST_PG_HOME/server.log" -w -t 60 \
         -o "-c listen_addresses=127.0.0.1 -p $PG_PORT -c unix_socket_directories='$TEST_PG_HOME' -c max_connections=300 -c fsync=off -c synchronous_commit=off -c full_page_writes=off" \
