@@ -29,7 +29,9 @@ if [[ ! -f "$HOME_DIR/data/PG_VERSION" ]]; then
     pg_init_local_cluster "$PG_BIN" "$HOME_DIR"
 fi
 say "starting the bench PostgreSQL on 127.0.0.1:$PORT"
+MAX_CONNECTIONS=300
+pg_reserve_huge_pages "$PG_BIN" "$HOME_DIR/data" -c max_connections=$MAX_CONNECTIONS
 pg_start_server "$PG_BIN/pg_ctl" -D "$HOME_DIR/data" -l "$HOME_DIR/server.log" -w -t 60 \
-    -o "-c listen_addresses=127.0.0.1 -p $PORT -c unix_socket_directories='$HOME_DIR' -c max_connections=300 -c fsync=off" start >/dev/null \
+    -o "-c listen_addresses=127.0.0.1 -p $PORT -c unix_socket_directories='$HOME_DIR' -c max_connections=$MAX_CONNECTIONS -c fsync=off" start >/dev/null \
     || { tail -n 20 "$HOME_DIR/server.log" >&2; die "PostgreSQL did not start (log: $HOME_DIR/server.log)"; }
 say "ready: NANGO_BENCH_POSTGRES=\"Host=127.0.0.1;Port=$PORT;Username=postgres\""

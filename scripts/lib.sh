@@ -108,6 +108,28 @@ pg_start_server() {
     as_pg_user env MALLOC_TRIM_THRESHOLD_=67108864 "$@"
 }
 
+# pg_reserve_huge_pages PG_BIN DATA_DIR [-c NAME=VALUE...] — before a server starts: when we are root, makes sure the
+# kernel has enough 2 MB huge pages free for its shared memory (given the same -c settings that size it), so that the
+# server's default huge_pages=try maps shared_buffers with them. Why: with 4 KB pages every backend faults in and
+# TLB-misses its way through the buffers it touches, and in a VM each fault is dear; 100 transactions of 1,000 COPYed
+# 1 KB records took Postgres 2.2–2.35 s of CPU with 4 KB pages and 1.4–1.6 s with huge pages, and the in-process
+# store of the records bench went from 41,800 to 49,200 records/s. The pages stay reserved after the server stops and
+# are reused by its next start (only what is missing is added). Not root, or a kernel that refuses: nothing changes and
+# the server runs on ordinary pages, as before.
+pg_reserve_huge_pages() {
+    local bin="$1" data="$2" need total free reserved
+    shift 2
+    is_root && [[ -w /proc/sys/vm/nr_hugepages ]] || return 0
+    need="$(as_pg_user "$bin/postgres" -D "$data" -C shared_memory_size_in_huge_pages "$@" 2>/dev/null)" || return 0
+    [[ "$need" =~ ^[0-9]+$ ]] || return 0
+    total="$(cat /proc/sys/vm/nr_hugepages)"
+    free="$(awk '/^HugePages_Free:/ { print $2 }' /proc/meminfo)"
+    reserved="$(awk '/^HugePages_Rsvd:/ { print $2 }' /proc/meminfo)"
+    if (( free - reserved < need )); then
+        echo $(( total + need - (free - reserved) )) >/proc/sys/vm/nr_hugepages 2>/dev/null || true
+    fi
+}
+
 # pg_answers PORT — true when a PostgreSQL server accepts connections on 127.0.0.1:PORT.
 pg_answers() {
     local port="$1" bin

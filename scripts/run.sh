@@ -134,6 +134,7 @@ else
     fi
     say "starting PostgreSQL on 127.0.0.1:$PG_PORT"
     PG_STARTED=1
+    pg_reserve_huge_pages "$PG_BIN" "$PG_DATA"
     pg_start_server "$PG_BIN/pg_ctl" -D "$PG_DATA" -l "$PG_HOME/server.log" -w -t 60 \
         -o "-c listen_addresses=127.0.0.1 -p $PG_PORT -c unix_socket_directories='$PG_SOCKET_DIR'" start >/dev/null \
         || { tail -n 20 "$PG_HOME/server.log" >&2 || true; die "PostgreSQL did not start (log: $PG_HOME/server.log)"; }

@@ -109,9 +109,11 @@ else
     TEST_PG_HOME="$(mktemp -d "${TMPDIR:-/tmp}/nango-test-pg.XXXXXX")"
     say "starting a throwaway PostgreSQL on 127.0.0.1:$PG_PORT in $TEST_PG_HOME"
     pg_init_local_cluster "$TEST_PG_BIN" "$TEST_PG_HOME" --no-sync
+    TEST_PG_MAX_CONNECTIONS=300
+    pg_reserve_huge_pages "$TEST_PG_BIN" "$TEST_PG_HOME/data" -c max_connections=$TEST_PG_MAX_CONNECTIONS
     # Durability is worth nothing for a cluster that is deleted at the end.
     pg_start_server "$TEST_PG_BIN/pg_ctl" -D "$TEST_PG_HOME/data" -l "$TEST_PG_HOME/server.log" -w -t 60 \
-        -o "-c listen_addresses=127.0.0.1 -p $PG_PORT -c unix_socket_directories='$TEST_PG_HOME' -c max_connections=300 -c fsync=off -c synchronous_commit=off -c full_page_writes=off" \
+        -o "-c listen_addresses=127.0.0.1 -p $PG_PORT -c unix_socket_directories='$TEST_PG_HOME' -c max_connections=$TEST_PG_MAX_CONNECTIONS -c fsync=off -c synchronous_commit=off -c full_page_writes=off" \
         start >/dev/null \
         || { cat "$TEST_PG_HOME/server.log" >&2; die "the test PostgreSQL did not start"; }
     export NANGO_TEST_POSTGRES="Host=127.0.0.1;Port=$PG_PORT;Username=postgres"
