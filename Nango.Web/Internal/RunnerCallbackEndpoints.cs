@@ -46,7 +46,7 @@ public static class RunnerCallbackEndpoints
         app.MapGet(RunnerRoutes.CallbackEnvironmentVariables, (string taskId, HttpContext http) => handlers.Run(http, taskId, handlers.VariablesAsync));
         app.MapPost(RunnerRoutes.CallbackTriggerAction, (string taskId, HttpContext http) => handlers.Run(http, taskId, handlers.TriggerActionAsync));
         app.MapMethods(RunnerRoutes.CallbackCheckpoint, ["GET", "PUT", "DELETE"], (string taskId, HttpContext http) => handlers.Run(http, taskId, handlers.CheckpointAsync));
-        app.MapPost(RunnerRoutes.CallbackRecords, (string taskId, HttpContext http) => handlers.Run(http, taskId, handlers.RecordsAsync));
+        app.MapPost(RunnerRoutes.CallbackRecords, (string taskId, HttpContext http) => handlers.Run(http, taskId, Handlers.ReadRecordsAsync, handlers.RecordsAsync));
         app.MapPost(RunnerRoutes.CallbackRecordsByIds, (string taskId, HttpContext http) => handlers.Run(http, taskId, handlers.RecordsByIdsAsync));
         app.MapPost(RunnerRoutes.CallbackRecordsList, (string taskId, HttpContext http) => handlers.Run(http, taskId, handlers.RecordsListAsync));
         app.MapPost(RunnerRoutes.CallbackTrackDeletes, (string taskId, HttpContext http) => handlers.Run(http, taskId, handlers.TrackDeletesAsync));
@@ -66,33 +66,80 @@ public static class RunnerCallbackEndpoints
     {
         private T Get<T>() where T : notnull => services.GetRequiredService<T>();
 
-        public async Task Run(HttpContext http, string taskId, Func<HttpContext, TaskScope, Task<IResult>> handler, bool allowEnded = false)
+        public Task Run(HttpContext http, string taskId, Func<HttpContext, TaskScope, Task<IResult>> handler, bool allowEnded = false) =>
+            Run<object?>(http, taskId, static _ => Task.FromResult<object?>(null), (h, scope, _) => handler(h, scope), allowEnded);
+
+        /// <summary>
+        /// A callback whose body <paramref name="readBody"/> reads once the caller's token is known good, while the task
+        /// is looked up: for a record chunk (about a megabyte) the body's transfer and parsing overlap the lookup's round
+        /// trip to Postgres instead of following it. A body read for a call that is then refused is still awaited and
+        /// disposed, so its pooled buffers go back and a failed read is observed.
+        /// </summary>
+        public async Task Run<TBody>(
+            HttpContext http, string taskId, Func<HttpContext, Task<TBody>> readBody, Func<HttpContext, TaskScope, TBody, Task<IResult>> handler,
+            bool allowEnded = false)
         {
             IResult result;
             var header = http.Request.Headers.Authorization.ToString();
             var identity = header.StartsWith("Bearer ", StringComparison.Ordinal) ? Get<RunnerPool>().Authenticate(header["Bearer ".Length..]) : null;
             if (identity is null)
             {
-                result = Error(401, "unauthorized", "Unknown runner token.");
+                await Error(401, "unauthorized", "Unknown runner token.").ExecuteAsync(http);
+                return;
             }
-            else if (!Guid.TryParse(taskId, out var id) || await FindTaskAsync(id, allowEnded, http.RequestAborted) is not { } task
-                || (identity.AccountId is { } account && account != task.AccountId))
+            var reading = readBody(http);
+            var handed = false;
+            try
             {
-                result = Error(404, ErrorCodes.NotFound, "No such task for this runner.");
+                if (!Guid.TryParse(taskId, out var id) || await FindTaskAsync(id, allowEnded, http.RequestAborted) is not { } task
+                    || (identity.AccountId is { } account && account != task.AccountId))
+                {
+                    result = Error(404, ErrorCodes.NotFound, "No such task for this runner.");
+                }
+                else if (task.State != TaskStates.Started && !allowEnded)
+                {
+                    result = Error(410, "task_not_running", $"The task is {task.State.ToLowerInvariant()}.");
+                }
+                else if (await Get<EnvironmentService>().FindByIdAsync(task.EnvironmentId, http.RequestAborted) is not { } env)
+                {
+                    result = Error(404, ErrorCodes.NotFound, "The task's environment no longer exists.");
+                }
+                else
+                {
+                    var body = await reading;
+                    handed = true;
+                    result = await handler(http, new TaskScope(task, env, JsonNode.Parse(task.Payload) as JsonObject ?? []), body);
+                }
             }
-            else if (task.State != TaskStates.Started && !allowEnded)
+            finally
             {
-                result = Error(410, "task_not_running", $"The task is {task.State.ToLowerInvariant()}.");
-            }
-            else if (await Get<EnvironmentService>().FindByIdAsync(task.EnvironmentId, http.RequestAborted) is not { } env)
-            {
-                result = Error(404, ErrorCodes.NotFound, "The task's environment no longer exists.");
-            }
-            else
-            {
-                result = await handler(http, new TaskScope(task, env, JsonNode.Parse(task.Payload) as JsonObject ?? []));
+                if (!handed)
+                {
+                    await ((Task)reading).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+                    if (reading.IsCompletedSuccessfully && reading.Result is IDisposable unused)
+                    {
+                        unused.Dispose();
+                    }
+                }
             }
             await result.ExecuteAsync(http);
+        }
+
+        /// <summary>
+        /// A records call's body. A chunk is up to a thousand records: parsed into pooled buffers that go back to the pool
+        /// when the chunk is stored, rather than a new megabyte on the large-object heap per chunk (and the full
+        /// collections it brings). Null when the body is not JSON.
+        /// </summary>
+        public static async Task<JsonDocument?> ReadRecordsAsync(HttpContext http)
+        {
+            try
+            {
+                return await JsonDocument.ParseAsync(http.Request.Body, default, http.RequestAborted);
+            }
+            catch (JsonException)
+            {
+                return null;
+            }
         }
 
         /// <summary>
@@ -321,24 +368,17 @@ public static class RunnerCallbackEndpoints
             }
         }
 
-        public async Task<IResult> RecordsAsync(HttpContext http, TaskScope scope)
+        public async Task<IResult> RecordsAsync(HttpContext http, TaskScope scope, JsonDocument? document)
         {
+            using var owner = document;
             if (scope.Task.Kind is not (TaskKinds.Sync or TaskKinds.Webhook))
             {
                 return Error(400, "not_a_sync", "Only syncs and their webhook handlers write records.");
             }
-            // A chunk is up to a thousand records: parsed into pooled buffers that go back to the pool when the chunk is
-            // stored, rather than a new megabyte on the large-object heap per chunk (and the full collections it brings).
-            JsonDocument document;
-            try
-            {
-                document = await JsonDocument.ParseAsync(http.Request.Body, default, http.RequestAborted);
-            }
-            catch (JsonException)
+            if (document is null)
             {
                 return Error(400, ErrorCodes.InvalidBody, "The records request is not valid JSON.");
             }
-            using var owner = document;
             if (RunnerRecordsRequest.FromJson(document.RootElement) is not { } request)
             {
                 return Error(400, ErrorCodes.InvalidBody, "A records request (action, model, records) is required.");

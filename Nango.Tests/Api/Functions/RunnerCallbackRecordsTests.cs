@@ -132,6 +132,32 @@ public sealed class RunnerCallbackRecordsTests : IAsyncLifetime
         Assert.True(reply.Remove("generation", out var generation) && generation!.GetValue<long>() > 0, result);
         Assert.True(JsonNode.DeepEquals(JsonNode.Parse("""{"added":2,"updated":0,"unchanged":0,"deleted":0}"""), reply), result);
         Assert.Equal(2, await RecordRowsAsync());
+
+        // A good chunk for a task that is not this runner's, then for the task once it was cancelled (a runner that has
+        // not heard yet): its body is read while the task is looked up, and refused all the same, storing nothing.
+        const string nextChunk = """{"action":"save","model":"Item","records":[{"id":"r3","n":3}]}""";
+        var unknown = new Uri(task.CallbackUrl.TrimEnd('/') + RunnerRoutes.ForTask(RunnerRoutes.CallbackRecords, Guid.NewGuid().ToString()));
+        using (var response = await PostAsync(unknown, nextChunk, SharedToken))
+        {
+            var text = await response.Content.ReadAsStringAsync(Ct);
+            Assert.True(response.StatusCode == HttpStatusCode.NotFound && (string?)JsonNode.Parse(text)!["type"] == "not_found", text);
+        }
+        await CancelTaskAsync(Guid.Parse(task.TaskId));
+        using (var response = await PostAsync(records, nextChunk, SharedToken))
+        {
+            var text = await response.Content.ReadAsStringAsync(Ct);
+            Assert.True(response.StatusCode == HttpStatusCode.Gone && (string?)JsonNode.Parse(text)!["type"] == "task_not_running", text);
+        }
+        Assert.Equal(2, await RecordRowsAsync());
+    }
+
+    private async Task CancelTaskAsync(Guid taskId)
+    {
+        await using var db = new NpgsqlConnection(_web.ConnectionString);
+        await db.OpenAsync(Ct);
+        await using var cancel = new NpgsqlCommand("UPDATE function_tasks SET state = 'CANCELLED' WHERE id = @id", db);
+        cancel.Parameters.AddWithValue("id", taskId);
+        Assert.Equal(1, await cancel.ExecuteNonQueryAsync(Ct));
     }
 
     /// <summary>
