@@ -342,7 +342,11 @@ public sealed class RecordStore : IDisposable
         var locked = await locking;
         var (result, allNew, wrote, renewed) = await UpsertAsync(connection, transaction, environmentId, connectionId, model, batch, WithMark(options, locked.Mark), locked.Now, likelyAllNew, ct);
         long? after = renewed ?? (wrote ? await NextGenerationAsync(connection, transaction, connectionId, model, ct) : locked.Generation);
-        await transaction.CommitAsync(ct);
+        if (renewed is null)
+        {
+            // A batch copied as all new was committed with its generation (TryCopyAllNewAsync).
+            await transaction.CommitAsync(ct);
+        }
         Volatile.Write(ref _allNewHints[HintSlot(hint)], allNew ? hint : 0);
         return after is { } generation ? result with { Generation = new RecordGeneration(locked.Generation, generation) } : result;
     }
@@ -1056,7 +1060,8 @@ public sealed class RecordStore : IDisposable
 
     /// <summary>
     /// Writes a batch and says whether every record of it was new and whether it wrote any. With <paramref name="likelyAllNew"/> it first tries
-    /// <see cref="TryCopyAllNewAsync"/>, which also gives the model its next generation (<c>Renewed</c>); otherwise, or
+    /// <see cref="TryCopyAllNewAsync"/>, which also gives the model its next generation (<c>Renewed</c>) and commits the
+    /// transaction; otherwise, or
     /// when a record exists after all, the batch is classified by its keys (<see cref="Classify"/>) and only what must be
     /// written is, and a caller whose batch wrote renews the generation itself.
     /// </summary>
@@ -1195,7 +1200,8 @@ public sealed class RecordStore : IDisposable
 
     /// <summary>
     /// The write of a batch expected to be all new: copied straight into the table, unclassified, counted as added, and
-    /// the model given its next generation in the same round trip as the count; returns that generation. A record that
+    /// the model given its next generation and the transaction committed in the same round trip as the count; returns that
+    /// generation. A record that
     /// exists (an id saved earlier, a deleted record saved again) breaks the table's unique key; the copy is then rolled
     /// back to the savepoint <see cref="LockAsync"/> took before it, and null tells the caller to classify the batch instead.
     /// </summary>
@@ -1223,6 +1229,9 @@ public sealed class RecordStore : IDisposable
         renew.Parameters.AddWithValue("connection", connectionId);
         renew.Parameters.AddWithValue("model", model);
         after.BatchCommands.Add(renew);
+        // Nothing is left to do in the transaction: its commit goes in the same round trip. Should a command before it
+        // fail, Postgres skips the rest of the batch and the transaction is rolled back when it is disposed.
+        after.BatchCommands.Add(new NpgsqlBatchCommand("COMMIT"));
         await using var reader = await after.ExecuteReaderAsync(ct);
         long? generation = null;
         do
