@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Collections.Concurrent;
 using System.IO.Hashing;
 using System.Runtime.InteropServices;
 using System.Security.Cryptography;
@@ -256,9 +257,28 @@ public sealed class RecordStore : IDisposable
         RETURNING r.updated_at, r.id
         """;
 
-    private const string CountByModel = """
-        SELECT model, count(*) FROM records WHERE connection_id = @connection AND deleted_at IS NULL GROUP BY model
+    /// <summary>
+    /// The connection's models that have records, each with its generation (null for a model written before generations
+    /// existed): one probe of the primary key per model (a loose index scan), however many records there are.
+    /// </summary>
+    private const string ModelGenerations = """
+        WITH RECURSIVE models AS (
+            SELECT min(model) AS model FROM records WHERE connection_id = @connection
+            UNION ALL
+            SELECT (SELECT min(r.model) FROM records r WHERE r.connection_id = @connection AND r.model > models.model)
+            FROM models WHERE models.model IS NOT NULL
+        )
+        SELECT m.model, g.generation FROM models m
+        LEFT JOIN record_generations g ON g.connection_id = @connection AND g.model = m.model
+        WHERE m.model IS NOT NULL
         """;
+
+    private const string CountByModel = """
+        SELECT model, count(*) FROM records WHERE connection_id = @connection AND model = ANY(@models) AND deleted_at IS NULL GROUP BY model
+        """;
+
+    /// <summary>Bounds <see cref="_liveCounts"/>: past this many models it starts over.</summary>
+    private const int MaxCachedCounts = 100_000;
 
     /// <summary>The models the syncs deployed to the connection's integration return, records or not.</summary>
     private const string DeclaredModels = """
@@ -287,6 +307,16 @@ public sealed class RecordStore : IDisposable
     /// never a wrong write, and another instance's writes only make it wrong.
     /// </summary>
     private readonly long[] _allNewHints = new long[4096];
+
+    /// <summary>
+    /// Live records per (connection, model), with the model's generation they were counted at. Every write that changes
+    /// what a model's records hold replaces its generation, and generations are never reused, so a count is served only
+    /// while its generation is still the model's: a status poll of an idle connection costs a probe per model, not a scan
+    /// of its records (a count of 100,000 records took about 230 ms). A count read while a write commits may belong to the
+    /// write's generation rather than the one read just before it; that generation is then already gone, so the entry is
+    /// never served.
+    /// </summary>
+    private readonly ConcurrentDictionary<(int Connection, string Model), (long Generation, long Count)> _liveCounts = new();
 
     /// <summary>
     /// The store keeps its own pool: its connections are not reset when returned (<c>No Reset On Close</c>), so the
@@ -808,15 +838,60 @@ public sealed class RecordStore : IDisposable
         return new PruneResult(count, count > 0 && (last.At != untilAt || last.Id != untilId));
     }
 
+    /// <summary>Live (not deleted) records per model of the connection; a model whose records are all deleted is left out.</summary>
     public async Task<IReadOnlyDictionary<string, long>> CountByModelAsync(int connectionId, CancellationToken ct)
     {
-        await using var command = _dataSource.CreateCommand(CountByModel);
-        command.Parameters.AddWithValue("connection", connectionId);
         var counts = new Dictionary<string, long>(StringComparer.Ordinal);
-        await using var reader = await command.ExecuteReaderAsync(ct);
-        while (await reader.ReadAsync(ct))
+        var generations = new Dictionary<string, long?>(StringComparer.Ordinal);
+        await using (var command = _dataSource.CreateCommand(ModelGenerations))
         {
-            counts[reader.GetString(0)] = reader.GetInt64(1);
+            command.Parameters.AddWithValue("connection", connectionId);
+            await using var reader = await command.ExecuteReaderAsync(ct);
+            while (await reader.ReadAsync(ct))
+            {
+                var model = reader.GetString(0);
+                long? generation = reader.IsDBNull(1) ? null : reader.GetInt64(1);
+                if (generation is { } current && _liveCounts.TryGetValue((connectionId, model), out var cached) && cached.Generation == current)
+                {
+                    counts[model] = cached.Count;
+                }
+                else
+                {
+                    generations[model] = generation;
+                }
+            }
+        }
+        if (generations.Count > 0)
+        {
+            await using var command = _dataSource.CreateCommand(CountByModel);
+            command.Parameters.AddWithValue("connection", connectionId);
+            command.Parameters.AddWithValue("models", generations.Keys.ToArray());
+            var counted = new Dictionary<string, long>(StringComparer.Ordinal);
+            await using (var reader = await command.ExecuteReaderAsync(ct))
+            {
+                while (await reader.ReadAsync(ct))
+                {
+                    counted[reader.GetString(0)] = reader.GetInt64(1);
+                }
+            }
+            if (_liveCounts.Count > MaxCachedCounts)
+            {
+                _liveCounts.Clear();
+            }
+            foreach (var (model, generation) in generations)
+            {
+                var live = counted.GetValueOrDefault(model);
+                counts[model] = live;
+                if (generation is { } at)
+                {
+                    _liveCounts[(connectionId, model)] = (at, live);
+                }
+            }
+        }
+        // As before generations: a model with no live record is not counted.
+        foreach (var model in counts.Where(c => c.Value == 0).Select(c => c.Key).ToList())
+        {
+            counts.Remove(model);
         }
         return counts;
     }

@@ -312,6 +312,51 @@ public sealed class RecordStoreTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Live_counts_follow_every_change_including_changes_made_by_another_instance()
+    {
+        // Counts are kept per model at the model's generation: each check below first reads a count the store may have
+        // kept, then changes the records and expects the new count, through this store and through a second one (another
+        // Nango.Web instance, with its own kept counts) that this store never hears from.
+        var connection = NewConnection();
+        using var otherInstance = new RecordStore(ConnectionString, new RecordsOptions { MaxRecordBytes = 4096 });
+        await _store.SaveAsync(Environment, connection, Model, Records(new { id = "a" }, new { id = "b" }, new { id = "c" }), Run(), Ct);
+        await _store.SaveAsync(Environment, connection, "Comment", Records(new { id = "a" }), Run(), Ct);
+        Assert.Equal(new Dictionary<string, long> { [Model] = 3, ["Comment"] = 1 }, await _store.CountByModelAsync(connection, Ct));
+        Assert.Equal(new Dictionary<string, long> { [Model] = 3, ["Comment"] = 1 }, await _store.CountByModelAsync(connection, Ct));
+
+        await otherInstance.DeleteAsync(Environment, connection, Model, Records(new { id = "a" }), Run(), Ct);
+        Assert.Equal(new Dictionary<string, long> { [Model] = 2, ["Comment"] = 1 }, await _store.CountByModelAsync(connection, Ct));
+
+        // Unchanged records change no count (and no generation); a deleted one saved again is live again.
+        await _store.SaveAsync(Environment, connection, Model, Records(new { id = "b" }, new { id = "c" }), Run(), Ct);
+        Assert.Equal(2L, (await otherInstance.CountByModelAsync(connection, Ct))[Model]);
+        await otherInstance.SaveAsync(Environment, connection, Model, Records(new { id = "a" }, new { id = "d" }), Run(), Ct);
+        Assert.Equal(new Dictionary<string, long> { [Model] = 4, ["Comment"] = 1 }, await _store.CountByModelAsync(connection, Ct));
+
+        // A model whose every record is deleted is not listed; deletion tracking's sweep is counted too.
+        await otherInstance.DeleteAsync(Environment, connection, "Comment", Records(new { id = "a" }), Run(), Ct);
+        Assert.Equal(new Dictionary<string, long> { [Model] = 4 }, await _store.CountByModelAsync(connection, Ct));
+        var sweepFrom = DateTimeOffset.UtcNow.AddMinutes(1);
+        await otherInstance.SaveAsync(Environment, connection, Model, Records(new { id = "d" }), Run(sweepFrom), Ct);
+        Assert.Equal(3, (await otherInstance.DeleteUnseenAsync(connection, Model, sweepFrom, Ct)).Count);
+        Assert.Equal(new Dictionary<string, long> { [Model] = 1 }, await _store.CountByModelAsync(connection, Ct));
+
+        // Records written before generations existed (no generation row) are counted every time rather than kept.
+        await ExecuteAsync($"DELETE FROM record_generations WHERE connection_id = {connection}");
+        Assert.Equal(new Dictionary<string, long> { [Model] = 1 }, await _store.CountByModelAsync(connection, Ct));
+        await ExecuteAsync($"UPDATE records SET deleted_at = now() WHERE connection_id = {connection}");
+        Assert.Empty(await _store.CountByModelAsync(connection, Ct));
+    }
+
+    private async Task ExecuteAsync(string sql)
+    {
+        await using var db = new Npgsql.NpgsqlConnection(ConnectionString);
+        await db.OpenAsync(Ct);
+        await using var command = new Npgsql.NpgsqlCommand(sql, db);
+        await command.ExecuteNonQueryAsync(Ct);
+    }
+
+    [Fact]
     public async Task Delete_all_removes_the_named_models_or_every_model_of_the_connection()
     {
         var connection = NewConnection();
