@@ -273,8 +273,17 @@ public sealed class RecordStore : IDisposable
         WHERE m.model IS NOT NULL
         """;
 
+    /// <summary>
+    /// Live records of these models, each with the generation the count belongs to: one statement, so one snapshot sees
+    /// both (a count and a generation read apart could straddle a write).
+    /// </summary>
     private const string CountByModel = """
-        SELECT model, count(*) FROM records WHERE connection_id = @connection AND model = ANY(@models) AND deleted_at IS NULL GROUP BY model
+        WITH live AS (
+            SELECT model, count(*) AS n FROM records
+            WHERE connection_id = @connection AND model = ANY(@models) AND deleted_at IS NULL GROUP BY model)
+        SELECT m.model, g.generation, coalesce(live.n, 0) FROM unnest(@models) AS m(model)
+        LEFT JOIN live ON live.model = m.model
+        LEFT JOIN record_generations g ON g.connection_id = @connection AND g.model = m.model
         """;
 
     /// <summary>Bounds <see cref="_liveCounts"/>: past this many models it starts over.</summary>
@@ -312,9 +321,9 @@ public sealed class RecordStore : IDisposable
     /// Live records per (connection, model), with the model's generation they were counted at. Every write that changes
     /// what a model's records hold replaces its generation, and generations are never reused, so a count is served only
     /// while its generation is still the model's: a status poll of an idle connection costs a probe per model, not a scan
-    /// of its records (counting 100,000 records took about 70 ms warm in psql, 230 ms through GET /sync/status). A count read while a write commits may belong to the
-    /// write's generation rather than the one read just before it; that generation is then already gone, so the entry is
-    /// never served.
+    /// of its records (counting 100,000 records took about 70 ms warm in psql, 230 ms through GET /sync/status). A count
+    /// is stored with the generation read in the same statement (<see cref="CountByModel"/>), and a save made through
+    /// this store carries it to the save's generation (<see cref="CarryLiveCount"/>).
     /// </summary>
     private readonly ConcurrentDictionary<(int Connection, string Model), (long Generation, long Count)> _liveCounts = new();
 
@@ -378,7 +387,13 @@ public sealed class RecordStore : IDisposable
             await transaction.CommitAsync(ct);
         }
         Volatile.Write(ref _allNewHints[HintSlot(hint)], allNew ? hint : 0);
-        return after is { } generation ? result with { Generation = new RecordGeneration(locked.Generation, generation) } : result;
+        if (after is not { } generation)
+        {
+            return result;
+        }
+        var generations = new RecordGeneration(locked.Generation, generation);
+        CarryLiveCount(connectionId, model, generations, result.Added);
+        return result with { Generation = generations };
     }
 
     /// <summary>
@@ -842,7 +857,7 @@ public sealed class RecordStore : IDisposable
     public async Task<IReadOnlyDictionary<string, long>> CountByModelAsync(int connectionId, CancellationToken ct)
     {
         var counts = new Dictionary<string, long>(StringComparer.Ordinal);
-        var generations = new Dictionary<string, long?>(StringComparer.Ordinal);
+        var uncounted = new List<string>();
         await using (var command = _dataSource.CreateCommand(ModelGenerations))
         {
             command.Parameters.AddWithValue("connection", connectionId);
@@ -857,38 +872,48 @@ public sealed class RecordStore : IDisposable
                 }
                 else
                 {
-                    generations[model] = generation;
+                    uncounted.Add(model);
                 }
             }
         }
-        if (generations.Count > 0)
+        if (uncounted.Count > 0)
         {
-            await using var command = _dataSource.CreateCommand(CountByModel);
-            command.Parameters.AddWithValue("connection", connectionId);
-            command.Parameters.AddWithValue("models", generations.Keys.ToArray());
-            var counted = new Dictionary<string, long>(StringComparer.Ordinal);
-            await using (var reader = await command.ExecuteReaderAsync(ct))
-            {
-                while (await reader.ReadAsync(ct))
-                {
-                    counted[reader.GetString(0)] = reader.GetInt64(1);
-                }
-            }
             if (_liveCounts.Count > MaxCachedCounts)
             {
                 _liveCounts.Clear();
             }
-            foreach (var (model, generation) in generations)
+            await using var command = _dataSource.CreateCommand(CountByModel);
+            command.Parameters.AddWithValue("connection", connectionId);
+            command.Parameters.AddWithValue("models", uncounted.ToArray());
+            await using var reader = await command.ExecuteReaderAsync(ct);
+            while (await reader.ReadAsync(ct))
             {
-                var live = counted.GetValueOrDefault(model);
+                var model = reader.GetString(0);
+                var live = reader.GetInt64(2);
                 AddLive(counts, model, live);
-                if (generation is { } at)
+                if (!reader.IsDBNull(1))
                 {
-                    _liveCounts[(connectionId, model)] = (at, live);
+                    _liveCounts[(connectionId, model)] = (reader.GetInt64(1), live);
                 }
             }
         }
         return counts;
+    }
+
+    /// <summary>
+    /// Carries a model's cached live count across a save made here: the save's generations were both read under the
+    /// model's lock, so a count taken at the generation before it plus what the save added is the count at the one
+    /// after it. A sync's run changes the generation with every chunk; without this, every status poll
+    /// during a run counted the model in full. A count at any other generation is left alone (it is not served).
+    /// </summary>
+    private void CarryLiveCount(int connectionId, string model, RecordGeneration generation, int added)
+    {
+        var key = (connectionId, model);
+        if (generation.Before is { } before && generation.After != before
+            && _liveCounts.TryGetValue(key, out var cached) && cached.Generation == before)
+        {
+            _liveCounts.TryUpdate(key, (generation.After, cached.Count + added), cached);
+        }
     }
 
     /// <summary>A model with no live record (all of them deleted) is left out of the counts.</summary>
