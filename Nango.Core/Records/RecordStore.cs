@@ -903,8 +903,8 @@ public sealed class RecordStore : IDisposable
     /// <summary>
     /// Carries a model's cached live count across a save made here: the save's generations were both read under the
     /// model's lock, so a count taken at the generation before it plus what the save added is the count at the one
-    /// after it. A sync's run changes the generation with every chunk; without this, every status poll
-    /// during a run counted the model in full. A count at any other generation is left alone (it is not served).
+    /// after it. A sync's run changes the generation with every chunk; without this, every status poll during a run
+    /// counted the model in full. A count at any other generation is left alone (it is not served).
     /// </summary>
     private void CarryLiveCount(int connectionId, string model, RecordGeneration generation, int added)
     {
