@@ -117,6 +117,12 @@ public sealed class FunctionsOptions
     /// client's newest can be ahead of what an emulator accepts: Azurite 3.37.0 takes at most 2026-06-06.
     /// </summary>
     public string AzureBlobServiceVersion { get; set; } = "V2026_06_06";
+
+    /// <summary>
+    /// Days an ended task (a sync run, an action, a webhook or event handler run) is kept; Nango's cleaning daemon
+    /// keeps 5. A schedule's latest run is kept whatever its age.
+    /// </summary>
+    public int TaskRetentionDays { get; set; } = 5;
 }
 
 public sealed class BootstrapOptions

@@ -55,6 +55,10 @@ internal sealed class NangoOptionsValidator(IHostEnvironment hostEnvironment) : 
             }
         }
 
+        if (options.Functions.TaskRetentionDays < 1)
+        {
+            failures.Add($"Nango__Functions__TaskRetentionDays must be at least 1; got {options.Functions.TaskRetentionDays}.");
+        }
         if (options.Runner.Mode is not (RunnerOptions.LocalMode or RunnerOptions.RemoteMode))
         {
             failures.Add($"Nango__Runner__Mode must be Local or Remote; got '{options.Runner.Mode}'.");

@@ -55,6 +55,12 @@ public static class SchedulingServiceCollectionExtensions
                     .StartAt(DateTimeOffset.UtcNow.AddSeconds(5))
                     .WithSimpleSchedule(s => s.WithInterval(options.Scheduling.TaskExpiryInterval).RepeatForever()),
                 job => job.WithIdentity(TaskExpiryJob.Key));
+            q.ScheduleJob<TaskRetentionJob>(
+                trigger => trigger
+                    .WithIdentity("task-retention-trigger", "functions")
+                    .StartAt(DateTimeOffset.UtcNow.AddMinutes(10))
+                    .WithSimpleSchedule(s => s.WithInterval(TimeSpan.FromHours(1)).RepeatForever()),
+                job => job.WithIdentity(TaskRetentionJob.Key));
             q.ScheduleJob<SyncTickJob>(
                 trigger => trigger
                     .WithIdentity("sync-tick-trigger", "syncs")

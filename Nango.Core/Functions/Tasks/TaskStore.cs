@@ -212,6 +212,42 @@ public sealed class TaskStore(NpgsqlDataSource dataSource, IDbContextFactory<Nan
         return expired.Count;
     }
 
+    /// <summary>Most ended tasks one <see cref="DeleteEndedAsync"/> statement removes.</summary>
+    public const int DeleteBatchSize = 1000;
+
+    /// <summary>
+    /// Ended tasks created before <paramref name="createdBefore"/> (Nango's cleaning daemon: terminated tasks older than
+    /// 5 days), with their sync runs: a schedule at 30 s adds 2,880 tasks a day, and the queue's own statements (claims,
+    /// expiry, the tick's live-task check) should not wade through them. Two kinds stay: a schedule's latest ended
+    /// task, which <c>GET /sync/status</c> and the Syncs tab report as its last run, however long ago that was; and a
+    /// task whose sync run is not closed yet, which the expiry sweep closes from the task. Returns how many were
+    /// removed, at most <see cref="DeleteBatchSize"/>.
+    /// </summary>
+    public async Task<int> DeleteEndedAsync(DateTimeOffset createdBefore, CancellationToken ct)
+    {
+        // The tasks are found per environment through (environment_id, created_at), and removed by primary key (an
+        // array of ids, so no plan can turn the delete into a scan of the table).
+        await using var command = dataSource.CreateCommand("""
+            WITH doomed AS (
+                SELECT t.id FROM function_tasks t
+                WHERE t.environment_id = ANY(ARRAY(SELECT id FROM environments)) AND t.created_at < @before
+                  AND t.state IN ('SUCCEEDED', 'FAILED', 'EXPIRED', 'CANCELLED')
+                  AND (t.schedule_id IS NULL
+                       OR NOT EXISTS (SELECT 1 FROM sync_schedules s WHERE s.id = t.schedule_id AND s.state <> 'DELETED')
+                       OR EXISTS (SELECT 1 FROM function_tasks later
+                                  WHERE later.schedule_id = t.schedule_id AND later.created_at > t.created_at
+                                    AND later.state IN ('SUCCEEDED', 'FAILED', 'EXPIRED', 'CANCELLED')))
+                  AND NOT EXISTS (SELECT 1 FROM sync_runs r WHERE r.task_id = t.id AND r.ended_at IS NULL)
+                LIMIT @batch
+                FOR UPDATE OF t SKIP LOCKED),
+            runs AS (DELETE FROM sync_runs WHERE task_id = ANY(ARRAY(SELECT id FROM doomed)))
+            DELETE FROM function_tasks WHERE id = ANY(ARRAY(SELECT id FROM doomed))
+            """);
+        command.Parameters.AddWithValue("before", createdBefore);
+        command.Parameters.AddWithValue("batch", DeleteBatchSize);
+        return await command.ExecuteNonQueryAsync(ct);
+    }
+
     public async Task<FunctionTask?> GetAsync(Guid taskId, CancellationToken ct)
     {
         await using var db = await contextFactory.CreateDbContextAsync(ct);

@@ -1,6 +1,9 @@
 using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json.Nodes;
 using Microsoft.Extensions.DependencyInjection;
 using Nango.Core.Functions.Deploy;
+using Nango.Core.Functions.Tasks;
 using Nango.Core.Syncs.Schedules;
 using Nango.Tests.Api.Functions.Support;
 using Nango.Tests.Api.Support;
@@ -166,6 +169,65 @@ public sealed class SyncSchedulingTests : IAsyncLifetime
         Assert.Equal(1, (await Scheduler.TickAsync(Ct)).Enqueued);
         Assert.Equal(0, (await Scheduler.TickAsync(Ct)).Enqueued);
         Assert.Equal(["SUCCEEDED", "CREATED"], (await SyncDb.SyncTasksAsync(_web.ConnectionString)).Select(t => t.State));
+    }
+
+    [Fact]
+    public async Task Ended_tasks_past_retention_are_removed_but_a_schedules_last_run_and_an_open_run_stay()
+    {
+        var client = _web.CreateApiClient();
+        await client.CreateIntegrationAsync("github");
+        await client.ImportConnectionAsync("github", "conn-1");
+        var sync = DeployBodies.Sync("fetchIssues");
+        sync["runs"] = "every 5 minutes";
+        await client.DeploySyncsAsync(sync);
+        // Four runs: three ended (the last with its own counts), the fourth still waiting.
+        for (var run = 0; run < 4; run++)
+        {
+            await SyncDb.MakeDueAsync(_web.ConnectionString, TimeSpan.FromSeconds(1));
+            Assert.Equal(1, (await Scheduler.TickAsync(Ct)).Enqueued);
+            if (run < 3)
+            {
+                await SyncDb.CompleteSyncTasksAsync(_web.ConnectionString,
+                    run == 2 ? """{"models":{"Item":{"added":7,"updated":0,"deleted":0,"unchanged":0}}}""" : """{"models":{"Item":{"added":1,"updated":0,"deleted":0,"unchanged":0}}}""");
+            }
+        }
+        var runs = (await SyncDb.SyncTasksAsync(_web.ConnectionString)).Select(t => t.Id).ToList();
+        // The first run's sync run is closed; the second's is not yet (the expiry sweep closes it from its task).
+        foreach (var (task, closed) in new[] { (runs[0], true), (runs[1], false) })
+        {
+            await SyncDb.ExecuteAsync(_web.ConnectionString, """
+                INSERT INTO sync_runs (task_id, environment_id, connection_id, schedule_id, sync_name, variant, sync_mode, models, ended_at)
+                SELECT id, environment_id, connection_id, schedule_id, function_name, 'base', 'incremental', '{}', CASE WHEN @closed THEN now() END
+                FROM function_tasks WHERE id = @id
+                """, ("id", task), ("closed", closed));
+        }
+        // Actions: one ended long ago, one ended today, one created long ago and not ended.
+        var tasks = _web.Services.GetRequiredService<TaskStore>();
+        var env = await _web.GetEnvironmentAsync(_web.SecretKey);
+        var oldAction = await tasks.CreateAsync(new NewTask(env.AccountId, env.EnvironmentId, 1, 1, TaskKinds.Action, "old", [], TaskTimeouts.SyncAction), Ct);
+        var newAction = await tasks.CreateAsync(new NewTask(env.AccountId, env.EnvironmentId, 1, 1, TaskKinds.Action, "new", [], TaskTimeouts.SyncAction), Ct);
+        await SyncDb.ExecuteAsync(_web.ConnectionString, "UPDATE function_tasks SET state = 'SUCCEEDED', ended_at = now() WHERE kind = 'action'");
+        var waitingAction = await tasks.CreateAsync(new NewTask(env.AccountId, env.EnvironmentId, 1, 1, TaskKinds.Action, "waiting", [], TaskTimeouts.SyncAction), Ct);
+        await SyncDb.ExecuteAsync(_web.ConnectionString, "UPDATE function_tasks SET created_at = created_at - interval '6 days' WHERE id <> @id", ("id", newAction.Id));
+
+        Assert.Equal(2, await tasks.DeleteEndedAsync(DateTimeOffset.UtcNow.AddDays(-5), Ct));
+        Assert.Equal(0, await tasks.DeleteEndedAsync(DateTimeOffset.UtcNow.AddDays(-5), Ct));
+
+        // Gone: the superseded first run with its sync run, and the old action.
+        Assert.Equal([runs[1], runs[2], runs[3]], (await SyncDb.SyncTasksAsync(_web.ConnectionString)).Select(t => t.Id));
+        Assert.Null(await tasks.GetAsync(oldAction.Id, Ct));
+        Assert.NotNull(await tasks.GetAsync(newAction.Id, Ct));
+        Assert.NotNull(await tasks.GetAsync(waitingAction.Id, Ct));
+        Assert.Equal(0, await SyncDb.ExecuteAsync(_web.ConnectionString, "UPDATE sync_runs SET variant = variant WHERE task_id = @id", ("id", runs[0])));
+        Assert.Equal(1, await SyncDb.ExecuteAsync(_web.ConnectionString, "UPDATE sync_runs SET variant = variant WHERE task_id = @id", ("id", runs[1])));
+        // The status still reports the last ended run, six days old.
+        var status = await client.GetFromJsonAsync<JsonObject>("/sync/status?provider_config_key=github&syncs=fetchIssues&connection_id=conn-1", Ct);
+        Assert.Equal(7, (int)status!["syncs"]![0]!["latestResult"]!["Item"]!["added"]!);
+
+        // Once the second run's sync run is closed, it goes too; the last ended run stays while it is the last.
+        await SyncDb.ExecuteAsync(_web.ConnectionString, "UPDATE sync_runs SET ended_at = now()");
+        Assert.Equal(1, await tasks.DeleteEndedAsync(DateTimeOffset.UtcNow.AddDays(-5), Ct));
+        Assert.Equal([runs[2], runs[3]], (await SyncDb.SyncTasksAsync(_web.ConnectionString)).Select(t => t.Id));
     }
 
     [Fact]
