@@ -142,8 +142,8 @@ public sealed class SyncSchedulingTests : IAsyncLifetime
         Assert.All(schedules, s => Assert.InRange(s.NextRunAt - DateTimeOffset.UtcNow, TimeSpan.FromMinutes(58), TimeSpan.FromMinutes(60)));
     }
 
-    [Fact]
-    public async Task A_schedule_whose_run_is_still_going_is_skipped_and_missed_intervals_are_not_queued()
+    /// <summary>Connection <c>conn-1</c> of <c>github</c> with <c>fetchIssues</c> deployed to run every 5 minutes.</summary>
+    private async Task<HttpClient> ConnectionWithSyncEveryFiveMinutesAsync()
     {
         var client = _web.CreateApiClient();
         await client.CreateIntegrationAsync("github");
@@ -151,6 +151,13 @@ public sealed class SyncSchedulingTests : IAsyncLifetime
         var sync = DeployBodies.Sync("fetchIssues");
         sync["runs"] = "every 5 minutes";
         await client.DeploySyncsAsync(sync);
+        return client;
+    }
+
+    [Fact]
+    public async Task A_schedule_whose_run_is_still_going_is_skipped_and_missed_intervals_are_not_queued()
+    {
+        await ConnectionWithSyncEveryFiveMinutesAsync();
         Assert.Equal(1, (await Scheduler.TickAsync(Ct)).Enqueued);
 
         // Overdue by five and a half intervals while the first run is still waiting: skipped, and due again one slot on.
@@ -174,12 +181,7 @@ public sealed class SyncSchedulingTests : IAsyncLifetime
     [Fact]
     public async Task Ended_tasks_past_retention_are_removed_but_a_schedules_last_run_and_an_open_run_stay()
     {
-        var client = _web.CreateApiClient();
-        await client.CreateIntegrationAsync("github");
-        await client.ImportConnectionAsync("github", "conn-1");
-        var sync = DeployBodies.Sync("fetchIssues");
-        sync["runs"] = "every 5 minutes";
-        await client.DeploySyncsAsync(sync);
+        var client = await ConnectionWithSyncEveryFiveMinutesAsync();
         // Four runs: three ended (the last with its own counts), the fourth still waiting.
         for (var run = 0; run < 4; run++)
         {
