@@ -217,16 +217,16 @@ public sealed class TaskStore(NpgsqlDataSource dataSource, IDbContextFactory<Nan
 
     /// <summary>
     /// Ended tasks created before <paramref name="createdBefore"/> (Nango's cleaning daemon: terminated tasks older than
-    /// 5 days), with their sync runs: a schedule at 30 s adds 2,880 tasks a day, and the queue's own statements (claims,
-    /// expiry, the tick's live-task check) should not wade through them. Two kinds stay: a schedule's latest ended
-    /// task, which <c>GET /sync/status</c> and the Syncs tab report as its last run, however long ago that was; and a
-    /// task whose sync run is not closed yet, which the expiry sweep closes from the task. Returns how many were
-    /// removed, at most <see cref="DeleteBatchSize"/>.
+    /// 5 days), with their sync runs: a schedule at 30 s adds 2,880 tasks a day, which would otherwise stay in the
+    /// database for good. Two kinds stay: a schedule's latest ended task, which <c>GET /sync/status</c> and the Syncs
+    /// tab report as its last run, however long ago that was; and a task whose sync run is not closed yet, which the
+    /// expiry sweep closes from the task. Returns how many were removed, at most <see cref="DeleteBatchSize"/>.
     /// </summary>
     public async Task<int> DeleteEndedAsync(DateTimeOffset createdBefore, CancellationToken ct)
     {
-        // The tasks are found per environment through (environment_id, created_at), and removed by primary key (an
-        // array of ids, so no plan can turn the delete into a scan of the table).
+        // The environments' ids let the planner reach old tasks through (environment_id, created_at) when few are old;
+        // when most are, it reads the table in order and stops at the batch. The batch is removed by primary key (an
+        // array of ids, so no plan can turn the delete into a join over the whole table).
         await using var command = dataSource.CreateCommand("""
             WITH doomed AS (
                 SELECT t.id FROM function_tasks t
